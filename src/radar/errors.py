@@ -1,0 +1,37 @@
+"""The one error family radar's core raises; the CLI turns it into `Error: ...` and exit 1."""
+
+
+class RadarError(Exception):
+    """An expected failure a user can act on. The message is shown as one line."""
+
+
+class UsageError(RadarError):
+    """A bad value on the command line (exit code 2, like Typer's own usage errors)."""
+
+
+class NotFoundError(RadarError):
+    """Something the user named is not in the store."""
+
+
+class StoreError(RadarError):
+    """The database cannot be opened, is not radar's, or cannot be written."""
+
+
+class BadResponseError(RadarError):
+    """A response from arXiv (or a saved copy of one) that must not be trusted."""
+
+
+class ArxivQueryError(BadResponseError):
+    """arXiv answered with its error feed: the query itself was refused."""
+
+
+class SourceError(RadarError):
+    """A source could not be reached after all retries."""
+
+
+class LockedError(RadarError):
+    """Another radar process holds the fetch lock."""
+
+
+class ModelError(RadarError):
+    """The language model could not be used."""
