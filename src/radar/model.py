@@ -1,0 +1,102 @@
+"""The data radar passes around, and arXiv identifiers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from radar.errors import UsageError
+
+# New-style ids (0704.0001 onwards, 5 digits after the dot from 1501) and old-style
+# ids such as hep-th/9901001 or math.GT/0309136, each with an optional version.
+_ID_RE = re.compile(
+    r"""^(?:
+        (?P<new>\d{4}\.\d{4,5})
+      | (?P<old>[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})
+    )(?:v(?P<version>\d+))?$""",
+    re.VERBOSE,
+)
+_PREFIX_RE = re.compile(
+    r"^(?:arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|oai:arxiv\.org:)",
+    re.IGNORECASE,
+)
+
+ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
+
+
+def parse_arxiv_id(text: str) -> tuple[str, int | None]:
+    """Return (versionless id, version or None) for the forms users and feeds use.
+
+    Accepts `2511.05963`, `2511.05963v4`, `arXiv:2511.05963`, abs and pdf URLs, and the
+    `oai:arXiv.org:` guids of the listing feeds.
+    """
+    value = text.strip()
+    value = _PREFIX_RE.sub("", value)
+    value = value.removesuffix(".pdf").rstrip("/")
+    m = _ID_RE.match(value)
+    if not m:
+        raise UsageError(f"not an arXiv id: {text.strip()!r} (expected e.g. 2511.05963 or 2511.05963v2)")
+    base = m.group("new") or m.group("old")
+    version = int(m.group("version")) if m.group("version") else None
+    return base, version
+
+
+def abs_url(paper_id: str) -> str:
+    return f"https://arxiv.org/abs/{paper_id}"
+
+
+@dataclass
+class Author:
+    name: str
+    affiliations: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Paper:
+    """One arXiv paper as a source reported it: the current version's metadata."""
+
+    id: str
+    version: int
+    title: str
+    abstract: str
+    authors: list[Author]
+    primary_category: str
+    categories: list[str]
+    published: datetime | None = None  # v1 submission time (UTC)
+    updated: datetime | None = None  # this version's submission time (UTC)
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    announce_type: str | None = None  # new / cross / replace / replace-cross, when a listing said
+    announced: date | None = None  # the listing day, when a listing said
+
+    @property
+    def listing_date(self) -> date | None:
+        """The day this version appeared: the announcement day, else its submission day."""
+        if self.announced is not None:
+            return self.announced
+        if self.updated is not None:
+            return self.updated.date()
+        if self.published is not None:
+            return self.published.date()
+        return None
+
+
+@dataclass
+class Follow:
+    id: int
+    kind: str  # author / category / topic
+    value: str  # as the user typed it (categories in arXiv's spelling)
+    created_utc: str
+    papers: int = 0  # stored papers it matches
+
+
+@dataclass
+class Match:
+    follow_id: int
+    kind: str
+    value: str
+    strength: str  # exact / initial for authors; phrase / primary / cross otherwise
+    reason: str
+    matched_name: str | None = None

@@ -1,0 +1,133 @@
+"""The arXiv API (export.arxiv.org/api/query): parsing its Atom responses.
+
+lxml parses strictly here, on purpose: a truncated or malformed response must be
+refused whole, never half-trusted (the `arxiv` package parses with recover=True).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from radar.errors import ArxivQueryError, BadResponseError, RadarError
+from radar.model import Author, Paper, parse_arxiv_id
+from radar.text import one_line, paragraph
+
+NS = {
+    "atom": "http://www.w3.org/2005/Atom",
+    "arxiv": "http://arxiv.org/schemas/atom",
+    "opensearch": "http://a9.com/-/spec/opensearch/1.1/",
+}
+
+
+@dataclass
+class ApiPage:
+    total_results: int
+    start_index: int
+    items_per_page: int
+    papers: list[Paper] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # reasons, one per entry not kept
+
+
+def _timestamp(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _text(elem: object, path: str) -> str | None:
+    found = elem.find(path, NS)  # type: ignore[attr-defined]
+    if found is None or found.text is None:
+        return None
+    text: str = found.text
+    return text
+
+
+def _int(root: object, path: str) -> int:
+    value = _text(root, path)
+    try:
+        return int(value) if value is not None else 0
+    except ValueError:
+        return 0
+
+
+def parse_api_response(content: bytes, source: str = "arXiv API") -> ApiPage:
+    """Parse one API response page. Raises BadResponseError for anything untrustworthy."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=False)
+    try:
+        root = etree.fromstring(content, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise BadResponseError(f"{source}: not well-formed XML ({exc})") from None
+    if root is None or root.tag != f"{{{NS['atom']}}}feed":
+        raise BadResponseError(f"{source}: not an Atom feed (an HTML page or another document)")
+
+    entries = root.findall("atom:entry", NS)
+    for entry in entries:
+        entry_id = _text(entry, "atom:id") or ""
+        if "/api/errors" in entry_id:
+            message = one_line(_text(entry, "atom:summary")) or entry_id
+            raise ArxivQueryError(f"{source}: arXiv refused the query: {message}")
+
+    page = ApiPage(
+        total_results=_int(root, "opensearch:totalResults"),
+        start_index=_int(root, "opensearch:startIndex"),
+        items_per_page=_int(root, "opensearch:itemsPerPage"),
+    )
+    for entry in entries:
+        try:
+            page.papers.append(_paper(entry))
+        except (ValueError, RadarError) as exc:
+            page.skipped.append(f"{_text(entry, 'atom:id') or 'entry without id'}: {exc}")
+    return page
+
+
+def _paper(entry: object) -> Paper:
+    raw_id = _text(entry, "atom:id")
+    if not raw_id:
+        raise ValueError("no <id>")
+    paper_id, version = parse_arxiv_id(raw_id)
+    title = one_line(_text(entry, "atom:title"))
+    if not title:
+        raise ValueError("no title")
+    authors = []
+    for a in entry.iterfind("atom:author", NS):  # type: ignore[attr-defined]
+        name = one_line(_text(a, "atom:name"))
+        if name:
+            affiliations = [one_line(af.text) for af in a.iterfind("arxiv:affiliation", NS) if af.text]
+            authors.append(Author(name=name, affiliations=affiliations))
+    categories = [
+        c.get("term")
+        for c in entry.iterfind("atom:category", NS)  # type: ignore[attr-defined]
+        if c.get("term")
+    ]
+    primary_elem = entry.find("arxiv:primary_category", NS)  # type: ignore[attr-defined]
+    primary = primary_elem.get("term") if primary_elem is not None else None
+    primary = primary or (categories[0] if categories else "")
+    if primary and primary not in categories:
+        categories.insert(0, primary)
+    elif primary:
+        # Primary first, as the listings do.
+        categories.remove(primary)
+        categories.insert(0, primary)
+    version = version or 1
+    return Paper(
+        id=paper_id,
+        version=version,
+        title=title,
+        abstract=paragraph(_text(entry, "atom:summary")),
+        authors=authors,
+        primary_category=primary,
+        categories=categories,
+        published=_timestamp(_text(entry, "atom:published")),
+        updated=_timestamp(_text(entry, "atom:updated")),
+        comment=one_line(_text(entry, "arxiv:comment")) or None,
+        journal_ref=one_line(_text(entry, "arxiv:journal_ref")) or None,
+        doi=one_line(_text(entry, "arxiv:doi")) or None,
+        # The API does not say how a paper was announced; its version does.
+        announce_type="new" if version == 1 else "replace",
+    )

@@ -1,0 +1,40 @@
+"""Untrusted text (titles, abstracts, names, model output) made safe to store and show."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+_WS_RE = re.compile(r"\s+")
+# Characters that start emphasis, code, links, tables or strike-through anywhere in a line.
+_MD_INLINE_RE = re.compile(r"([\\`*_\[\]|~])")
+# Characters that only mean something at the start of a line (headings, lists, quotes).
+_MD_LINE_START_RE = re.compile(r"^(\s*)([#+\-=]|\d+[.)])")
+
+
+def strip_controls(text: str) -> str:
+    """Drop control and format characters (ANSI escapes, NUL, bidi overrides), keep newlines."""
+    return "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
+    )
+
+
+def one_line(text: str | None) -> str:
+    """Control characters removed and every run of white space folded into one space."""
+    if not text:
+        return ""
+    return _WS_RE.sub(" ", strip_controls(text)).strip()
+
+
+def paragraph(text: str | None) -> str:
+    """Like one_line, for abstracts: arXiv hard-wraps them, so line breaks carry no meaning."""
+    return one_line(text)
+
+
+def markdown_escape(text: str | None) -> str:
+    """Text that renders literally in Markdown: no raw HTML, no emphasis, no links."""
+    # html.escape first: no raw HTML (<script>, <img onerror=...>) survives as markup.
+    escaped = _MD_INLINE_RE.sub(r"\\\1", html.escape(one_line(text), quote=False))
+    # A backslash escapes punctuation only, so "1." becomes "1\." and "#" becomes "\#".
+    return _MD_LINE_START_RE.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], escaped)
