@@ -1,0 +1,195 @@
+"""Author-name parsing and matching for followed authors.
+
+arXiv metadata spells the same person many ways ("S. M. Kakade", "Sham M. Kakade",
+"Kakade, Sham M."), so follows are matched on a parsed, normalised form rather than on
+the raw string. The surname key is what gets indexed; given names decide whether a
+candidate with that key is really the followed person.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from anyascii import anyascii
+
+MatchStrength = Literal["exact", "initial"]
+
+# Matched against normalised tokens, so "Del", "del" and "DEL" all count. Only a
+# run of these directly before the final word joins the surname. "da", "di", "du",
+# "le" and "lo" are left out on purpose: they are also common Chinese and Vietnamese
+# given-name syllables ("Xiao Le Zhang" is a Zhang).
+PARTICLES: frozenset[str] = frozenset(
+    {
+        "al",
+        "bin",
+        "binti",
+        "das",
+        "de",
+        "degli",
+        "dei",
+        "del",
+        "della",
+        "delle",
+        "den",
+        "der",
+        "dos",
+        "el",
+        "ibn",
+        "la",
+        "las",
+        "les",
+        "los",
+        "ten",
+        "ter",
+        "van",
+        "vom",
+        "von",
+        "zu",
+        "zum",
+        "zur",
+    }
+)
+
+# "Jr"/"Sr" are never real name parts, but "Ii" is a genuine Japanese surname
+# ("Naoki Ii"), so roman numerals are only dropped when a full name remains.
+_ALWAYS_SUFFIXES: frozenset[str] = frozenset({"jr", "sr"})
+_NUMERAL_SUFFIXES: frozenset[str] = frozenset({"ii", "iii", "iv"})
+_SUFFIXES: frozenset[str] = _ALWAYS_SUFFIXES | _NUMERAL_SUFFIXES
+
+_PARENTHESISED = re.compile(r"\([^()]*\)")
+_SEPARATORS = re.compile(r"[-.]")
+_NOT_ALNUM_OR_SPACE = re.compile(r"[^a-z0-9\s]")
+_WHITESPACE = re.compile(r"\s+")
+# Periods end a word as well as whitespace, so "S.M.Kakade" still yields three words.
+_WORD_BOUNDARY = re.compile(r"[\s.]+")
+_LETTER = re.compile(r"[a-z]")
+
+
+@dataclass(frozen=True)
+class ParsedName:
+    given: tuple[str, ...]
+    surname: str
+
+    @property
+    def key(self) -> str:
+        # Spaces are dropped so "Del Maestro" and "Delmaestro" index together.
+        return self.surname.replace(" ", "")
+
+
+def normalise(text: str) -> str:
+    folded = anyascii(text).lower()
+    separated = _SEPARATORS.sub(" ", folded)
+    # Apostrophes and the like are deleted rather than split on: "O'Brien" is one name.
+    stripped = _NOT_ALNUM_OR_SPACE.sub("", separated)
+    return _WHITESPACE.sub(" ", stripped).strip()
+
+
+def _word_tokens(word: str) -> list[str]:
+    # Letterless tokens are footnote markers or stray numbers from scraped author lists.
+    return [token for token in normalise(word).split() if _LETTER.search(token)]
+
+
+def _words(text: str) -> list[list[str]]:
+    words = (_word_tokens(word) for word in _WORD_BOUNDARY.split(text))
+    return [tokens for tokens in words if tokens]
+
+
+def _is_suffix(tokens: list[str]) -> bool:
+    return len(tokens) == 1 and tokens[0] in _SUFFIXES
+
+
+def _drop_trailing_suffixes(words: list[list[str]], keep: int, numeral_keep: int) -> list[list[str]]:
+    words = list(words)
+    while words and _is_suffix(words[-1]):
+        minimum = keep if words[-1][0] in _ALWAYS_SUFFIXES else numeral_keep
+        if len(words) - 1 < minimum:
+            break
+        words.pop()
+    return words
+
+
+def _flatten(words: list[list[str]]) -> tuple[str, ...]:
+    return tuple(token for tokens in words for token in tokens)
+
+
+def _is_particle(tokens: list[str]) -> bool:
+    return len(tokens) == 1 and tokens[0] in PARTICLES
+
+
+def _parse_comma_form(surname_part: str, given_part: str) -> ParsedName:
+    # Either side of the comma is known to be a name part, so a lone trailing numeral
+    # there is a suffix, not a surname like "Ii".
+    surname_words = _drop_trailing_suffixes(_words(surname_part), keep=1, numeral_keep=1)
+    given_words = _drop_trailing_suffixes(_words(given_part), keep=1, numeral_keep=1)
+    return ParsedName(given=_flatten(given_words), surname=" ".join(_flatten(surname_words)))
+
+
+def _parse_words(words: list[list[str]]) -> ParsedName:
+    words = _drop_trailing_suffixes(words, keep=1, numeral_keep=2)
+    start = len(words) - 1
+    # Stop at index 1: the first word always stays a given name, so "Van Morrison"
+    # keeps "van" as a given name instead of becoming a surname-only name.
+    while start > 1 and _is_particle(words[start - 1]):
+        start -= 1
+    return ParsedName(given=_flatten(words[:start]), surname=" ".join(_flatten(words[start:])))
+
+
+def _is_suffix_segment(segment: str) -> bool:
+    words = _words(segment)
+    return bool(words) and all(_is_suffix(tokens) for tokens in words)
+
+
+def parse_name(name: str) -> ParsedName:
+    text = anyascii(name)
+    # Loop so nested parentheses are removed from the inside out.
+    while True:
+        without = _PARENTHESISED.sub(" ", text)
+        if without == text:
+            break
+        text = without
+    segments = [segment for segment in text.split(",") if _words(segment)]
+    if not segments:
+        raise ValueError(f"name has no letters: {name!r}")
+    head, *rest = segments
+    # "Sham Kakade, Jr." and "King, Jr., Martin" carry the suffix as its own segment.
+    rest = [segment for segment in rest if not _is_suffix_segment(segment)]
+    if len(rest) == 1:
+        return _parse_comma_form(head, rest[0])
+    # With two or more commas the structure is ambiguous (possibly an affiliation or a
+    # list), so commas are read as plain word breaks.
+    return _parse_words(_words(" ".join([head, *rest])))
+
+
+def surname_key(name: str) -> str:
+    return parse_name(name).key
+
+
+def _compatible(a: str, b: str) -> bool:
+    # A prefix is not an initial: "krish" must not match "krishna".
+    if a == b:
+        return True
+    if len(a) == 1:
+        return b.startswith(a)
+    if len(b) == 1:
+        return a.startswith(b)
+    return False
+
+
+def match_strength(follow: ParsedName, candidate: ParsedName) -> MatchStrength | None:
+    if follow.key != candidate.key:
+        return None
+    if not follow.given or not candidate.given:
+        return "exact" if follow.given == candidate.given else None
+    # zip stops at the shorter side, which is what lets a missing middle name pass.
+    if not all(_compatible(f, c) for f, c in zip(follow.given, candidate.given, strict=False)):
+        return None
+    first_follow, first_candidate = follow.given[0], candidate.given[0]
+    if len(first_follow) > 1 and len(first_candidate) > 1:
+        return "exact"
+    return "initial"
+
+
+def similar_surname(follow: ParsedName, candidate: ParsedName) -> bool:
+    return follow.key == candidate.key and match_strength(follow, candidate) is None

@@ -1,0 +1,167 @@
+import pytest
+
+from radar.names import (
+    ParsedName,
+    match_strength,
+    normalise,
+    parse_name,
+    similar_surname,
+    surname_key,
+)
+
+NORMALISE_CASES = [
+    pytest.param("Paweł", "pawel", id="l-stroke"),
+    pytest.param("Łukasz", "lukasz", id="capital-l-stroke"),
+    pytest.param("Søren Ørsted", "soren orsted", id="o-slash"),
+    pytest.param("Đorđe Đurić", "dorde duric", id="d-stroke"),
+    pytest.param("Weiß", "weiss", id="sharp-s"),
+    pytest.param("Sébastien", "sebastien", id="combining-accent"),
+    pytest.param("J.-P.", "j p", id="periods-and-hyphens-separate"),
+    pytest.param("Birch-Sykes", "birch sykes", id="hyphen-separates"),
+    pytest.param("O'Brien", "obrien", id="apostrophe-removed"),
+    pytest.param("  YANN \t  LeCun ", "yann lecun", id="case-and-whitespace"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NORMALISE_CASES)
+def test_normalise(text: str, expected: str) -> None:
+    assert normalise(text) == expected
+
+
+PARSE_CASES = [
+    pytest.param("Sham M. Kakade", ("sham", "m"), "kakade", id="first-middle-last"),
+    pytest.param("S. M. Kakade", ("s", "m"), "kakade", id="spaced-initials"),
+    pytest.param("S.M. Kakade", ("s", "m"), "kakade", id="joined-initials"),
+    pytest.param("S.M.Kakade", ("s", "m"), "kakade", id="no-spaces-after-periods"),
+    pytest.param("Sham M Kakade", ("sham", "m"), "kakade", id="initial-without-period"),
+    pytest.param("S M Kakade", ("s", "m"), "kakade", id="initials-without-periods"),
+    pytest.param("J.-P. Sartre", ("j", "p"), "sartre", id="hyphenated-initials"),
+    pytest.param("Jean-Pierre Serre", ("jean", "pierre"), "serre", id="hyphenated-given"),
+    pytest.param("Callum Birch-Sykes", ("callum",), "birch sykes", id="hyphenated-surname"),
+    pytest.param("Kakade, Sham M.", ("sham", "m"), "kakade", id="comma-form"),
+    pytest.param("Birch-Sykes, Callum", ("callum",), "birch sykes", id="comma-hyphenated"),
+    pytest.param("del Maestro, Adrian", ("adrian",), "del maestro", id="comma-particle"),
+    pytest.param("Adrian Del Maestro", ("adrian",), "del maestro", id="capitalised-particle"),
+    pytest.param("Ludwig van Beethoven", ("ludwig",), "van beethoven", id="particle-van"),
+    pytest.param("Johannes van der Waals", ("johannes",), "van der waals", id="two-word-particle"),
+    pytest.param("Maria de la Cruz", ("maria",), "de la cruz", id="particle-de-la"),
+    pytest.param("Van Morrison", ("van",), "morrison", id="particle-keeps-sole-given"),
+    pytest.param("Van der Waals", ("van",), "der waals", id="particles-keep-first-given"),
+    pytest.param("Martin Luther King Jr.", ("martin", "luther"), "king", id="suffix-jr"),
+    pytest.param("Robert Downey Sr", ("robert",), "downey", id="suffix-sr"),
+    pytest.param("Henry Ford III", ("henry",), "ford", id="suffix-iii"),
+    pytest.param("John Smith II", ("john",), "smith", id="suffix-ii"),
+    pytest.param("John Smith IV", ("john",), "smith", id="suffix-iv"),
+    pytest.param("Sham Kakade, Jr.", ("sham",), "kakade", id="comma-suffix"),
+    pytest.param("King, Martin Luther, Jr.", ("martin", "luther"), "king", id="comma-form-comma-suffix"),
+    pytest.param("Naoki Ii", ("naoki",), "ii", id="numeral-surname-kept"),
+    pytest.param("Sham Kakade (Harvard University)", ("sham",), "kakade", id="parentheses"),
+    pytest.param("Kakade, Sham (Harvard, MIT)", ("sham",), "kakade", id="comma-in-parentheses"),
+    pytest.param("Sham Kakade (SEAS (Harvard))", ("sham",), "kakade", id="nested-parentheses"),
+    pytest.param("Sham Kakade 1", ("sham",), "kakade", id="footnote-number-dropped"),
+    pytest.param("Kakade", (), "kakade", id="single-token"),
+    pytest.param("YANN LECUN", ("yann",), "lecun", id="upper-case"),
+    pytest.param("Sébastien Bubeck", ("sebastien",), "bubeck", id="accented"),
+]
+
+
+@pytest.mark.parametrize(("name", "given", "surname"), PARSE_CASES)
+def test_parse_name(name: str, given: tuple[str, ...], surname: str) -> None:
+    assert parse_name(name) == ParsedName(given=given, surname=surname)
+
+
+KEY_CASES = [
+    pytest.param("Adrian Del Maestro", "delmaestro", id="particle"),
+    pytest.param("Callum Birch-Sykes", "birchsykes", id="hyphenated"),
+    pytest.param("Kakade, Sham M.", "kakade", id="comma-form"),
+    pytest.param("Johannes van der Waals", "vanderwaals", id="two-particles"),
+]
+
+
+@pytest.mark.parametrize(("name", "key"), KEY_CASES)
+def test_surname_key(name: str, key: str) -> None:
+    assert surname_key(name) == key
+    assert parse_name(name).key == key
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("  ", id="blank"),
+        pytest.param("...", id="punctuation"),
+        pytest.param("(MIT)", id="only-parentheses"),
+        pytest.param("- , 42", id="no-letters"),
+    ],
+)
+def test_parse_name_rejects_names_without_letters(name: str) -> None:
+    with pytest.raises(ValueError):
+        parse_name(name)
+
+
+MATCH_CASES = [
+    # Middle names may be missing on either side, in any spelling of the name.
+    pytest.param("Sham Kakade", "Sham M. Kakade", "exact", id="middle-absent-follow"),
+    pytest.param("Sham Kakade", "Sham M Kakade", "exact", id="middle-no-period"),
+    pytest.param("Sham Kakade", "Kakade, Sham M.", "exact", id="comma-form"),
+    pytest.param("Sham M. Kakade", "Sham Kakade", "exact", id="middle-absent-candidate"),
+    pytest.param("Sham M. Kakade", "Sham Mohan Kakade", "exact", id="middle-initial-vs-full"),
+    pytest.param("Sham X. Kakade", "Sham M. Kakade", None, id="middle-conflict"),
+    pytest.param("S. M. Kakade", "Sham M. Kakade", "initial", id="initials-with-middle"),
+    pytest.param("S. M. Kakade", "M. Kakade", None, id="middle-is-not-first"),
+    # A prefix is not an initial.
+    pytest.param("Krish Sharma", "Krishna Sharma", None, id="prefix-not-initial"),
+    pytest.param("Krish Sharma", "Pratyusha Sharma", None, id="different-given"),
+    pytest.param("Akshay Krishnamurthy", "Aravind Krishnamurthy", None, id="same-first-letter"),
+    pytest.param("Akshay Krishnamurthy", "A. Krishnamurthy", "initial", id="candidate-initial"),
+    pytest.param("A. Krishnamurthy", "Akshay Krishnamurthy", "initial", id="follow-initial"),
+    pytest.param("A. Krishnamurthy", "A. Krishnamurthy", "initial", id="both-initials"),
+    pytest.param("A. Krishnamurthy", "B. Krishnamurthy", None, id="initials-differ"),
+    # Accent folding, including letters that do not decompose in Unicode.
+    pytest.param("Sebastien Bubeck", "Sébastien Bubeck", "exact", id="accent"),
+    pytest.param("Paweł Łukasz", "Pawel Lukasz", "exact", id="l-stroke"),
+    pytest.param("Søren Ørsted", "Soren Orsted", "exact", id="o-slash"),
+    pytest.param("Đorđe Đurić", "Dorde Duric", "exact", id="d-stroke"),
+    pytest.param("Hans Weiß", "Hans Weiss", "exact", id="sharp-s"),
+    pytest.param("Adrian Del Maestro", "Adrian del Maestro", "exact", id="particle-case"),
+    pytest.param("YANN LECUN", "Yann LeCun", "exact", id="case"),
+    pytest.param("Jean-Pierre Serre", "J.-P. Serre", "initial", id="hyphenated-initials"),
+    pytest.param("Jean-Pierre Serre", "Jean Serre", "exact", id="hyphenated-middle-absent"),
+    pytest.param("Xiao-Le Zhang", "Xiao Le Zhang", "exact", id="syllable-le-is-no-particle"),
+    pytest.param("Duc Minh Le", "D. M. Le", "initial", id="vietnamese-surname-le"),
+    pytest.param("Jean-Pierre Serre", "Jean-Luc Serre", None, id="hyphenated-conflict"),
+    pytest.param("Sham Kakade", "Sham Kakadia", None, id="different-surname"),
+    # Surname-only names match only other surname-only names.
+    pytest.param("Kakade", "Kakade", "exact", id="both-surname-only"),
+    pytest.param("Kakade", "Sham Kakade", None, id="follow-surname-only"),
+    pytest.param("Sham Kakade", "Kakade", None, id="candidate-surname-only"),
+]
+
+
+@pytest.mark.parametrize(("follow", "candidate", "expected"), MATCH_CASES)
+def test_match_strength(follow: str, candidate: str, expected: str | None) -> None:
+    assert match_strength(parse_name(follow), parse_name(candidate)) == expected
+
+
+@pytest.mark.parametrize(("follow", "candidate", "expected"), MATCH_CASES)
+def test_match_strength_is_symmetric(follow: str, candidate: str, expected: str | None) -> None:
+    assert match_strength(parse_name(candidate), parse_name(follow)) == expected
+
+
+SIMILAR_CASES = [
+    pytest.param("Krish Sharma", "Pratyusha Sharma", True, id="near-miss"),
+    pytest.param("Krish Sharma", "Krishna Sharma", True, id="prefix-near-miss"),
+    pytest.param("Sham Kakade", "Kakade", True, id="surname-only-near-miss"),
+    pytest.param("Sham Kakade", "Sham M. Kakade", False, id="exact-match"),
+    pytest.param("Akshay Krishnamurthy", "A. Krishnamurthy", False, id="initial-match"),
+    pytest.param("Krish Sharma", "Krish Verma", False, id="different-surname"),
+]
+
+
+@pytest.mark.parametrize(("follow", "candidate", "expected"), SIMILAR_CASES)
+def test_similar_surname(follow: str, candidate: str, expected: bool) -> None:
+    assert similar_surname(parse_name(follow), parse_name(candidate)) is expected
+
+
+def test_key_removes_surname_spaces() -> None:
+    assert ParsedName(given=("adrian",), surname="del maestro").key == "delmaestro"
