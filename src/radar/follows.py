@@ -1,0 +1,269 @@
+"""Following authors, categories and topics, and deciding which stored papers match.
+
+Matches are materialised in the `matches` table with a reason, so every card can say
+why it is on the radar and `radar today` never re-derives them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from radar.errors import NotFoundError, UsageError
+from radar.model import Follow
+from radar.names import ParsedName, match_strength, normalise, parse_name, similar_surname
+from radar.store import chunks, placeholders, utc_now
+from radar.taxonomy import canonical_category, suggest_categories
+
+KINDS = ("author", "category", "topic")
+
+
+@dataclass
+class FollowResult:
+    follow: Follow
+    created: bool  # False when it was already followed
+    matched: int  # stored papers it matches
+    near_misses: Counter[str] = field(default_factory=Counter)  # other people with that surname
+
+
+def follow_key(kind: str, value: str) -> tuple[str, str]:
+    """(display value, normalised key) for a follow, or UsageError for a bad value."""
+    value = " ".join(value.split())
+    if not value:
+        raise UsageError(f"the {kind} to follow is empty")
+    if kind == "author":
+        try:
+            parsed = parse_name(value)
+        except ValueError:
+            raise UsageError(f"{value!r} is not a person's name") from None
+        return value, " ".join((*parsed.given, parsed.surname))
+    if kind == "category":
+        canonical = canonical_category(value)
+        if canonical is None:
+            hint = suggest_categories(value)
+            suggestion = f"; did you mean {', '.join(hint)}?" if hint else ""
+            raise UsageError(f"unknown arXiv category {value!r}{suggestion}")
+        return canonical, canonical
+    if kind == "topic":
+        key = normalise(value)
+        if not key:
+            raise UsageError(f"the topic {value!r} has no words to search for")
+        return value, key
+    raise UsageError(f"unknown kind of follow {kind!r}")
+
+
+def _follow_from_row(row: dict[str, Any]) -> Follow:
+    return Follow(id=row["id"], kind=row["kind"], value=row["value"], created_utc=row["created_utc"])
+
+
+def list_follows(db: Database, with_counts: bool = True) -> list[Follow]:
+    follows = [_follow_from_row(r) for r in db.query("select * from follows order by kind, id")]
+    if with_counts and follows:
+        counts = dict(db.execute("select follow_id, count(*) from matches group by follow_id").fetchall())
+        for f in follows:
+            f.papers = counts.get(f.id, 0)
+    return follows
+
+
+def add_follow(db: Database, kind: str, value: str) -> FollowResult:
+    value, key = follow_key(kind, value)
+    with db.atomic():
+        rows = list(db.query("select * from follows where kind = ? and key = ?", [kind, key]))
+        if rows:
+            existing = _follow_from_row(rows[0])
+            matched = db.execute(
+                "select count(*) from matches where follow_id = ?", [existing.id]
+            ).fetchone()[0]
+            existing.papers = matched
+            return FollowResult(
+                existing, created=False, matched=matched, near_misses=near_misses(db, existing)
+            )
+        db.table("follows").insert({"kind": kind, "value": value, "key": key, "created_utc": utc_now()})
+        follow_id = db.execute("select last_insert_rowid()").fetchone()[0]
+        follow = Follow(id=follow_id, kind=kind, value=value, created_utc=utc_now())
+        matched = match_follow(db, follow)
+    follow.papers = matched
+    return FollowResult(follow, created=True, matched=matched, near_misses=near_misses(db, follow))
+
+
+def remove_follow(db: Database, kind: str, value: str) -> Follow:
+    value, key = follow_key(kind, value)
+    row = list(db.query("select * from follows where kind = ? and key = ?", [kind, key]))
+    if not row:
+        raise NotFoundError(f"you do not follow the {kind} {value!r} (see `radar following`)")
+    follow = _follow_from_row(row[0])
+    with db.atomic():
+        db.execute("delete from matches where follow_id = ?", [follow.id])
+        db.execute("delete from follows where id = ?", [follow.id])
+    return follow
+
+
+# --- matching -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Hit:
+    follow_id: int
+    paper_id: str
+    strength: str
+    reason: str
+    matched_name: str | None = None
+
+
+def _author_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str] | None) -> list[_Hit]:
+    parsed: dict[str, list[tuple[Follow, ParsedName]]] = defaultdict(list)
+    for f in follows:
+        name = parse_name(f.value)
+        parsed[name.key].append((f, name))
+    if not parsed:
+        return []
+    best: dict[tuple[int, str], _Hit] = {}
+    keys = list(parsed)
+    sql = f"select paper_id, name, name_key from paper_authors where name_key in ({placeholders(keys)})"
+    params: list[Any] = list(keys)
+    batches: list[Sequence[str] | None] = list(chunks(list(paper_ids))) if paper_ids is not None else [None]
+    for batch in batches:
+        if batch is not None:
+            query = sql + f" and paper_id in ({placeholders(batch)})"
+            rows = db.execute(query, params + list(batch)).fetchall()
+        else:
+            rows = db.execute(sql, params).fetchall()
+        for paper_id, name, key in rows:
+            try:
+                candidate = parse_name(name)
+            except ValueError:
+                continue
+            for follow, wanted in parsed[key]:
+                strength = match_strength(wanted, candidate)
+                if strength is None:
+                    continue
+                if strength == "exact":
+                    reason = f"by {name}, whom you follow"
+                else:
+                    reason = f"by {name} (initials only; may be {follow.value})"
+                hit = _Hit(follow.id, paper_id, strength, reason, name)
+                previous = best.get((follow.id, paper_id))
+                if previous is None or (previous.strength != "exact" and strength == "exact"):
+                    best[(follow.id, paper_id)] = hit
+    return list(best.values())
+
+
+def _category_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str] | None) -> list[_Hit]:
+    by_cat = {f.value: f for f in follows}
+    if not by_cat:
+        return []
+    cats = list(by_cat)
+    sql = (
+        "select pc.paper_id, pc.category, p.primary_category from paper_categories pc "
+        f"join papers p on p.id = pc.paper_id where pc.category in ({placeholders(cats)})"
+    )
+    hits = []
+    batches: list[Sequence[str] | None] = list(chunks(list(paper_ids))) if paper_ids is not None else [None]
+    for batch in batches:
+        if batch is not None:
+            rows = db.execute(
+                sql + f" and pc.paper_id in ({placeholders(batch)})", cats + list(batch)
+            ).fetchall()
+        else:
+            rows = db.execute(sql, cats).fetchall()
+        for paper_id, category, primary in rows:
+            if category == primary:
+                hits.append(_Hit(by_cat[category].id, paper_id, "primary", f"in {category}"))
+            else:
+                hits.append(_Hit(by_cat[category].id, paper_id, "cross", f"cross-listed in {category}"))
+    return hits
+
+
+def fts_phrase(topic: str) -> str:
+    """The topic as one FTS5 phrase: user text can never become FTS syntax."""
+    return '"' + " ".join(topic.split()).replace('"', '""') + '"'
+
+
+def _topic_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str] | None) -> list[_Hit]:
+    hits: list[_Hit] = []
+    sql = (
+        "select papers.id from papers_fts join papers on papers.rowid = papers_fts.rowid "
+        "where papers_fts match ?"
+    )
+    for follow in follows:
+        phrase = fts_phrase(follow.value)
+        reason = f'mentions "{follow.value}"'
+        if paper_ids is None:
+            rows = db.execute(sql, [phrase]).fetchall()
+            hits.extend(_Hit(follow.id, r[0], "phrase", reason) for r in rows)
+            continue
+        for batch in chunks(list(paper_ids)):
+            rows = db.execute(sql + f" and papers.id in ({placeholders(batch)})", [phrase, *batch]).fetchall()
+            hits.extend(_Hit(follow.id, r[0], "phrase", reason) for r in rows)
+    return hits
+
+
+def _hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str] | None) -> list[_Hit]:
+    by_kind: dict[str, list[Follow]] = defaultdict(list)
+    for f in follows:
+        by_kind[f.kind].append(f)
+    return (
+        _author_hits(db, by_kind["author"], paper_ids)
+        + _category_hits(db, by_kind["category"], paper_ids)
+        + _topic_hits(db, by_kind["topic"], paper_ids)
+    )
+
+
+def _insert_hits(db: Database, hits: list[_Hit]) -> None:
+    now = utc_now()
+    db.table("matches").insert_all(
+        (
+            {
+                "follow_id": h.follow_id,
+                "paper_id": h.paper_id,
+                "strength": h.strength,
+                "reason": h.reason,
+                "matched_name": h.matched_name,
+                "matched_utc": now,
+            }
+            for h in hits
+        ),
+        pk=("follow_id", "paper_id"),
+        replace=True,
+    )
+
+
+def match_follow(db: Database, follow: Follow) -> int:
+    """Match one follow against every stored paper; returns how many it matches."""
+    hits = _hits(db, [follow], None)
+    with db.atomic():
+        db.execute("delete from matches where follow_id = ?", [follow.id])
+        _insert_hits(db, hits)
+    return len(hits)
+
+
+def rematch_papers(db: Database, paper_ids: Sequence[str]) -> None:
+    """Recompute the matches of papers that were added or changed (authors may change)."""
+    if not paper_ids:
+        return
+    follows = list_follows(db, with_counts=False)
+    with db.atomic():
+        for part in chunks(list(paper_ids)):
+            db.execute(f"delete from matches where paper_id in ({placeholders(part)})", list(part))
+        if follows:
+            _insert_hits(db, _hits(db, follows, paper_ids))
+
+
+def near_misses(db: Database, follow: Follow) -> Counter[str]:
+    """Papers by people who share the surname but are not the person followed."""
+    if follow.kind != "author":
+        return Counter()
+    wanted = parse_name(follow.value)
+    misses: Counter[str] = Counter()
+    for (name,) in db.execute("select name from paper_authors where name_key = ?", [wanted.key]).fetchall():
+        try:
+            candidate = parse_name(name)
+        except ValueError:
+            continue
+        if similar_surname(wanted, candidate):
+            misses[name] += 1
+    return misses

@@ -1,0 +1,94 @@
+"""radar's schema, as numbered migrations applied on every open.
+
+A released migration is never edited: change the schema by adding the next one.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "radar"
+migrations = Migrations(MIGRATION_SET)
+
+
+@migrations()
+def m001_papers(db: Database) -> None:
+    db.table("papers").create(
+        {
+            "id": str,  # versionless arXiv id: 2511.05963, hep-th/9901001
+            "version": int,  # the newest version radar has seen
+            "title": str,
+            "abstract": str,
+            "authors_json": str,  # [{"name": ..., "affiliations": [...]}, ...] in paper order
+            "primary_category": str,
+            "categories_json": str,  # primary first
+            "published_utc": str,  # v1 submission time
+            "updated_utc": str,  # newest version's submission time
+            "comment": str,
+            "journal_ref": str,
+            "doi": str,
+            "announce_type": str,  # new / cross / replace / replace-cross
+            "announced_date": str,  # the listing day, when a listing said
+            "listing_date": str,  # announced_date, else the newest version's submission day
+            "first_seen_utc": str,
+            "changed_utc": str,  # when radar last stored a change to this row
+        },
+        pk="id",
+        not_null={"version", "title", "listing_date", "first_seen_utc", "changed_utc"},
+    )
+    db.table("papers").create_index(["listing_date"])
+    db.table("papers").enable_fts(["title", "abstract"], create_triggers=True, tokenize="porter")
+
+    # One row per author position, so following a person is an index look-up on the
+    # normalised surname and never a scan of the papers.
+    db.table("paper_authors").create(
+        {"paper_id": str, "position": int, "name": str, "name_key": str},
+        pk=("paper_id", "position"),
+        foreign_keys=[("paper_id", "papers", "id")],
+    )
+    db.table("paper_authors").create_index(["name_key"])
+
+    db.table("paper_categories").create(
+        {"paper_id": str, "category": str},
+        pk=("paper_id", "category"),
+        foreign_keys=[("paper_id", "papers", "id")],
+    )
+    db.table("paper_categories").create_index(["category", "paper_id"])
+
+    # Every version radar has seen, so an update is remembered as one.
+    db.table("paper_versions").create(
+        {"paper_id": str, "version": int, "updated_utc": str, "seen_utc": str},
+        pk=("paper_id", "version"),
+        foreign_keys=[("paper_id", "papers", "id")],
+    )
+
+
+@migrations()
+def m002_follows(db: Database) -> None:
+    db.table("follows").create(
+        {
+            "id": int,
+            "kind": str,  # author / category / topic
+            "value": str,  # as shown to the user
+            "key": str,  # normalised, for uniqueness: "krish sharma", "cs.LG", "world models"
+            "created_utc": str,
+        },
+        pk="id",
+        not_null={"kind", "value", "key", "created_utc"},
+    )
+    db.table("follows").create_index(["kind", "key"], unique=True)
+
+    # Why a paper is on the radar: one row per (follow, paper), with the reason shown on cards.
+    db.table("matches").create(
+        {
+            "follow_id": int,
+            "paper_id": str,
+            "strength": str,  # exact / initial (authors), phrase (topics), primary / cross (categories)
+            "reason": str,
+            "matched_name": str,  # the author name as printed on the paper, for author follows
+            "matched_utc": str,
+        },
+        pk=("follow_id", "paper_id"),
+        foreign_keys=[("follow_id", "follows", "id"), ("paper_id", "papers", "id")],
+    )
+    db.table("matches").create_index(["paper_id"])

@@ -1,0 +1,346 @@
+"""The one SQLite file: opening it safely, and reading and writing papers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from radar.errors import StoreError
+from radar.migrations import MIGRATION_SET, migrations
+from radar.model import Author, Paper
+from radar.names import surname_key
+
+BUSY_TIMEOUT_S = 30.0
+SQLITE_HEADER = b"SQLite format 3\x00"
+# SQLite's default limit on host parameters is 32766; stay far below it.
+CHUNK = 500
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def placeholders(items: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in items)
+
+
+def open_db(path: Path) -> Database:
+    """Open (creating if needed) radar's database and bring its schema up to date.
+
+    WAL lets `radar today` read while a fetch writes; the busy timeout makes a second
+    writer wait instead of failing.
+    """
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a database file")
+    existed = path.exists() and path.stat().st_size > 0
+    if existed:
+        try:
+            with path.open("rb") as fh:
+                header = fh.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise StoreError(f"cannot read {path}: {exc.strerror}") from None
+        if header != SQLITE_HEADER:
+            raise StoreError(f"{path} is not a radar database (not an SQLite file)")
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create {path.parent}: {exc.strerror}") from None
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
+        db = Database(conn, execute_plugins=False)
+        if existed:
+            _check_is_radar(db, path)
+        db.enable_wal()
+        _migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot open {path}: {exc}") from None
+    return db
+
+
+def _check_is_radar(db: Database, path: Path) -> None:
+    tables = set(db.table_names())
+    if not tables:
+        return
+    radar_schema = (
+        "_sqlite_migrations" in tables
+        and db.execute(
+            "select 1 from _sqlite_migrations where migration_set = ? limit 1", [MIGRATION_SET]
+        ).fetchone()
+    )
+    if not radar_schema:
+        raise StoreError(f"{path} is an SQLite database, but not radar's")
+
+
+def _migrate(db: Database) -> None:
+    # Nothing to do is the common case: check without taking the write lock.
+    if "_sqlite_migrations" in db.table_names() and not migrations.pending(db):
+        return
+    # BEGIN IMMEDIATE serialises two processes opening a new file at once; the
+    # migrations then run inside it as savepoints.
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        migrations.apply(db)
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
+
+
+# --- papers -------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[str] = field(default_factory=list)
+    new_ids: list[str] = field(default_factory=list)
+    updated_ids: list[str] = field(default_factory=list)
+
+    def add(self, other: ImportCounts) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.skipped.extend(other.skipped)
+        self.new_ids.extend(other.new_ids)
+        self.updated_ids.extend(other.updated_ids)
+
+    @property
+    def changed_ids(self) -> list[str]:
+        return self.new_ids + self.updated_ids
+
+
+_FIELDS = (
+    "version",
+    "title",
+    "abstract",
+    "authors_json",
+    "primary_category",
+    "categories_json",
+    "published_utc",
+    "updated_utc",
+    "comment",
+    "journal_ref",
+    "doi",
+    "announce_type",
+    "announced_date",
+    "listing_date",
+)
+
+
+def paper_to_row(paper: Paper) -> dict[str, Any]:
+    listing = paper.listing_date
+    return {
+        "id": paper.id,
+        "version": paper.version,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors_json": json.dumps(
+            [{"name": a.name, "affiliations": a.affiliations} for a in paper.authors],
+            ensure_ascii=False,
+        ),
+        "primary_category": paper.primary_category,
+        "categories_json": json.dumps(paper.categories),
+        "published_utc": iso(paper.published),
+        "updated_utc": iso(paper.updated),
+        "comment": paper.comment,
+        "journal_ref": paper.journal_ref,
+        "doi": paper.doi,
+        "announce_type": paper.announce_type,
+        "announced_date": paper.announced.isoformat() if paper.announced else None,
+        "listing_date": listing.isoformat() if listing else None,
+    }
+
+
+def row_to_paper(row: dict[str, Any]) -> Paper:
+    def ts(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+    return Paper(
+        id=row["id"],
+        version=row["version"],
+        title=row["title"],
+        abstract=row["abstract"] or "",
+        authors=[
+            Author(a["name"], a.get("affiliations") or []) for a in json.loads(row["authors_json"] or "[]")
+        ],
+        primary_category=row["primary_category"] or "",
+        categories=json.loads(row["categories_json"] or "[]"),
+        published=ts(row["published_utc"]),
+        updated=ts(row["updated_utc"]),
+        comment=row["comment"],
+        journal_ref=row["journal_ref"],
+        doi=row["doi"],
+        announce_type=row["announce_type"],
+        announced=date.fromisoformat(row["announced_date"]) if row["announced_date"] else None,
+    )
+
+
+def _merge(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Decide what a freshly parsed row means for the stored one: new version, or same."""
+    if new["version"] > old["version"]:
+        merged = dict(new)
+        # The v1 submission time never changes; a listing does not carry it.
+        merged["published_utc"] = new["published_utc"] or old["published_utc"]
+        if new["announced_date"] is None and new["announce_type"] is None:
+            merged["announce_type"] = "replace"
+        return "updated", merged
+    if new["version"] < old["version"]:
+        return "unchanged", old
+    merged = dict(old)
+    for key in _FIELDS:
+        if merged.get(key) in (None, "", "[]") and new.get(key) not in (None, "", "[]"):
+            merged[key] = new[key]
+    # A listing knows how the paper was announced (cross-list, replacement); the API
+    # only guesses from the version number, so a listing's word wins.
+    if new["announced_date"] is not None:
+        merged["announce_type"] = new["announce_type"]
+        merged["announced_date"] = new["announced_date"]
+    merged["listing_date"] = merged["announced_date"] or _day(merged["updated_utc"]) or old["listing_date"]
+    return ("unchanged" if all(merged.get(k) == old.get(k) for k in _FIELDS) else "filled"), merged
+
+
+def _day(timestamp: str | None) -> str | None:
+    return timestamp[:10] if timestamp else None
+
+
+def save_papers(db: Database, papers: Iterable[Paper]) -> ImportCounts:
+    """Store papers in one transaction: all of them or none (a killed run leaves no half).
+
+    Returns what changed; saving the same papers twice changes nothing the second time.
+    """
+    from radar.follows import rematch_papers
+
+    counts = ImportCounts()
+    latest: dict[str, dict[str, Any]] = {}
+    for paper in papers:
+        row = paper_to_row(paper)
+        if row["listing_date"] is None:
+            counts.skipped.append(f"{paper.id}: no date")
+            continue
+        seen = latest.get(paper.id)
+        # The same paper twice in one batch: keep the newest version.
+        if seen is None or row["version"] >= seen["version"]:
+            latest[paper.id] = row
+    if not latest:
+        return counts
+    now = utc_now()
+    with db.atomic():
+        ids = list(latest)
+        existing: dict[str, dict[str, Any]] = {}
+        for part in chunks(ids):
+            for stored in db.query(f"select * from papers where id in ({placeholders(part)})", part):
+                existing[stored["id"]] = stored
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        versions: list[dict[str, Any]] = []
+        for paper_id, row in latest.items():
+            old = existing.get(paper_id)
+            if old is None:
+                inserts.append({**row, "first_seen_utc": now, "changed_utc": now})
+                counts.new += 1
+                counts.new_ids.append(paper_id)
+            else:
+                outcome, merged = _merge(old, row)
+                if outcome == "unchanged":
+                    counts.unchanged += 1
+                    continue
+                updates.append({**merged, "first_seen_utc": old["first_seen_utc"], "changed_utc": now})
+                if outcome == "updated":
+                    counts.updated += 1
+                    counts.updated_ids.append(paper_id)
+                else:
+                    counts.unchanged += 1  # same version, gaps filled in: not news
+            versions.append(
+                {
+                    "paper_id": paper_id,
+                    "version": row["version"],
+                    "updated_utc": row["updated_utc"],
+                    "seen_utc": now,
+                }
+            )
+        if inserts:
+            db.table("papers").insert_all(inserts)
+        if updates:
+            db.table("papers").upsert_all(updates, pk="id")
+        db.table("paper_versions").insert_all(versions, pk=("paper_id", "version"), ignore=True)
+        touched = [r["id"] for r in inserts] + [r["id"] for r in updates]
+        _write_authors_and_categories(db, list(inserts + updates))
+        rematch_papers(db, touched)
+    return counts
+
+
+def _write_authors_and_categories(db: Database, rows: list[dict[str, Any]]) -> None:
+    ids = [r["id"] for r in rows]
+    for part in chunks(ids):
+        db.execute(f"delete from paper_authors where paper_id in ({placeholders(part)})", part)
+        db.execute(f"delete from paper_categories where paper_id in ({placeholders(part)})", part)
+    authors = []
+    categories = []
+    for row in rows:
+        for position, author in enumerate(json.loads(row["authors_json"])):
+            try:
+                key = surname_key(author["name"])
+            except ValueError:
+                key = ""
+            authors.append(
+                {
+                    "paper_id": row["id"],
+                    "position": position,
+                    "name": author["name"],
+                    "name_key": key,
+                }
+            )
+        for category in dict.fromkeys(json.loads(row["categories_json"])):
+            categories.append({"paper_id": row["id"], "category": category})
+    db.table("paper_authors").insert_all(authors, pk=("paper_id", "position"))
+    db.table("paper_categories").insert_all(categories, pk=("paper_id", "category"))
+
+
+def get_paper(db: Database, paper_id: str) -> Paper | None:
+    rows = list(db.query("select * from papers where id = ?", [paper_id]))
+    return row_to_paper(rows[0]) if rows else None
+
+
+def get_papers(db: Database, ids: Sequence[str]) -> dict[str, Paper]:
+    found: dict[str, Paper] = {}
+    for part in chunks(list(ids)):
+        for row in db.query(f"select * from papers where id in ({placeholders(part)})", part):
+            found[row["id"]] = row_to_paper(row)
+    return found
+
+
+def paper_versions(db: Database, paper_id: str) -> list[dict[str, Any]]:
+    return list(
+        db.query(
+            "select version, updated_utc, seen_utc from paper_versions where paper_id = ? order by version",
+            [paper_id],
+        )
+    )
+
+
+def newest_listing_date(db: Database) -> str | None:
+    row = db.execute("select max(listing_date) from papers").fetchone()
+    return row[0] if row else None
+
+
+def count_papers(db: Database) -> int:
+    return int(db.execute("select count(*) from papers").fetchone()[0])

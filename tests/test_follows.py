@@ -1,0 +1,296 @@
+"""Following authors, categories and topics, and the matches stored for them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+from feeds import Item, api_feed, rss_feed
+
+from radar.errors import NotFoundError, UsageError
+from radar.follows import add_follow, list_follows, remove_follow
+from radar.sources.arxiv_api import parse_api_response
+from radar.sources.arxiv_rss import parse_listing
+from radar.store import open_db, save_papers
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> sqlite_utils.Database:
+    return open_db(tmp_path / "radar.db")
+
+
+def save_api(db: sqlite_utils.Database, items: list[Item]) -> None:
+    save_papers(db, parse_api_response(api_feed(items)).papers)
+
+
+def save_rss(db: sqlite_utils.Database, items: list[Item], day: str = "2026-11-20") -> None:
+    save_papers(db, parse_listing(rss_feed(items, day=day)).papers)
+
+
+def matches(db: sqlite_utils.Database, follow_id: int) -> dict[str, dict[str, Any]]:
+    rows = db.query(
+        "select paper_id, strength, reason, matched_name from matches where follow_id = ? order by paper_id",
+        [follow_id],
+    )
+    return {r.pop("paper_id"): r for r in rows}
+
+
+# --- authors ------------------------------------------------------------------------------
+
+
+def test_author_follow_does_not_match_other_people_with_the_surname(db: sqlite_utils.Database) -> None:
+    save_api(
+        db,
+        [
+            Item("2611.00001", authors=["Krish Sharma", "Ada Lovelace"]),
+            Item("2611.00002", authors=["Pratyusha Sharma"]),
+            Item("2611.00003", authors=["Krishna Sharma", "Alan Turing"]),
+            Item("2611.00004", authors=["Pratyusha Sharma", "Grace Hopper"]),
+        ],
+    )
+    result = add_follow(db, "author", "Krish Sharma")
+    assert result.created is True
+    assert result.matched == 1
+    assert set(matches(db, result.follow.id)) == {"2611.00001"}
+    assert result.near_misses == Counter({"Pratyusha Sharma": 2, "Krishna Sharma": 1})
+
+
+def test_author_follow_matches_middle_initial_exactly(db: sqlite_utils.Database) -> None:
+    save_api(
+        db, [Item("2611.00001", authors=["Sham M. Kakade"]), Item("2611.00002", authors=["Sham Kakade"])]
+    )
+    result = add_follow(db, "author", "Sham Kakade")
+    assert result.matched == 2
+    found = matches(db, result.follow.id)
+    assert found["2611.00001"] == {
+        "strength": "exact",
+        "reason": "by Sham M. Kakade, whom you follow",
+        "matched_name": "Sham M. Kakade",
+    }
+    assert found["2611.00002"]["strength"] == "exact"
+    assert found["2611.00002"]["matched_name"] == "Sham Kakade"
+    assert result.near_misses == Counter()
+
+
+def test_author_initial_match(db: sqlite_utils.Database) -> None:
+    save_api(
+        db,
+        [
+            Item("2611.00001", authors=["Ada Lovelace", "A. Krishnamurthy"]),
+            Item("2611.00002", authors=["Aravind Krishnamurthy"]),
+            Item("2611.00003", authors=["Akshay Krishnamurthy"]),
+        ],
+    )
+    result = add_follow(db, "author", "Akshay Krishnamurthy")
+    found = matches(db, result.follow.id)
+    assert set(found) == {"2611.00001", "2611.00003"}
+    assert found["2611.00001"] == {
+        "strength": "initial",
+        "reason": "by A. Krishnamurthy (initials only; may be Akshay Krishnamurthy)",
+        "matched_name": "A. Krishnamurthy",
+    }
+    assert found["2611.00003"]["strength"] == "exact"
+    assert result.near_misses == Counter({"Aravind Krishnamurthy": 1})
+
+
+@pytest.mark.parametrize(
+    ("followed", "printed"),
+    [("Sébastien Bubeck", "Sebastien Bubeck"), ("Sebastien Bubeck", "Sébastien Bubeck")],
+)
+def test_author_accents_fold(db: sqlite_utils.Database, followed: str, printed: str) -> None:
+    save_api(db, [Item("2611.00001", authors=[printed])])
+    result = add_follow(db, "author", followed)
+    assert result.matched == 1
+    found = matches(db, result.follow.id)
+    assert found["2611.00001"]["strength"] == "exact"
+    assert found["2611.00001"]["matched_name"] == printed
+    assert found["2611.00001"]["reason"] == f"by {printed}, whom you follow"
+
+
+def test_author_follow_from_listing_feed(db: sqlite_utils.Database) -> None:
+    # Names come from the single dc:creator string of a listing, with affiliations.
+    save_rss(db, [Item("2611.00001", authors=["Jane Doe (MIT, Cambridge)", "Sham M. Kakade (Harvard)"])])
+    result = add_follow(db, "author", "Sham Kakade")
+    assert matches(db, result.follow.id)["2611.00001"]["matched_name"] == "Sham M. Kakade"
+
+
+def test_author_follow_value_is_kept_as_typed(db: sqlite_utils.Database) -> None:
+    result = add_follow(db, "author", "  Sham   Kakade ")
+    assert result.follow.value == "Sham Kakade"
+    assert db["follows"].get(result.follow.id)["key"] == "sham kakade"
+
+
+# --- categories ---------------------------------------------------------------------------
+
+
+def test_unknown_category_is_refused_with_a_suggestion(db: sqlite_utils.Database) -> None:
+    with pytest.raises(UsageError, match=r"unknown arXiv category 'cs\.XX'; did you mean cs\.\w\w"):
+        add_follow(db, "category", "cs.XX")
+    assert list(db.query("select * from follows")) == []
+
+
+def test_category_is_stored_in_canonical_case(db: sqlite_utils.Database) -> None:
+    result = add_follow(db, "category", "cs.lg")
+    assert result.follow.value == "cs.LG"
+    assert db["follows"].get(result.follow.id)["key"] == "cs.LG"
+    again = add_follow(db, "category", "CS.LG")
+    assert again.created is False
+    assert again.follow.id == result.follow.id
+
+
+def test_category_matches_primary_and_cross_listed(db: sqlite_utils.Database) -> None:
+    save_api(
+        db,
+        [
+            Item("2611.00001", categories=["cs.LG", "cs.AI"]),
+            Item("2611.00002", categories=["stat.ML", "cs.LG"]),
+            Item("2611.00003", categories=["math.OC"]),
+        ],
+    )
+    result = add_follow(db, "category", "cs.LG")
+    assert result.matched == 2
+    found = matches(db, result.follow.id)
+    assert found == {
+        "2611.00001": {"strength": "primary", "reason": "in cs.LG", "matched_name": None},
+        "2611.00002": {"strength": "cross", "reason": "cross-listed in cs.LG", "matched_name": None},
+    }
+
+
+# --- topics -------------------------------------------------------------------------------
+
+
+def test_topic_matches_title_or_abstract_as_a_phrase(db: sqlite_utils.Database) -> None:
+    save_api(
+        db,
+        [
+            Item("2611.00001", title="Learning World Models for Control"),
+            Item("2611.00002", title="A study", abstract="We train a world model on video."),
+            Item("2611.00003", title="The world of protein models", abstract="Models of the world."),
+            Item("2611.00004", title="Unrelated", abstract="Nothing here."),
+        ],
+    )
+    result = add_follow(db, "topic", "world models")
+    found = matches(db, result.follow.id)
+    # The porter stemmer lets "world model" match "world models"; words apart do not match.
+    assert set(found) == {"2611.00001", "2611.00002"}
+    assert found["2611.00001"] == {
+        "strength": "phrase",
+        "reason": 'mentions "world models"',
+        "matched_name": None,
+    }
+    assert result.matched == 2
+
+
+@pytest.mark.parametrize("topic", ['"foo" OR bar*', "NEAR(", "foo AND", "title:bar", "-foo", "foo^"])
+def test_topic_with_fts_syntax_does_not_raise(db: sqlite_utils.Database, topic: str) -> None:
+    save_api(
+        db,
+        [
+            Item("2611.00001", title="Foo or bar in practice"),
+            Item("2611.00002", title="Only foo here"),
+            Item("2611.00003", title="Only bar here", abstract="A barometer near the title field."),
+        ],
+    )
+    result = add_follow(db, "topic", topic)
+    assert result.created is True
+    found = set(matches(db, result.follow.id))
+    # The topic is searched as literal words, never as FTS syntax.
+    expected = {
+        '"foo" OR bar*': {"2611.00001"},
+        "NEAR(": {"2611.00003"},
+        "foo AND": set(),
+        "title:bar": set(),
+        "-foo": {"2611.00001", "2611.00002"},
+        "foo^": {"2611.00001", "2611.00002"},
+    }[topic]
+    assert found == expected
+
+
+def test_topic_follow_key_is_normalised(db: sqlite_utils.Database) -> None:
+    first = add_follow(db, "topic", "World Models")
+    again = add_follow(db, "topic", "world   models")
+    assert again.created is False
+    assert again.follow.id == first.follow.id
+    assert again.follow.value == "World Models"
+
+
+# --- life cycle ---------------------------------------------------------------------------
+
+
+def test_papers_imported_after_a_follow_get_matched(db: sqlite_utils.Database) -> None:
+    author = add_follow(db, "author", "Sham Kakade")
+    category = add_follow(db, "category", "stat.ML")
+    topic = add_follow(db, "topic", "world models")
+    assert (author.matched, category.matched, topic.matched) == (0, 0, 0)
+    save_rss(
+        db,
+        [
+            Item("2611.00001", authors=["Sham M. Kakade"]),
+            Item("2611.00002", categories=["cs.LG", "stat.ML"]),
+            Item("2611.00003", title="Scaling world models"),
+        ],
+    )
+    assert set(matches(db, author.follow.id)) == {"2611.00001"}
+    assert matches(db, category.follow.id) == {
+        "2611.00002": {"strength": "cross", "reason": "cross-listed in stat.ML", "matched_name": None}
+    }
+    assert set(matches(db, topic.follow.id)) == {"2611.00003"}
+    counts = {f.value: f.papers for f in list_follows(db)}
+    assert counts == {"Sham Kakade": 1, "stat.ML": 1, "world models": 1}
+
+
+def test_new_version_rematches(db: sqlite_utils.Database) -> None:
+    author = add_follow(db, "author", "Sham Kakade")
+    save_api(db, [Item("2611.00001", authors=["Sham Kakade"], version=1)])
+    assert set(matches(db, author.follow.id)) == {"2611.00001"}
+    # v2 drops the followed author: the match goes away.
+    save_api(db, [Item("2611.00001", authors=["Ada Lovelace"], version=2)])
+    assert matches(db, author.follow.id) == {}
+
+
+def test_unfollow_removes_matches(db: sqlite_utils.Database) -> None:
+    save_api(db, [Item("2611.00001", authors=["Sham Kakade"], categories=["cs.LG"])])
+    author = add_follow(db, "author", "Sham Kakade")
+    category = add_follow(db, "category", "cs.LG")
+    assert len(matches(db, author.follow.id)) == 1
+    removed = remove_follow(db, "author", "Sham  Kakade")
+    assert removed.id == author.follow.id
+    assert matches(db, author.follow.id) == {}
+    assert [f.value for f in list_follows(db)] == ["cs.LG"]
+    # Other follows keep their matches.
+    assert set(matches(db, category.follow.id)) == {"2611.00001"}
+    with pytest.raises(NotFoundError):
+        remove_follow(db, "author", "Sham Kakade")
+
+
+def test_following_twice_reports_not_created(db: sqlite_utils.Database) -> None:
+    save_api(db, [Item("2611.00001", authors=["Sham Kakade"])])
+    first = add_follow(db, "author", "Sham Kakade")
+    second = add_follow(db, "author", "Sham Kakade")
+    assert first.created is True
+    assert second.created is False
+    assert second.follow.id == first.follow.id
+    assert second.matched == 1
+    assert db.execute("select count(*) from follows").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("author", ""),
+        ("author", "   "),
+        ("author", "1234"),
+        ("topic", ""),
+        ("topic", " \t "),
+        ("topic", "!!! ???"),
+        ("category", ""),
+        ("journal", "Nature"),
+    ],
+)
+def test_empty_or_bad_values_raise_usage_error(db: sqlite_utils.Database, kind: str, value: str) -> None:
+    with pytest.raises(UsageError):
+        add_follow(db, kind, value)
+    assert db.execute("select count(*) from follows").fetchone()[0] == 0

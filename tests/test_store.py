@@ -1,0 +1,417 @@
+"""The SQLite store: schema, opening files safely, and importing papers idempotently."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from feeds import FIXTURES, Item, api_feed, rss_feed
+
+from radar.errors import StoreError
+from radar.importer import import_files
+from radar.migrations import migrations
+from radar.sources.arxiv_api import parse_api_response
+from radar.sources.arxiv_rss import parse_listing
+from radar.store import get_paper, open_db, paper_versions, save_papers
+
+API_TESTING = FIXTURES / "api_atom_2026_search_testing_100entries.xml"
+RSS_COMBINED = FIXTURES / "rss_combined_csLG+csAI+csCL+statML_2026-09-24_trimmed_4items.xml"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> sqlite_utils.Database:
+    return open_db(tmp_path / "radar.db")
+
+
+def migrated_memory_db() -> sqlite_utils.Database:
+    db = sqlite_utils.Database(memory=True)
+    migrations.apply(db)
+    return db
+
+
+def schema(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
+    return db.execute("select type, name, sql from sqlite_master order by type, name").fetchall()
+
+
+def dump(db: sqlite_utils.Database) -> list[str]:
+    return list(db.conn.iterdump())
+
+
+def count(db: sqlite_utils.Database, table: str) -> int:
+    return db.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+# --- schema -------------------------------------------------------------------------------
+
+
+def test_migrations_create_tables_and_columns() -> None:
+    db = migrated_memory_db()
+    tables = set(db.table_names())
+    assert {
+        "papers",
+        "paper_authors",
+        "paper_categories",
+        "paper_versions",
+        "follows",
+        "matches",
+        "papers_fts",
+    } <= tables
+    assert list(db["papers"].columns_dict) == [
+        "id",
+        "version",
+        "title",
+        "abstract",
+        "authors_json",
+        "primary_category",
+        "categories_json",
+        "published_utc",
+        "updated_utc",
+        "comment",
+        "journal_ref",
+        "doi",
+        "announce_type",
+        "announced_date",
+        "listing_date",
+        "first_seen_utc",
+        "changed_utc",
+    ]
+    assert db["papers"].pks == ["id"]
+    assert list(db["paper_authors"].columns_dict) == ["paper_id", "position", "name", "name_key"]
+    assert db["paper_authors"].pks == ["paper_id", "position"]
+    assert list(db["paper_categories"].columns_dict) == ["paper_id", "category"]
+    assert db["paper_categories"].pks == ["paper_id", "category"]
+    assert list(db["paper_versions"].columns_dict) == ["paper_id", "version", "updated_utc", "seen_utc"]
+    assert db["paper_versions"].pks == ["paper_id", "version"]
+    assert list(db["follows"].columns_dict) == ["id", "kind", "value", "key", "created_utc"]
+    assert list(db["matches"].columns_dict) == [
+        "follow_id",
+        "paper_id",
+        "strength",
+        "reason",
+        "matched_name",
+        "matched_utc",
+    ]
+    assert db["matches"].pks == ["follow_id", "paper_id"]
+
+
+def test_migrations_create_indexes() -> None:
+    db = migrated_memory_db()
+
+    def indexes(table: str) -> set[tuple[tuple[str, ...], bool]]:
+        return {(tuple(i.columns), bool(i.unique)) for i in db[table].indexes}
+
+    assert (("listing_date",), False) in indexes("papers")
+    assert (("name_key",), False) in indexes("paper_authors")
+    assert (("category", "paper_id"), False) in indexes("paper_categories")
+    assert (("kind", "key"), True) in indexes("follows")
+    assert (("paper_id",), False) in indexes("matches")
+
+
+def test_follows_kind_key_is_unique() -> None:
+    db = migrated_memory_db()
+    row = {"kind": "author", "value": "Ada Lovelace", "key": "ada lovelace", "created_utc": "x"}
+    db["follows"].insert(row)
+    with pytest.raises(sqlite3.IntegrityError):
+        db["follows"].insert({**row, "value": "Ada  Lovelace"})
+    db["follows"].insert({**row, "kind": "topic"})  # another kind, same key: fine
+    assert count(db, "follows") == 2
+
+
+def test_migrations_create_fts_with_triggers() -> None:
+    db = migrated_memory_db()
+    assert db["papers"].detect_fts() == "papers_fts"
+    assert list(db["papers_fts"].columns_dict) == ["title", "abstract"]
+    triggers = {t.name: t.table for t in db.triggers}
+    assert triggers == {"papers_ai": "papers", "papers_ad": "papers", "papers_au": "papers"}
+    fts_sql = db.execute("select sql from sqlite_master where name = 'papers_fts'").fetchone()[0]
+    assert "fts5" in fts_sql.lower()
+    assert "porter" in fts_sql.lower()
+
+
+def test_fts_triggers_keep_the_index_in_step() -> None:
+    db = migrated_memory_db()
+    parsed = parse_api_response(api_feed([Item("2611.00001", title="Sparse world models")]))
+    save_papers(db, parsed.papers)
+
+    def hits(term: str) -> list[str]:
+        sql = "select papers.id from papers_fts join papers on papers.rowid = papers_fts.rowid where papers_fts match ?"
+        return [r[0] for r in db.execute(sql, [term]).fetchall()]
+
+    assert hits("world") == ["2611.00001"]
+    db.execute("update papers set title = 'Dense planners' where id = '2611.00001'")
+    assert hits("world") == []
+    assert hits("planners") == ["2611.00001"]
+    db.execute("delete from papers where id = '2611.00001'")
+    assert hits("planners") == []
+
+
+def test_applying_migrations_twice_is_a_no_op() -> None:
+    db = migrated_memory_db()
+    before = schema(db)
+    applied = db.execute("select migration_set, name from _sqlite_migrations order by id").fetchall()
+    assert applied == [("radar", "m001_papers"), ("radar", "m002_follows")]
+    migrations.apply(db)
+    assert schema(db) == before
+    assert db.execute("select migration_set, name from _sqlite_migrations order by id").fetchall() == applied
+    assert migrations.pending(db) == []
+
+
+def test_open_db_turns_on_wal(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "radar.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert "papers" in db.table_names()
+
+
+def test_open_db_creates_parent_directories(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "radar.db"
+    open_db(path)
+    assert path.is_file()
+
+
+def test_reopening_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "radar.db"
+    db = open_db(path)
+    save_papers(db, parse_api_response(api_feed([Item("2611.00001")])).papers)
+    db.close()
+    again = open_db(path)
+    assert count(again, "papers") == 1
+    assert count(again, "_sqlite_migrations") == 2
+
+
+# --- open_db refusals ---------------------------------------------------------------------
+
+
+def test_open_db_refuses_a_text_file(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("my research notes\n")
+    with pytest.raises(StoreError, match="not an SQLite file"):
+        open_db(path)
+    assert path.read_text() == "my research notes\n"
+
+
+def test_open_db_refuses_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="directory"):
+        open_db(tmp_path)
+
+
+def test_open_db_refuses_another_apps_sqlite_file(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("create table recipes (id integer primary key, name text)")
+    conn.execute("insert into recipes (name) values ('soup')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="not radar's"):
+        open_db(path)
+    # Untouched: no radar tables were added to it.
+    conn = sqlite3.connect(path)
+    names = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    conn.close()
+    assert names == {"recipes"}
+
+
+def test_open_db_refuses_a_path_under_a_read_only_directory(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running with privileges that can write to a read-only directory")
+        with pytest.raises(StoreError):
+            open_db(locked / "radar.db")
+    finally:
+        locked.chmod(0o700)
+
+
+# --- importing ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fixture", [API_TESTING, RSS_COMBINED], ids=["api", "listing"])
+def test_importing_the_same_fixture_twice_changes_nothing(db: sqlite_utils.Database, fixture: Path) -> None:
+    expected = 100 if fixture == API_TESTING else 4
+    (first,) = import_files(db, [fixture])
+    assert first.error is None
+    assert (first.counts.new, first.counts.updated, first.counts.unchanged) == (expected, 0, 0)
+    rows, versions, snapshot = count(db, "papers"), count(db, "paper_versions"), dump(db)
+    assert rows == expected
+    assert versions == expected
+
+    (second,) = import_files(db, [fixture])
+    assert second.error is None
+    assert (second.counts.new, second.counts.updated, second.counts.unchanged) == (0, 0, expected)
+    assert second.counts.changed_ids == []
+    assert count(db, "papers") == rows
+    assert count(db, "paper_versions") == versions
+    assert dump(db) == snapshot
+
+
+def test_import_fills_authors_and_categories(db: sqlite_utils.Database) -> None:
+    import_files(db, [RSS_COMBINED])
+    authors = db.execute(
+        "select position, name, name_key from paper_authors where paper_id = '2205.06398' order by position"
+    ).fetchall()
+    assert authors == [
+        (0, "Pritam Dey", "dey"),
+        (1, "Zhengwu Zhang", "zhang"),
+        (2, "David B. Dunson", "dunson"),
+    ]
+    cats = {r[0] for r in db.execute("select category from paper_categories where paper_id = '2205.06398'")}
+    assert cats == {"stat.ME", "stat.AP", "stat.ML"}
+    row = db["papers"].get("2205.06398")
+    assert row["primary_category"] == "stat.ME"
+    assert json.loads(row["categories_json"]) == ["stat.ME", "stat.AP", "stat.ML"]
+    assert row["doi"] == "10.1093/bioinformatics/btac431"
+
+
+def test_newer_version_counts_as_updated(db: sqlite_utils.Database) -> None:
+    v1 = Item("2611.00001", title="Old title", version=1, published="2026-11-10T10:00:00Z")
+    v2 = Item(
+        "2611.00001",
+        title="New title",
+        version=2,
+        authors=["Ada Lovelace", "Charles Babbage"],
+        published="2026-11-10T10:00:00Z",
+        updated="2026-11-19T09:00:00Z",
+    )
+    first = save_papers(db, parse_api_response(api_feed([v1])).papers)
+    assert (first.new, first.updated) == (1, 0)
+    stored_first = db["papers"].get("2611.00001")
+
+    counts = save_papers(db, parse_api_response(api_feed([v2])).papers)
+    assert (counts.new, counts.updated, counts.unchanged) == (0, 1, 0)
+    assert counts.updated_ids == ["2611.00001"]
+
+    paper = get_paper(db, "2611.00001")
+    assert paper is not None
+    assert paper.version == 2
+    assert paper.title == "New title"
+    assert [a.name for a in paper.authors] == ["Ada Lovelace", "Charles Babbage"]
+    assert paper.announce_type == "replace"
+    row = db["papers"].get("2611.00001")
+    assert row["published_utc"] == "2026-11-10T10:00:00Z"
+    assert row["updated_utc"] == "2026-11-19T09:00:00Z"
+    assert row["listing_date"] == "2026-11-19"
+    assert row["first_seen_utc"] == stored_first["first_seen_utc"]
+    assert [v["version"] for v in paper_versions(db, "2611.00001")] == [1, 2]
+    # The author table follows the new version.
+    names = [
+        r[0]
+        for r in db.execute("select name from paper_authors where paper_id = '2611.00001' order by position")
+    ]
+    assert names == ["Ada Lovelace", "Charles Babbage"]
+    assert count(db, "papers") == 1
+
+
+def test_newer_version_from_a_listing_keeps_the_first_submission_time(db: sqlite_utils.Database) -> None:
+    v1 = Item("2611.00001", title="Old title", published="2026-11-10T10:00:00Z")
+    save_papers(db, parse_api_response(api_feed([v1])).papers)
+    v2 = Item("2611.00001", title="New title", version=2, announce="replace")
+    counts = save_papers(db, parse_listing(rss_feed([v2], day="2026-11-20")).papers)
+    assert (counts.new, counts.updated, counts.unchanged) == (0, 1, 0)
+    row = db["papers"].get("2611.00001")
+    assert (row["version"], row["title"]) == (2, "New title")
+    assert row["published_utc"] == "2026-11-10T10:00:00Z"  # a listing does not carry it
+    assert (row["announce_type"], row["announced_date"], row["listing_date"]) == (
+        "replace",
+        "2026-11-20",
+        "2026-11-20",
+    )
+    assert [v["version"] for v in paper_versions(db, "2611.00001")] == [1, 2]
+
+
+def test_older_version_after_newer_is_ignored(db: sqlite_utils.Database) -> None:
+    v2 = Item("2611.00001", title="New title", version=2, updated="2026-11-19T09:00:00Z")
+    v1 = Item("2611.00001", title="Old title", version=1)
+    save_papers(db, parse_api_response(api_feed([v2])).papers)
+    snapshot = dump(db)
+    counts = save_papers(db, parse_api_response(api_feed([v1])).papers)
+    assert (counts.new, counts.updated, counts.unchanged) == (0, 0, 1)
+    assert counts.changed_ids == []
+    paper = get_paper(db, "2611.00001")
+    assert paper is not None and (paper.version, paper.title) == (2, "New title")
+    assert dump(db) == snapshot
+    # Nor does an old day's listing of v1 say anything about how v2 was announced.
+    listed = save_papers(db, parse_listing(rss_feed([v1], day="2026-11-10")).papers)
+    assert (listed.new, listed.updated, listed.unchanged) == (0, 0, 1)
+    assert dump(db) == snapshot
+
+
+def test_same_paper_twice_in_one_batch_keeps_the_newest(db: sqlite_utils.Database) -> None:
+    papers = parse_api_response(
+        api_feed([Item("2611.00001", title="v3", version=3), Item("2611.00001", title="v2", version=2)])
+    ).papers
+    counts = save_papers(db, papers)
+    assert (counts.new, counts.updated) == (1, 0)
+    paper = get_paper(db, "2611.00001")
+    assert paper is not None and (paper.version, paper.title) == (3, "v3")
+
+
+def test_listing_after_api_fills_announce_type_without_counting_as_updated(db: sqlite_utils.Database) -> None:
+    item = Item(
+        "2611.00001",
+        title="Cross-listed paper",
+        categories=["stat.ML", "cs.LG"],
+        published="2026-11-18T15:00:00Z",
+        announce="cross",
+    )
+    save_papers(db, parse_api_response(api_feed([item])).papers)
+    before = db["papers"].get("2611.00001")
+    assert before["announce_type"] == "new"  # the API's guess from version 1
+    assert before["announced_date"] is None
+    assert before["listing_date"] == "2026-11-18"
+
+    counts = save_papers(db, parse_listing(rss_feed([item], day="2026-11-20")).papers)
+    assert (counts.new, counts.updated, counts.unchanged) == (0, 0, 1)
+    assert counts.changed_ids == []
+    after = db["papers"].get("2611.00001")
+    assert after["announce_type"] == "cross"
+    assert after["announced_date"] == "2026-11-20"
+    assert after["listing_date"] == "2026-11-20"
+    # What the API knew and the listing does not is kept.
+    assert after["published_utc"] == "2026-11-18T15:00:00Z"
+    assert after["first_seen_utc"] == before["first_seen_utc"]
+    assert [v["version"] for v in paper_versions(db, "2611.00001")] == [1]
+
+    # And a second identical listing is a true no-op.
+    snapshot = dump(db)
+    again = save_papers(db, parse_listing(rss_feed([item], day="2026-11-20")).papers)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 1)
+    assert dump(db) == snapshot
+
+
+def test_paper_without_any_date_is_skipped(db: sqlite_utils.Database) -> None:
+    paper = parse_api_response(api_feed([Item("2611.00001")])).papers[0]
+    paper.published = paper.updated = None
+    counts = save_papers(db, [paper])
+    assert counts.new == 0
+    assert counts.skipped == ["2611.00001: no date"]
+    assert count(db, "papers") == 0
+
+
+# --- query plans --------------------------------------------------------------------------
+
+
+def plan(db: sqlite_utils.Database, sql: str, params: list[str]) -> str:
+    return " | ".join(row[-1] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+
+
+def test_author_lookup_uses_name_key_index(db: sqlite_utils.Database) -> None:
+    import_files(db, [API_TESTING])
+    detail = plan(db, "select paper_id, name, name_key from paper_authors where name_key in (?)", ["gaudel"])
+    assert "SEARCH paper_authors USING INDEX idx_paper_authors_name_key" in detail
+    assert "SCAN" not in detail
+
+
+def test_window_lookup_uses_listing_date_index(db: sqlite_utils.Database) -> None:
+    import_files(db, [API_TESTING])
+    detail = plan(
+        db,
+        "select id from papers where listing_date >= ? and listing_date <= ?",
+        ["2026-01-01", "2026-12-31"],
+    )
+    assert "SEARCH papers USING INDEX idx_papers_listing_date" in detail
+    assert "SCAN" not in detail
