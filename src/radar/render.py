@@ -1,0 +1,209 @@
+"""Turning results into what people and programs read: Rich cards, JSON, Markdown.
+
+Everything from arXiv is untrusted: it goes into Rich as `Text` (never parsed as
+markup), into Markdown escaped, and into JSON as plain strings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console, Group
+from rich.padding import Padding
+from rich.text import Text
+
+from radar.model import Follow, Match, Paper, abs_url
+from radar.rank import Card
+from radar.store import iso
+from radar.text import markdown_escape, one_line
+
+ABSTRACT_LINES = 3
+INDENT = 4
+LABEL_STYLE = {"NEW": "bold green", "CROSS-LIST": "bold cyan"}
+
+
+def _label_style(label: str) -> str:
+    return LABEL_STYLE.get(label, "bold yellow")
+
+
+def _date(paper: Paper) -> str:
+    day = paper.listing_date
+    return day.isoformat() if day else "undated"
+
+
+def _source(paper: Paper) -> str:
+    return f"arXiv ({paper.primary_category})" if paper.primary_category else "arXiv"
+
+
+def _authors_text(paper: Paper, highlight: set[str], limit: int | None = 12) -> Text:
+    text = Text()
+    names = paper.authors if limit is None else paper.authors[:limit]
+    for i, author in enumerate(names):
+        if i:
+            text.append(", ")
+        name = one_line(author.name)
+        text.append(name, style="bold magenta" if author.name in highlight else "")
+    if limit is not None and len(paper.authors) > limit:
+        text.append(f", … (+{len(paper.authors) - limit} more)", style="dim")
+    return text
+
+
+def _trim(text: str, width: int, lines: int) -> str:
+    budget = max(40, width * lines)
+    if len(text) <= budget:
+        return text
+    cut = text[: budget - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def card_renderable(card: Card, width: int, full: bool = False) -> Group:
+    paper = card.paper
+    head = Text()
+    head.append(f"{card.rank:02d}. ", style="bold")
+    head.append(f"{_source(paper)} · {_date(paper)} · ")
+    head.append(card.label, style=_label_style(card.label))
+    title = Text(one_line(paper.title), style="bold")
+    authors = _authors_text(paper, card.followed_authors, None if full else 12)
+    abstract = one_line(paper.abstract)
+    body = Text(abstract if full else _trim(abstract, width - INDENT, ABSTRACT_LINES))
+    link = Text(abs_url(paper.id), style="blue")
+    parts: list[Text] = [title, authors, body, link]
+    if card.reasons:
+        why = Text("why: ", style="dim")
+        why.append("; ".join(one_line(m.reason) for m in card.reasons), style="italic")
+        parts.append(why)
+    return Group(head, Padding(Group(*parts), (0, 0, 0, INDENT), expand=False))
+
+
+def print_cards(
+    console: Console, cards: Sequence[Card], heading: str, footer: str | None, full: bool = False
+) -> None:
+    console.print(Text(heading, style="bold underline"))
+    console.print()
+    for card in cards:
+        console.print(card_renderable(card, console.width, full))
+        console.print()
+    if footer:
+        console.print(Text(footer, style="dim"))
+
+
+def paper_dict(paper: Paper) -> dict[str, Any]:
+    return {
+        "id": paper.id,
+        "version": paper.version,
+        "title": paper.title,
+        "authors": [a.name for a in paper.authors],
+        "affiliations": {a.name: a.affiliations for a in paper.authors if a.affiliations},
+        "abstract": paper.abstract,
+        "primary_category": paper.primary_category,
+        "categories": paper.categories,
+        "published": iso(paper.published),
+        "updated": iso(paper.updated),
+        "announce_type": paper.announce_type,
+        "announced": paper.announced.isoformat() if paper.announced else None,
+        "comment": paper.comment,
+        "journal_ref": paper.journal_ref,
+        "doi": paper.doi,
+        "url": abs_url(paper.id),
+    }
+
+
+def _reason_dict(m: Match) -> dict[str, Any]:
+    return {"follow": m.value, "kind": m.kind, "strength": m.strength, "reason": m.reason}
+
+
+def card_dict(card: Card) -> dict[str, Any]:
+    return {
+        "rank": card.rank,
+        **paper_dict(card.paper),
+        "label": card.label,
+        "score": round(card.score, 3),
+        "reasons": [_reason_dict(m) for m in card.reasons],
+    }
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def cards_markdown(cards: Sequence[Card], heading: str, full: bool = False) -> str:
+    lines = [f"# {markdown_escape(heading)}", ""]
+    for card in cards:
+        paper = card.paper
+        lines.append(f"## {card.rank:02d}. [{markdown_escape(paper.title)}]({abs_url(paper.id)})")
+        lines.append("")
+        lines.append(f"*{markdown_escape(_source(paper))} · {_date(paper)} · {card.label}*  ")
+        followed = card.followed_authors
+        names = [
+            f"**{markdown_escape(a.name)}**" if a.name in followed else markdown_escape(a.name)
+            for a in paper.authors
+        ]
+        lines.append(", ".join(names) + "  ")
+        abstract = one_line(paper.abstract)
+        lines.append("")
+        lines.append(markdown_escape(abstract if full else _trim(abstract, 100, ABSTRACT_LINES)))
+        if card.reasons:
+            lines.append("")
+            lines.append("Why: " + "; ".join(markdown_escape(m.reason) for m in card.reasons))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def print_paper(console: Console, paper: Paper, reasons: list[Match], versions: list[dict[str, Any]]) -> None:
+    head = Text()
+    head.append(f"arXiv:{paper.id}v{paper.version}", style="bold")
+    head.append(f" · {_source(paper)} · {_date(paper)}")
+    if paper.announce_type:
+        head.append(f" · {paper.announce_type}")
+    console.print(head)
+    console.print(Text(one_line(paper.title), style="bold"))
+    highlight = {m.matched_name for m in reasons if m.matched_name}
+    console.print(_authors_text(paper, highlight, None))
+    for author in paper.authors:
+        if author.affiliations:
+            console.print(
+                Text(
+                    f"  {one_line(author.name)}: {one_line('; '.join(author.affiliations))}",
+                    style="dim",
+                )
+            )
+    console.print()
+    console.print(Text(one_line(paper.abstract)))
+    console.print()
+    facts = [
+        ("categories", ", ".join(paper.categories)),
+        ("submitted (v1)", iso(paper.published) or ""),
+        ("this version", iso(paper.updated) or ""),
+        ("versions seen", ", ".join(f"v{v['version']}" for v in versions)),
+        ("comment", one_line(paper.comment)),
+        ("journal ref", one_line(paper.journal_ref)),
+        ("doi", one_line(paper.doi)),
+        ("url", abs_url(paper.id)),
+    ]
+    for name, value in facts:
+        if value:
+            line = Text(f"{name:>15}: ", style="dim")
+            line.append(value)
+            console.print(line)
+    if reasons:
+        line = Text(f"{'why':>15}: ", style="dim")
+        line.append("; ".join(one_line(m.reason) for m in reasons), style="italic")
+        console.print(line)
+
+
+def print_follows(console: Console, follows: Sequence[Follow]) -> None:
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("kind")
+    table.add_column("follow")
+    table.add_column("papers stored", justify="right")
+    for f in follows:
+        table.add_row(f.kind, Text(f.value), str(f.papers))
+    console.print(table)
+
+
+def follow_dict(f: Follow) -> dict[str, Any]:
+    return {"kind": f.kind, "value": f.value, "papers": f.papers, "since": f.created_utc}
