@@ -419,7 +419,7 @@ def generate(papers: int, seed: int = SEED) -> tuple[Iterator[Paper], list[str]]
     return papers_iter(), pool
 
 
-def build_store(path: Path, papers: int) -> dict[str, float]:
+def build_store(path: Path, papers: int) -> dict[str, object]:
     """Build the store at `path` (written elsewhere first, so an interrupted build is never reused)."""
     tmp = path.with_name(path.name + ".building")
     for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
@@ -438,7 +438,7 @@ def build_store(path: Path, papers: int) -> dict[str, float]:
                 print(f"\r  saved {saved:,} of {papers:,} papers", end="", flush=True)
     if batch:
         saved += save_papers(db, batch).new
-    print(f"\r  saved {saved:,} of {papers:,} papers", flush=True)
+    print(("\r" if sys.stdout.isatty() else "") + f"  saved {saved:,} of {papers:,} papers", flush=True)
     papers_done = time.perf_counter()
     followed = 0
     for rank in FOLLOW_AUTHOR_RANKS:

@@ -239,3 +239,18 @@ def test_parse_since_accepts(text: str, expected: date) -> None:
 def test_parse_since_refuses(text: str) -> None:
     with pytest.raises(UsageError, match="use 24h, 3d, 2w or a date"):
         parse_since(text, now=NOW)
+
+
+def test_window_query_uses_the_listing_date_index(tmp_path) -> None:
+    """The ranking query must start from the listing_date index, not walk every paper."""
+    from radar.store import open_db
+
+    db = open_db(tmp_path / "plan.db")
+    from radar.rank import window_query
+
+    sql = "explain query plan " + window_query(include_all=False)
+    plan = " | ".join(row[3] for row in db.execute(sql, ["2026-11-20", "2026-11-20"]).fetchall())
+    assert "USING INDEX idx_papers_listing_date" in plan, plan
+    assert (
+        "USING INDEX idx_matches_paper_id" in plan or "USING COVERING INDEX idx_matches_paper_id" in plan
+    ), plan

@@ -8,7 +8,6 @@ through `load_settings()`, so the precedence lives in one place.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,9 @@ SETTINGS: dict[str, tuple[str, Any, type]] = {
     "arxiv_rss_url": ("RADAR_ARXIV_RSS_URL", "https://rss.arxiv.org/rss/", str),
     "arxiv_delay": ("RADAR_ARXIV_DELAY", 3.0, float),
     "http_timeout": ("RADAR_HTTP_TIMEOUT", 30.0, float),
+    "http_retries": ("RADAR_HTTP_RETRIES", 4, int),
+    "http_backoff": ("RADAR_HTTP_BACKOFF", 2.0, float),
+    "http_retry_budget": ("RADAR_HTTP_RETRY_BUDGET", 300.0, float),
     "contact_email": ("RADAR_CONTACT_EMAIL", "", str),
     "model": ("RADAR_MODEL", "", str),
     "llm_api_base": ("RADAR_LLM_API_BASE", "", str),
@@ -73,6 +75,8 @@ def _coerce(key: str, raw: Any, kind: type, origin: str) -> Any:
 def read_config_file(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
+    import tomllib  # only when there is a file to read
+
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)

@@ -105,27 +105,21 @@ def window_for(
     return Window(day, day, label, latest_only=True)
 
 
-def score(paper: Paper, reasons: list[Match]) -> float:
+def score(
+    announce_type: str | None, when: datetime | None, listing_date: date | None, reasons: list[Match]
+) -> float:
     best = max((KIND_SCORE.get((m.kind, m.strength), 0) for m in reasons), default=0)
     extra = min(MAX_EXTRA, max(0, len({m.follow_id for m in reasons}) - 1)) * EXTRA_FOLLOW_BONUS
-    announce = ANNOUNCE_SCORE.get(paper.announce_type or "", 15)
+    announce = ANNOUNCE_SCORE.get(announce_type or "", 15)
     # Recency as a fraction below 1, so it only breaks ties within a tier.
-    when = paper.updated or paper.published
-    recency = 0.0
-    if when is not None:
-        recency = min(0.999, max(0.0, when.timestamp() / 10_000_000_000))
-    elif paper.listing_date is not None:
-        recency = min(
-            0.999,
-            datetime(
-                paper.listing_date.year,
-                paper.listing_date.month,
-                paper.listing_date.day,
-                tzinfo=UTC,
-            ).timestamp()
-            / 10_000_000_000,
-        )
+    if when is None and listing_date is not None:
+        when = datetime(listing_date.year, listing_date.month, listing_date.day, tzinfo=UTC)
+    recency = min(0.999, max(0.0, when.timestamp() / 10_000_000_000)) if when is not None else 0.0
     return best + extra + announce + recency
+
+
+def paper_score(paper: Paper, reasons: list[Match]) -> float:
+    return score(paper.announce_type, paper.updated or paper.published, paper.listing_date, reasons)
 
 
 def matches_for(db: Database, paper_ids: list[str]) -> dict[str, list[Match]]:
@@ -142,23 +136,57 @@ def matches_for(db: Database, paper_ids: list[str]) -> dict[str, list[Match]]:
     return found
 
 
-def ranked_cards(db: Database, window: Window, include_all: bool = False) -> list[Card]:
-    """Every paper in the window that matches a follow (or every paper, with include_all), best first."""
-    start, end = window.start.isoformat(), window.end.isoformat()
-    if include_all:
-        sql = "select id from papers where listing_date >= ? and listing_date <= ?"
-    else:
-        sql = (
-            "select distinct p.id from papers p join matches m on m.paper_id = p.id "
-            "where p.listing_date >= ? and p.listing_date <= ?"
-        )
-    ids = [r[0] for r in db.execute(sql, [start, end]).fetchall()]
-    papers = get_papers(db, ids)
-    reasons = matches_for(db, ids)
-    cards = [
-        Card(papers[i], score(papers[i], reasons.get(i, [])), reasons.get(i, [])) for i in ids if i in papers
+@dataclass
+class Ranked:
+    """A paper's place in the ranking, before its full record is loaded."""
+
+    id: str
+    score: float
+    reasons: list[Match]
+
+
+def window_query(include_all: bool) -> str:
+    sql = (
+        "select id, announce_type, updated_utc, published_utc, listing_date from papers "
+        "where listing_date >= ? and listing_date <= ?"
+    )
+    if not include_all:
+        # EXISTS rather than a join with DISTINCT: it keeps the listing_date index in
+        # charge instead of walking every paper (pinned by a test on the query plan).
+        sql += " and exists (select 1 from matches m where m.paper_id = papers.id)"
+    return sql
+
+
+def rank_window(db: Database, window: Window, include_all: bool = False) -> list[Ranked]:
+    """Every paper in the window that matches a follow (or every paper), best first.
+
+    Only the columns ranking needs are read here; full records are loaded for the
+    page that is shown (`load_cards`), so a window of thousands stays fast.
+    """
+    rows = db.execute(
+        window_query(include_all), [window.start.isoformat(), window.end.isoformat()]
+    ).fetchall()
+    reasons = matches_for(db, [r[0] for r in rows])
+    ranked = []
+    for paper_id, announce_type, updated, published, listing in rows:
+        stamp = updated or published
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
+        mine = reasons.get(paper_id, [])
+        day = date.fromisoformat(listing) if listing else None
+        ranked.append(Ranked(paper_id, score(announce_type, when, day, mine), mine))
+    ranked.sort(key=lambda r: (-r.score, r.id))
+    return ranked
+
+
+def load_cards(db: Database, ranked: list[Ranked], first_rank: int = 1) -> list[Card]:
+    papers = get_papers(db, [r.id for r in ranked])
+    return [
+        Card(papers[r.id], r.score, r.reasons, rank)
+        for rank, r in enumerate(ranked, start=first_rank)
+        if r.id in papers
     ]
-    cards.sort(key=lambda c: (-c.score, c.paper.id))
-    for position, card in enumerate(cards, start=1):
-        card.rank = position
-    return cards
+
+
+def ranked_cards(db: Database, window: Window, include_all: bool = False) -> list[Card]:
+    """All cards of a window, ranked (for callers that want every paper loaded)."""
+    return load_cards(db, rank_window(db, window, include_all))

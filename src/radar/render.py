@@ -58,7 +58,8 @@ def _trim(text: str, width: int, lines: int) -> str:
     return cut + "…"
 
 
-def card_renderable(card: Card, width: int, full: bool = False) -> Group:
+def card_lines(card: Card, width: int, full: bool = False) -> list[Text]:
+    """The card's lines: a head line, then the indented body."""
     paper = card.paper
     head = Text()
     head.append(f"{card.rank:02d}. ", style="bold")
@@ -69,24 +70,32 @@ def card_renderable(card: Card, width: int, full: bool = False) -> Group:
     abstract = one_line(paper.abstract)
     body = Text(abstract if full else _trim(abstract, width - INDENT, ABSTRACT_LINES))
     link = Text(abs_url(paper.id), style="blue")
-    parts: list[Text] = [title, authors, body, link]
+    lines: list[Text] = [head, title, authors, body, link]
     if card.reasons:
         why = Text("why: ", style="dim")
         why.append("; ".join(one_line(m.reason) for m in card.reasons), style="italic")
-        parts.append(why)
-    return Group(head, Padding(Group(*parts), (0, 0, 0, INDENT), expand=False))
+        lines.append(why)
+    return lines
 
 
 def print_cards(
     console: Console, cards: Sequence[Card], heading: str, footer: str | None, full: bool = False
 ) -> None:
-    console.print(Text(heading, style="bold underline"))
-    console.print()
+    # One print call for the whole page: Rich's per-call overhead dominates otherwise.
+    items: list[Any] = [Text(heading, style="bold underline"), Text()]
     for card in cards:
-        console.print(card_renderable(card, console.width, full))
-        console.print()
+        head, *body = card_lines(card, console.width, full)
+        items.append(head)
+        if console.is_terminal:
+            # On a terminal, wrapped lines keep the card's indent.
+            items.append(Padding(Group(*body), (0, 0, 0, INDENT), expand=False))
+        else:
+            # In a pipe or file: one line per field, no padding, no hard wraps.
+            items.extend(Text(" " * INDENT) + line for line in body)
+        items.append(Text())
     if footer:
-        console.print(Text(footer, style="dim"))
+        items.append(Text(footer, style="dim"))
+    console.print(Group(*items))
 
 
 def paper_dict(paper: Paper) -> dict[str, Any]:

@@ -342,5 +342,9 @@ def newest_listing_date(db: Database) -> str | None:
     return row[0] if row else None
 
 
+def has_follows(db: Database) -> bool:
+    return db.execute("select 1 from follows limit 1").fetchone() is not None
+
+
 def count_papers(db: Database) -> int:
     return int(db.execute("select count(*) from papers").fetchone()[0])
