@@ -51,7 +51,7 @@ def test_offline_quick_start_from_examples() -> None:
     imported = run_radar("import", *map(str, EXAMPLES))
     assert imported.returncode == 0, imported.stderr
     assert "27 new" in imported.stderr
-    ok("follow", "--category", "cs.LG")
+    ok("follow", "--no-fetch", "--category", "cs.LG")
     out = ok("today")
     assert out.startswith("radar · Friday 2026-09-25")
     assert "01. arXiv (cs.LG) · 2026-09-25 · NEW" in out
@@ -114,9 +114,9 @@ def test_ranking_author_then_topic_then_category(tmp_path: Path) -> None:
             ),
         ],
     )
-    ok("follow", "Akshay Krishnamurthy")
-    ok("follow", "--topic", "world models")
-    ok("follow", "--category", "cs.LG")
+    ok("follow", "--no-fetch", "Akshay Krishnamurthy")
+    ok("follow", "--no-fetch", "--topic", "world models")
+    ok("follow", "--no-fetch", "--category", "cs.LG")
     cards = json.loads(ok("today", "--format", "json"))
     assert [c["id"] for c in cards] == ["2611.00003", "2611.00002", "2611.00001", "2611.00004"]
     top = cards[0]
@@ -153,8 +153,8 @@ def test_similar_names_are_not_shown(tmp_path: Path) -> None:
             Item("2611.00012", authors=["Krish Sharma", "Pratyusha Sharma"], categories=["cs.CL"]),
         ],
     )
-    result = run_radar("follow", "Krish Sharma")
-    assert "1 stored paper match" in result.stderr
+    result = run_radar("follow", "--no-fetch", "Krish Sharma")
+    assert "Following author Krish Sharma: 1 paper stored." in result.stderr
     assert "not counted: 2 papers by Pratyusha Sharma" in result.stderr
     assert "not counted: 1 paper by Krishna Sharma" in result.stderr
     cards = json.loads(ok("today", "--format", "json"))
@@ -172,7 +172,7 @@ def test_hostile_titles_print_verbatim(tmp_path: Path) -> None:
             ),
         ],
     )
-    ok("follow", "--category", "cs.LG")
+    ok("follow", "--no-fetch", "--category", "cs.LG")
     text = ok("today")
     assert HOSTILE in text
     assert "\u202e" not in text and "red" in text
@@ -186,7 +186,7 @@ def test_hostile_titles_print_verbatim(tmp_path: Path) -> None:
 
 def test_color_only_on_request_and_no_color_respected(tmp_path: Path) -> None:
     _store_with(tmp_path, [Item("2611.00030")])
-    ok("follow", "--category", "cs.LG")
+    ok("follow", "--no-fetch", "--category", "cs.LG")
     forced = run_radar("today", env={"FORCE_COLOR": "1", "NO_COLOR": "", "TERM": "xterm-256color"}).stdout
     assert re.search(r"\x1b\[[0-9;]*32m", forced), "FORCE_COLOR shows the green NEW label"
     no_color = run_radar("today", env={"FORCE_COLOR": "1", "NO_COLOR": "1", "TERM": "xterm-256color"}).stdout
@@ -195,7 +195,7 @@ def test_color_only_on_request_and_no_color_respected(tmp_path: Path) -> None:
 
 def test_paging_and_limit(tmp_path: Path) -> None:
     _store_with(tmp_path, [Item(f"2611.{i:05d}") for i in range(100, 125)])
-    ok("follow", "--category", "cs.LG")
+    ok("follow", "--no-fetch", "--category", "cs.LG")
     first = ok("today")
     assert "10. " in first and "11. " not in first and "page 1 of 3" in first
     third = ok("today", "--page", "3")
@@ -219,7 +219,7 @@ def test_empty_states_say_what_to_do(tmp_path: Path) -> None:
     _store_with(tmp_path, [Item("2611.00050")])
     result = run_radar("today")
     assert "You follow nothing yet" in result.stderr
-    ok("follow", "Nobody Atall")
+    ok("follow", "--no-fetch", "Nobody Atall")
     result = run_radar("today")
     assert "matches your follows" in result.stderr and "--since 7d" in result.stderr
     assert run_radar("today", "--format", "json").stdout.strip() == "[]"
@@ -235,15 +235,15 @@ def test_show_accepts_every_id_form(tmp_path: Path) -> None:
 
 def test_follow_unfollow_following(tmp_path: Path) -> None:
     _store_with(tmp_path, [Item("2611.00070", authors=["Sham M. Kakade"])])
-    ok("follow", "Sham Kakade")
-    ok("follow", "--category", "cs.lg", "--topic", "things")
+    ok("follow", "--no-fetch", "Sham Kakade")
+    ok("follow", "--no-fetch", "--category", "cs.lg", "--topic", "things")
     listed = json.loads(ok("following", "--format", "json"))
     assert {(f["kind"], f["value"], f["papers"]) for f in listed} == {
         ("author", "Sham Kakade", 1),
         ("category", "cs.LG", 1),
         ("topic", "things", 1),
     }
-    assert "Already following" in run_radar("follow", "sham kakade").stderr
+    assert "Already following" in run_radar("follow", "--no-fetch", "sham kakade").stderr
     ok("unfollow", "--topic", "things")
     assert len(json.loads(ok("following", "--format", "json"))) == 2
     assert "you do not follow" in fails(1, "unfollow", "--topic", "things")
@@ -290,7 +290,7 @@ def test_file_that_is_not_a_radar_database(tmp_path: Path) -> None:
 
 def test_db_option_and_env_choose_the_file(tmp_path: Path) -> None:
     chosen = tmp_path / "elsewhere" / "mine.db"
-    ok("--db", str(chosen), "follow", "--topic", "graphs")
+    ok("--db", str(chosen), "follow", "--no-fetch", "--topic", "graphs")
     assert chosen.exists()
     listed = json.loads(ok("following", "--format", "json", env={"RADAR_DB": str(chosen)}))
     assert listed[0]["value"] == "graphs"

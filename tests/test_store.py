@@ -96,6 +96,10 @@ def test_migrations_create_tables_and_columns() -> None:
         "matched_utc",
     ]
     assert db["matches"].pks == ["follow_id", "paper_id"]
+    assert db["fetch_state"].pks == ["key"]
+    assert {"etag", "last_modified", "watermark_utc", "last_total", "last_listing_date"} <= set(
+        db["fetch_state"].columns_dict
+    )
 
 
 def test_migrations_create_indexes() -> None:
@@ -153,7 +157,7 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
     db = migrated_memory_db()
     before = schema(db)
     applied = db.execute("select migration_set, name from _sqlite_migrations order by id").fetchall()
-    assert applied == [("radar", "m001_papers"), ("radar", "m002_follows")]
+    assert applied == [("radar", "m001_papers"), ("radar", "m002_follows"), ("radar", "m003_fetch_state")]
     migrations.apply(db)
     assert schema(db) == before
     assert db.execute("select migration_set, name from _sqlite_migrations order by id").fetchall() == applied
@@ -179,7 +183,7 @@ def test_reopening_keeps_data(tmp_path: Path) -> None:
     db.close()
     again = open_db(path)
     assert count(again, "papers") == 1
-    assert count(again, "_sqlite_migrations") == 2
+    assert count(again, "_sqlite_migrations") == 3
 
 
 # --- open_db refusals ---------------------------------------------------------------------

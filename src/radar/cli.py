@@ -5,10 +5,11 @@ data to stdout, messages for people to stderr. Core code raises RadarError; `mai
 turns it into one `Error: ...` line.
 """
 
-from __future__ import annotations
-
 import os
 import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,7 +20,7 @@ from rich.text import Text
 
 from radar import __version__
 from radar.config import Settings, load_settings
-from radar.errors import RadarError, UsageError
+from radar.errors import LockedError, RadarError, UsageError
 
 app = typer.Typer(
     name="radar",
@@ -43,7 +44,10 @@ class ListFormat(StrEnum):
 
 
 def out() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    console = Console(highlight=False)
+    # Pipes and files get whole lines (no hard wraps at 80 columns): easier to grep.
+    console.soft_wrap = not console.is_terminal
+    return console
 
 
 def err() -> Console:
@@ -140,28 +144,77 @@ TopicOpt = Annotated[
 
 @app.command()
 def follow(
-    ctx: typer.Context, name: NameArg = None, category: CategoryOpt = None, topic: TopicOpt = None
+    ctx: typer.Context,
+    name: NameArg = None,
+    category: CategoryOpt = None,
+    topic: TopicOpt = None,
+    no_fetch: Annotated[
+        bool, typer.Option("--no-fetch", help="Only match what is stored; do not ask arXiv.")
+    ] = False,
 ) -> None:
     """Follow a person, an arXiv category or a topic.
 
+    A new follow fetches from arXiv at once (a person's last 12 months) and prints a
+    preview, so you can check you follow the right person.
     Examples: radar follow "Akshay Krishnamurthy"; radar follow --category cs.LG;
     radar follow --topic "world models".
     """
     from radar.follows import add_follow
 
     targets = _follow_targets(name, category, topic)
-    db = state(ctx).open()
-    for kind, value in targets:
-        result = add_follow(db, kind, value)
-        verb = "Following" if result.created else "Already following"
-        say(
-            f"{verb} {kind} {result.follow.value}: {result.matched} stored paper{'s' if result.matched != 1 else ''} match."
-        )
-        for miss_name, count in result.near_misses.most_common(5):
-            say(
-                f"  not counted: {count} paper{'s' if count != 1 else ''} by {miss_name}",
-                style="dim",
+    st = state(ctx)
+    db = st.open()
+    results = [add_follow(db, kind, value) for kind, value in targets]
+    near_misses: Counter[str] = Counter()
+    failed = False
+    if not no_fetch:
+        from radar.fetch import run_fetch
+
+        with _fetching(st, quiet=False) as progress:
+            summary = run_fetch(
+                db,
+                _http(st),
+                st.settings.arxiv_api_url,
+                st.settings.arxiv_rss_url,
+                progress,
+                only=[r.follow for r in results],
             )
+        near_misses = summary.near_misses
+        for source in summary.sources:
+            if not source.ok:
+                failed = True
+                say(f"Error: {source.message}", style="red")
+        say(
+            f"Fetched from arXiv: {summary.new} new, {summary.updated} updated ({summary.requests} requests).",
+            style="dim",
+        )
+    for result in results:
+        _print_follow(db, result, near_misses)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _print_follow(db: Any, result: Any, fetched_misses: Counter[str]) -> None:
+    from radar.follows import near_misses, preview
+    from radar.text import one_line
+
+    follow = result.follow
+    pv = preview(db, follow)
+    verb = "Following" if result.created else "Already following"
+    say(f"{verb} {follow.kind} {follow.value}: {pv.papers} paper{'s' if pv.papers != 1 else ''} stored.")
+    for paper_id, day, title in pv.latest:
+        say(f"  {day}  {paper_id}  {one_line(title)[:90]}")
+    if pv.coauthors:
+        say("  frequent co-authors: " + ", ".join(f"{n} ({c})" for n, c in pv.coauthors))
+    if pv.categories and follow.kind != "category":
+        say("  main categories: " + ", ".join(f"{c} ({n})" for c, n in pv.categories))
+    # Stored papers by namesakes, and the ones this fetch saw and did not store.
+    misses = near_misses(db, follow)
+    if follow.kind == "author":
+        for miss_name, count in fetched_misses.items():
+            misses[miss_name] = max(misses[miss_name], count)
+    for miss_name, count in misses.most_common(5):
+        say(f"  not counted: {count} paper{'s' if count != 1 else ''} by {miss_name}", style="dim")
 
 
 @app.command()
@@ -262,6 +315,75 @@ def import_(
         raise typer.Exit(1)
 
 
+# --- fetching -------------------------------------------------------------------------------
+
+
+def _http(st: State) -> Any:
+    from radar.http import Http
+
+    return Http.from_settings(st.settings)
+
+
+@contextmanager
+def _fetching(st: State, quiet: bool) -> Iterator[Callable[[str], None]]:
+    """A live status line on stderr while arXiv is asked, only on a terminal."""
+    console = err()
+    if quiet or not console.is_terminal:
+        yield lambda message: None
+        return
+    with console.status("asking arXiv…") as status:
+        yield lambda message: status.update(Text(message))
+
+
+@app.command()
+def fetch(
+    ctx: typer.Context,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (for cron).")] = False,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="text or json (the summary, on stdout).")
+    ] = ListFormat.text,
+    wait: Annotated[
+        float, typer.Option("--wait", min=0, help="Seconds to wait for another running fetch.")
+    ] = 10.0,
+) -> None:
+    """Fetch new arXiv papers for everything you follow.
+
+    Politely (one request every 3 s by default), incrementally, and safe to run from
+    cron: exit code 0 only when every source answered.
+    """
+    from radar.fetch import fetch_lock, run_fetch
+    from radar.render import to_json
+
+    st = state(ctx)
+    db = st.open()
+    try:
+        with fetch_lock(st.settings.db_path, wait):
+            with _fetching(st, quiet) as progress:
+                summary = run_fetch(
+                    db, _http(st), st.settings.arxiv_api_url, st.settings.arxiv_rss_url, progress
+                )
+    except LockedError as exc:
+        # Cron overlapping a manual run is normal: say so and step aside.
+        say(str(exc))
+        return
+    if not summary.sources:
+        say('You follow nothing yet, so there is nothing to fetch. Try: radar follow "Akshay Krishnamurthy".')
+    for source in summary.sources:
+        if not source.ok:
+            say(f"Error: {source.message}", style="red")
+        elif not quiet:
+            say(f"{source.name}: {source.message}", style="dim")
+    if format is ListFormat.json:
+        print(to_json(summary.as_dict()))
+    elif not quiet:
+        say(
+            f"{summary.new} new, {summary.updated} updated, {summary.by_followed_authors} by followed authors; "
+            f"{summary.requests} request{'s' if summary.requests != 1 else ''} in {summary.seconds:.1f} s."
+        )
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
 # --- reading ------------------------------------------------------------------------------
 
 
@@ -287,44 +409,44 @@ def today(
     format: Annotated[Format, typer.Option("--format", "-f", help="text, json or markdown.")] = Format.text,
 ) -> None:
     """Ranked cards for the newest papers that match what you follow."""
-    from radar.follows import list_follows
-    from radar.rank import ranked_cards, window_for
+    from radar.rank import load_cards, rank_window, window_for
     from radar.render import card_dict, cards_markdown, print_cards, to_json
+    from radar.store import has_follows
 
     st = state(ctx)
     db = st.open()
     limit = limit or st.settings.today_limit
     window = window_for(db, since)
-    follows = list_follows(db, with_counts=False)
     if window is None:
         _empty(
             format,
             "Nothing is stored yet. Run `radar fetch`, or `radar import FILE` for saved feeds.",
         )
         return
-    if not follows and not all_:
+    if not all_ and not has_follows(db):
         _empty(
             format,
             'You follow nothing yet. Try: radar follow "Akshay Krishnamurthy", radar follow --category cs.LG or radar follow --topic "world models"; radar today --all shows every paper.',
         )
         return
-    cards = ranked_cards(db, window, include_all=all_)
-    if not cards:
+    ranked = rank_window(db, window, include_all=all_)
+    if not ranked:
         _empty(
             format,
             f"No paper in {window.label} matches your follows. Try radar today --since 7d, or --all for every paper.",
         )
         return
-    pages = (len(cards) + limit - 1) // limit
+    pages = (len(ranked) + limit - 1) // limit
     if page > pages:
         _empty(
             format,
-            f"Page {page} is past the end: {len(cards)} papers make {pages} page{'s' if pages != 1 else ''}.",
+            f"Page {page} is past the end: {len(ranked)} papers make {pages} page{'s' if pages != 1 else ''}.",
         )
         return
-    shown = cards[(page - 1) * limit : page * limit]
-    what = "papers" if all_ else "papers matching your follows"
-    heading = f"radar · {window.label} · {len(cards)} {what}"
+    first = (page - 1) * limit
+    shown = load_cards(db, ranked[first : first + limit], first_rank=first + 1)
+    what = "paper" if len(ranked) == 1 else "papers"
+    heading = f"radar · {window.label} · {len(ranked)} {what}" + ("" if all_ else " matching your follows")
     if format is Format.json:
         print(to_json([card_dict(c) for c in shown]))
     elif format is Format.markdown:

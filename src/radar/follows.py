@@ -6,6 +6,7 @@ why it is on the radar and `radar today` never re-derives them.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -267,3 +268,40 @@ def near_misses(db: Database, follow: Follow) -> Counter[str]:
         if similar_surname(wanted, candidate):
             misses[name] += 1
     return misses
+
+
+@dataclass
+class Preview:
+    """What a follow brings, so a user can check they follow the right person."""
+
+    papers: int
+    latest: list[tuple[str, str, str]]  # (id, listing date, title), newest first
+    coauthors: list[tuple[str, int]]
+    categories: list[tuple[str, int]]
+
+
+def preview(db: Database, follow: Follow, latest: int = 5, top: int = 5) -> Preview:
+    rows = db.execute(
+        "select p.id, p.listing_date, p.title, p.authors_json, p.primary_category from matches m "
+        "join papers p on p.id = m.paper_id where m.follow_id = ? order by p.listing_date desc, p.id desc",
+        [follow.id],
+    ).fetchall()
+    coauthors: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
+    wanted = parse_name(follow.value) if follow.kind == "author" else None
+    for _, _, _, authors_json, primary in rows:
+        categories[primary] += 1
+        if wanted is None:
+            continue
+        for author in json.loads(authors_json):
+            try:
+                if match_strength(wanted, parse_name(author["name"])) is None:
+                    coauthors[author["name"]] += 1
+            except ValueError:
+                continue
+    return Preview(
+        papers=len(rows),
+        latest=[(r[0], r[1], r[2]) for r in rows[:latest]],
+        coauthors=coauthors.most_common(top),
+        categories=categories.most_common(3),
+    )

@@ -92,3 +92,36 @@ def m002_follows(db: Database) -> None:
         foreign_keys=[("follow_id", "follows", "id"), ("paper_id", "papers", "id")],
     )
     db.table("matches").create_index(["paper_id"])
+
+
+@migrations()
+def m003_fetch_state(db: Database) -> None:
+    # What each source has seen, so the next fetch asks only for what is new: per-follow
+    # watermarks for API queries, ETag / Last-Modified and the listing day for feeds.
+    db.table("fetch_state").create(
+        {
+            "key": str,  # author:<follow id>, topic:<follow id>, listing:<cat+cat>
+            "etag": str,
+            "last_modified": str,
+            "watermark_utc": str,  # newest version time seen; the next query stops there
+            "last_total": int,  # totalResults last time: an empty answer after this is suspect
+            "last_listing_date": str,
+            "last_success_utc": str,
+            "last_attempt_utc": str,
+            "last_error": str,
+        },
+        pk="key",
+    )
+    db.table("fetch_runs").create(
+        {
+            "id": int,
+            "started_utc": str,
+            "finished_utc": str,
+            "new": int,
+            "updated": int,
+            "requests": int,
+            "ok": int,
+            "errors_json": str,
+        },
+        pk="id",
+    )

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from radar.errors import ArxivQueryError, BadResponseError, RadarError
 from radar.model import Author, Paper, parse_arxiv_id
 from radar.text import one_line, paragraph
+
+if TYPE_CHECKING:
+    from radar.http import Http
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
@@ -131,3 +135,72 @@ def _paper(entry: object) -> Paper:
         # The API does not say how a paper was announced; its version does.
         announce_type="new" if version == 1 else "replace",
     )
+
+
+# --- fetching -------------------------------------------------------------------------------
+
+MAX_PAGE = 2000  # arXiv's limit per request
+
+
+@dataclass
+class QueryResult:
+    papers: list[Paper] = field(default_factory=list)
+    total: int = 0  # totalResults of the first page
+    pages: int = 0
+    reached_watermark: bool = False
+
+
+def fetch_query(
+    http: Http,
+    api_url: str,
+    query: str,
+    source: str,
+    since: datetime | None,
+    limit: int,
+    page_size: int = 100,
+    expect_results: bool = False,
+) -> QueryResult:
+    """All results of `query`, newest version first, back to `since` (or `limit` papers).
+
+    Sorted by lastUpdatedDate so new versions show up as well as new papers. Pages are
+    requested only until the first paper older than `since`. A response that cannot be
+    trusted raises BadResponseError and nothing of this query is returned.
+    """
+    result = QueryResult()
+    start = 0
+    page_size = max(1, min(page_size, MAX_PAGE, limit))
+    while start < limit:
+        params = {
+            "search_query": query,
+            "sortBy": "lastUpdatedDate",
+            "sortOrder": "descending",
+            "start": str(start),
+            "max_results": str(min(page_size, limit - start)),
+        }
+        response = http.get(api_url, source, params=params)
+        page = parse_api_response(response.content, source)
+        if response.status_code != 200:
+            raise BadResponseError(f"{source}: HTTP {response.status_code}")
+        result.pages += 1
+        if result.pages == 1:
+            result.total = page.total_results
+            if not page.papers and (page.total_results > 0 or expect_results):
+                # arXiv sometimes answers 200 with an empty page for a query that has
+                # results; trusting it would silently lose a day.
+                raise BadResponseError(f"{source}: arXiv returned an empty page for a query that has results")
+        elif not page.papers and start < page.total_results:
+            raise BadResponseError(
+                f"{source}: arXiv returned an empty page {result.pages} of a longer result"
+            )
+        for paper in page.papers:
+            when = paper.updated or paper.published
+            if since is not None and when is not None and when < since:
+                result.reached_watermark = True
+                break
+            result.papers.append(paper)
+        if result.reached_watermark or not page.papers:
+            break
+        start += len(page.papers)
+        if start >= page.total_results:
+            break
+    return result

@@ -11,11 +11,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from radar.errors import ArxivQueryError, BadResponseError, RadarError, UsageError
 from radar.model import ANNOUNCE_TYPES, Author, Paper, parse_arxiv_id
 from radar.text import one_line, paragraph
+
+if TYPE_CHECKING:
+    from radar.http import Http
 
 _PREFIX_RE = re.compile(
     r"^\s*arXiv:\S+\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?",
@@ -147,3 +150,38 @@ def _paper(entry: Any, channel_day: date | None) -> Paper:
         announce_type=announce_type,
         announced=_day(entry.get("published")) or channel_day,
     )
+
+
+# --- fetching -------------------------------------------------------------------------------
+
+
+@dataclass
+class ListingFetch:
+    listing: Listing | None  # None when the feed has not changed since last time (HTTP 304)
+    etag: str | None
+    last_modified: str | None
+    url: str
+
+
+def listing_url(rss_url: str, categories: list[str]) -> str:
+    return rss_url.rstrip("/") + "/" + "+".join(categories)
+
+
+def fetch_listing(
+    http: Http, rss_url: str, categories: list[str], etag: str | None, last_modified: str | None
+) -> ListingFetch:
+    """One combined listing for every followed category, revalidated with ETag / Last-Modified."""
+    url = listing_url(rss_url, categories)
+    source = f"arXiv listing {'+'.join(categories)}"
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    response = http.get(url, source, headers=headers)
+    if response.status_code == 304:
+        return ListingFetch(None, etag, last_modified, url)
+    listing = parse_listing(response.content, source)
+    if response.status_code != 200:
+        raise BadResponseError(f"{source}: HTTP {response.status_code}")
+    return ListingFetch(listing, response.headers.get("ETag"), response.headers.get("Last-Modified"), url)

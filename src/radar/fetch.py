@@ -1,0 +1,409 @@
+"""`radar fetch`: bring new arXiv entries for everything followed into the store.
+
+Authors and topics go through the API, batched with OR and paged only back to each
+follow's watermark; categories through one combined listing feed, revalidated with
+ETag / Last-Modified, with a backfill through the API when a listing day was missed.
+Each source succeeds or fails on its own: what succeeded is stored, a failure is
+reported, and the watermark of a failed source does not move.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from radar.errors import LockedError, RadarError
+from radar.follows import list_follows
+from radar.http import Http
+from radar.model import Follow, Paper
+from radar.names import ParsedName, match_strength, parse_name, similar_surname
+from radar.store import ImportCounts, iso, save_papers, utc_now
+
+BATCH = 10  # follows per API query: 60 followed authors cost 6 requests
+OVERLAP = timedelta(days=2)  # re-read a little before the watermark: arXiv's clock and ours differ
+INITIAL_WINDOW = timedelta(days=365)  # how far back a new follow looks
+INCREMENTAL_LIMIT = 2000  # results per batch at most, per fetch
+INITIAL_LIMIT = 1000  # results at most for one newly followed author or topic
+PAGE = 100
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class SourceReport:
+    name: str
+    ok: bool = True
+    new: int = 0
+    updated: int = 0
+    message: str = ""
+
+
+@dataclass
+class FetchSummary:
+    sources: list[SourceReport] = field(default_factory=list)
+    new: int = 0
+    updated: int = 0
+    by_followed_authors: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    near_misses: Counter[str] = field(default_factory=Counter)  # other people the API returned
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.sources)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "new": self.new,
+            "updated": self.updated,
+            "by_followed_authors": self.by_followed_authors,
+            "requests": self.requests,
+            "seconds": round(self.seconds, 2),
+            "sources": [s.__dict__ for s in self.sources],
+            "not_counted": dict(self.near_misses.most_common()),
+        }
+
+
+# --- the lock -------------------------------------------------------------------------------
+
+
+@contextmanager
+def fetch_lock(db_path: Path, wait: float) -> Iterator[None]:
+    """One fetch at a time per database. The OS drops the lock when its process dies,
+    so a run killed with -9 never blocks the next one."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(db_path) + ".fetch-lock")
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout:
+        raise LockedError(
+            f"another radar fetch is running on {db_path}; this one stopped after waiting {wait:g} s"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+# --- state ----------------------------------------------------------------------------------
+
+
+def _state(db: Database, key: str) -> dict[str, Any]:
+    rows = list(db.query("select * from fetch_state where key = ?", [key]))
+    return rows[0] if rows else {"key": key}
+
+
+def _save_state(db: Database, key: str, **values: Any) -> None:
+    db.table("fetch_state").upsert({"key": key, **values}, pk="key")
+
+
+def _ts(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+# --- queries --------------------------------------------------------------------------------
+
+
+def _term(token: str) -> str:
+    # Normalised tokens are [a-z0-9] only, so they cannot break the query syntax.
+    return token
+
+
+def author_query(name: ParsedName) -> str:
+    """`au:(given AND surname)`: tolerant of middle names and initials, unlike a phrase."""
+    words = [t for t in name.surname.split() if t]
+    if name.given and len(name.given[0]) > 1:
+        words = [name.given[0], *words]
+    if len(words) == 1:
+        return f"au:{_term(words[0])}"
+    return "au:(" + " AND ".join(_term(w) for w in words) + ")"
+
+
+def topic_query(topic: str) -> str:
+    phrase = " ".join("".join(ch for ch in topic if ch.isalnum() or ch in " -").split())
+    return f'ti:"{phrase}" OR abs:"{phrase}"'
+
+
+def _or(terms: Sequence[str]) -> str:
+    return " OR ".join(f"({t})" if " OR " in t else t for t in terms)
+
+
+def _batches(items: Sequence[Follow], size: int = BATCH) -> Iterator[Sequence[Follow]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- fetching -------------------------------------------------------------------------------
+
+
+@dataclass
+class Fetcher:
+    db: Database
+    http: Http
+    api_url: str
+    rss_url: str
+    progress: Progress = lambda message: None
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    near_misses: Counter[str] = field(default_factory=Counter)
+
+    def _save(self, papers: list[Paper], report: SourceReport, totals: ImportCounts) -> None:
+        counts = save_papers(self.db, papers)
+        report.new += counts.new
+        report.updated += counts.updated
+        totals.add(counts)
+
+    def _query_batch(
+        self, kind: str, follows: Sequence[Follow], report: SourceReport, totals: ImportCounts, initial: bool
+    ) -> None:
+        from radar.sources.arxiv_api import fetch_query
+
+        states = {f.id: _state(self.db, f"{kind}:{f.id}") for f in follows}
+        marks = [_ts(s.get("watermark_utc")) for s in states.values()]
+        fresh = initial or any(m is None for m in marks)
+        since = (self.now - INITIAL_WINDOW) if fresh else min(m for m in marks if m is not None) - OVERLAP
+        if kind == "author":
+            parsed = [(f, parse_name(f.value)) for f in follows]
+            query = _or([author_query(p) for _, p in parsed])
+        else:
+            query = _or([topic_query(f.value) for f in follows])
+        result = fetch_query(
+            self.http,
+            self.api_url,
+            query,
+            report.name,
+            since=since,
+            limit=INITIAL_LIMIT if fresh else INCREMENTAL_LIMIT,
+            page_size=200 if fresh else PAGE,
+            expect_results=any((s.get("last_total") or 0) > 0 for s in states.values()),
+        )
+        papers = result.papers
+        if kind == "author":
+            papers = self._keep_followed_authors(papers, parsed)
+        self._save(papers, report, totals)
+        stamps = [p.updated or p.published for p in result.papers]
+        newest = max((s for s in stamps if s is not None), default=None)
+        now = utc_now()
+        with self.db.atomic():
+            for f in follows:
+                old = _ts(states[f.id].get("watermark_utc"))
+                mark = max((m for m in (old, newest) if m is not None), default=None)
+                _save_state(
+                    self.db,
+                    f"{kind}:{f.id}",
+                    watermark_utc=iso(mark),
+                    last_total=result.total,
+                    last_success_utc=now,
+                    last_attempt_utc=now,
+                    last_error=None,
+                )
+
+    def _keep_followed_authors(
+        self, papers: list[Paper], parsed: list[tuple[Follow, ParsedName]]
+    ) -> list[Paper]:
+        """The API matches names loosely; keep only papers by the people followed."""
+        kept = []
+        for paper in papers:
+            matched = False
+            for author in paper.authors:
+                try:
+                    candidate = parse_name(author.name)
+                except ValueError:
+                    continue
+                for _, wanted in parsed:
+                    if match_strength(wanted, candidate):
+                        matched = True
+                    elif similar_surname(wanted, candidate):
+                        self.near_misses[author.name] += 1
+            if matched:
+                kept.append(paper)
+        return kept
+
+    def fetch_api_follows(
+        self,
+        kind: str,
+        follows: Sequence[Follow],
+        summary: FetchSummary,
+        totals: ImportCounts,
+        initial: bool = False,
+    ) -> None:
+        batches = list(_batches(follows))
+        for number, batch in enumerate(batches, start=1):
+            label = "authors" if kind == "author" else "topics"
+            name = f"arXiv API, {label}" + (
+                f" (batch {number} of {len(batches)})" if len(batches) > 1 else ""
+            )
+            report = SourceReport(name)
+            summary.sources.append(report)
+            self.progress(f"{name}: asking arXiv")
+            try:
+                self._query_batch(kind, batch, report, totals, initial)
+            except RadarError as exc:
+                self._failed(report, [f"{kind}:{f.id}" for f in batch], exc)
+            else:
+                report.message = f"{report.new} new, {report.updated} updated"
+
+    def _failed(self, report: SourceReport, keys: list[str], exc: Exception) -> None:
+        report.ok = False
+        report.message = str(exc)
+        now = utc_now()
+        with self.db.atomic():
+            for key in keys:
+                _save_state(self.db, key, last_attempt_utc=now, last_error=str(exc))
+
+    def fetch_categories(
+        self, follows: Sequence[Follow], summary: FetchSummary, totals: ImportCounts, revalidate: bool = True
+    ) -> None:
+        from radar.sources.arxiv_rss import fetch_listing
+
+        categories = sorted(f.value for f in follows)
+        key = "listing:" + "+".join(categories)
+        report = SourceReport(f"arXiv listing {'+'.join(categories)}")
+        summary.sources.append(report)
+        state = _state(self.db, key)
+        self.progress(f"{report.name}: asking arXiv")
+        try:
+            got = fetch_listing(
+                self.http,
+                self.rss_url,
+                categories,
+                state.get("etag") if revalidate else None,
+                state.get("last_modified") if revalidate else None,
+            )
+            now = utc_now()
+            if got.listing is None:
+                report.message = "unchanged since the last fetch"
+                _save_state(self.db, key, last_success_utc=now, last_attempt_utc=now, last_error=None)
+                return
+            listing = got.listing
+            if listing.empty:
+                report.message = (
+                    "no announcements today (arXiv does not announce at weekends and on holidays)"
+                )
+            else:
+                self._save(listing.papers, report, totals)
+                report.message = f"{len(listing.papers)} listed: {report.new} new, {report.updated} updated"
+                previous = state.get("last_listing_date")
+                if (
+                    previous
+                    and listing.announced
+                    and _missed_days(date.fromisoformat(previous), listing.announced)
+                ):
+                    self._backfill(
+                        categories, date.fromisoformat(previous), listing.announced, report, totals
+                    )
+            _save_state(
+                self.db,
+                key,
+                etag=got.etag,
+                last_modified=got.last_modified,
+                last_listing_date=(
+                    listing.announced.isoformat() if listing.announced else state.get("last_listing_date")
+                ),
+                last_success_utc=now,
+                last_attempt_utc=now,
+                last_error=None,
+            )
+        except RadarError as exc:
+            self._failed(report, [key], exc)
+
+    def _backfill(
+        self, categories: list[str], previous: date, current: date, report: SourceReport, totals: ImportCounts
+    ) -> None:
+        """Listing days between two fetches were missed (a cron run did not happen):
+        ask the API for what was submitted in the gap, so no day is lost."""
+        from radar.sources.arxiv_api import fetch_query
+
+        start = (previous - timedelta(days=1)).strftime("%Y%m%d") + "0000"
+        end = current.strftime("%Y%m%d") + "2359"
+        cats = " OR ".join(f"cat:{c}" for c in categories)
+        query = f"({cats}) AND submittedDate:[{start} TO {end}]"
+        self.progress(f"{report.name}: backfilling {previous} to {current} through the API")
+        result = fetch_query(
+            self.http, self.api_url, query, f"{report.name} backfill", since=None, limit=30000, page_size=2000
+        )
+        before = report.new
+        self._save(result.papers, report, totals)
+        report.message += f"; backfilled {report.new - before} papers from missed days"
+
+
+def _missed_days(previous: date, current: date) -> bool:
+    """Whether a weekday listing lies strictly between two listing days."""
+    day = previous + timedelta(days=1)
+    while day < current:
+        if day.weekday() < 5:
+            return True
+        day += timedelta(days=1)
+    return False
+
+
+def run_fetch(
+    db: Database,
+    http: Http,
+    api_url: str,
+    rss_url: str,
+    progress: Progress | None = None,
+    only: Sequence[Follow] | None = None,
+) -> FetchSummary:
+    """Fetch every source for the follows (all of them by default) and return what happened."""
+    started = time.monotonic()
+    started_utc = utc_now()
+    follows = list(only) if only is not None else list_follows(db, with_counts=False)
+    fetcher = Fetcher(db, http, api_url, rss_url, progress or (lambda message: None))
+    summary = FetchSummary()
+    totals = ImportCounts()
+    requests_before = http.requests_made
+    authors = [f for f in follows if f.kind == "author"]
+    topics = [f for f in follows if f.kind == "topic"]
+    categories = [f for f in follows if f.kind == "category"]
+    initial = only is not None
+    if authors:
+        fetcher.fetch_api_follows("author", authors, summary, totals, initial)
+    if topics:
+        fetcher.fetch_api_follows("topic", topics, summary, totals, initial)
+    if categories:
+        fetcher.fetch_categories(categories, summary, totals, revalidate=not initial)
+    summary.new = totals.new
+    summary.updated = totals.updated
+    summary.by_followed_authors = _by_followed_authors(db, totals.changed_ids)
+    summary.requests = http.requests_made - requests_before
+    summary.seconds = time.monotonic() - started
+    db.table("fetch_runs").insert(
+        {
+            "started_utc": started_utc,
+            "finished_utc": utc_now(),
+            "new": summary.new,
+            "updated": summary.updated,
+            "requests": summary.requests,
+            "ok": int(summary.ok),
+            "errors_json": json.dumps([s.message for s in summary.sources if not s.ok]),
+        }
+    )
+    summary.near_misses = fetcher.near_misses
+    return summary
+
+
+def _by_followed_authors(db: Database, ids: list[str]) -> int:
+    if not ids:
+        return 0
+    from radar.store import chunks, placeholders
+
+    found: set[str] = set()
+    for part in chunks(ids):
+        rows = db.execute(
+            "select distinct m.paper_id from matches m join follows f on f.id = m.follow_id "
+            f"where f.kind = 'author' and m.paper_id in ({placeholders(part)})",
+            list(part),
+        ).fetchall()
+        found.update(r[0] for r in rows)
+    return len(found)

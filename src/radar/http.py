@@ -1,0 +1,178 @@
+"""HTTP for every request radar makes to arXiv: polite, bounded, retried.
+
+- One limiter per process: requests start at least `delay` seconds apart, whatever
+  source makes them (arXiv counts the API, the listings and OAI-PMH together).
+- Every request has a timeout (the `arxiv` package and plain `requests` have none).
+- 429, 5xx, resets and timeouts are retried with exponential back-off (tenacity),
+  honouring `Retry-After`, within a bounded total time.
+- radar's own User-Agent, with a contact address when the user configured one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+
+from radar import __version__
+from radar.errors import SourceError
+
+if TYPE_CHECKING:
+    import requests
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class _Limiter:
+    """Spaces request starts `delay` seconds apart across the whole process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = 0.0
+
+    def wait(self, delay: float) -> None:
+        with self._lock:
+            now = time.monotonic()
+            pause = self._last + delay - now
+            if pause > 0:
+                time.sleep(pause)
+            self._last = time.monotonic()
+
+
+LIMITER = _Limiter()
+
+
+class _Retryable(Exception):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def user_agent(contact: str = "") -> str:
+    agent = f"radar/{__version__} (arXiv research radar; command-line)"
+    if contact:
+        agent = agent[:-1] + f"; mailto:{contact})"
+    return agent
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+@dataclass
+class Http:
+    delay: float = 3.0
+    timeout: float = 30.0
+    retries: int = 4  # attempts after the first
+    backoff: float = 2.0  # first back-off in seconds; doubles each time
+    budget: float = 300.0  # at most this long retrying one request
+    contact: str = ""
+    requests_made: int = 0
+    _session: Any = field(default=None, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Http:
+        return cls(
+            delay=settings.arxiv_delay,
+            timeout=settings.http_timeout,
+            retries=settings.http_retries,
+            backoff=settings.http_backoff,
+            budget=settings.http_retry_budget,
+            contact=settings.contact_email,
+        )
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None:
+            import requests
+
+            self._session = requests.Session()
+            self._session.headers["User-Agent"] = user_agent(self.contact)
+        return self._session
+
+    def get(
+        self,
+        url: str,
+        source: str,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """GET with politeness, timeout and retries. Returns 2xx and 304 responses.
+
+        Raises SourceError naming `source` when arXiv cannot be reached or keeps failing.
+        """
+        import requests
+        from tenacity import (
+            RetryCallState,
+            RetryError,
+            Retrying,
+            retry_if_exception_type,
+            stop_after_attempt,
+            stop_after_delay,
+        )
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            exponential = self.backoff * (2 ** (state.attempt_number - 1))
+            pause = min(60.0, exponential)
+            if isinstance(exc, _Retryable) and exc.retry_after is not None:
+                pause = max(pause, exc.retry_after)
+            return pause
+
+        def attempt() -> requests.Response:
+            LIMITER.wait(self.delay)
+            self.requests_made += 1
+            try:
+                response = self.session.get(url, params=params, headers=headers, timeout=self.timeout)
+            except requests.Timeout:
+                raise _Retryable(f"no answer within {self.timeout:g} s") from None
+            except requests.ConnectionError as exc:
+                raise _Retryable(f"connection failed ({_reason(exc)})") from None
+            if response.status_code in RETRY_STATUSES:
+                raise _Retryable(
+                    f"HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After"))
+                )
+            return response
+
+        retrying = Retrying(
+            retry=retry_if_exception_type(_Retryable),
+            stop=stop_after_attempt(self.retries + 1) | stop_after_delay(self.budget),
+            wait=wait,
+            reraise=False,
+        )
+        try:
+            response: requests.Response = retrying(attempt)
+        except RetryError as exc:
+            last = exc.last_attempt.exception()
+            tries = exc.last_attempt.attempt_number
+            raise SourceError(
+                f"{source}: {last} (gave up after {tries} tr{'y' if tries == 1 else 'ies'})"
+            ) from None
+        if response.status_code >= 400 and response.status_code != 400:
+            raise SourceError(f"{source}: HTTP {response.status_code} from {response.url}")
+        return response
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    for marker in (
+        "Connection refused",
+        "Connection reset",
+        "Name or service not known",
+        "Remote end closed",
+    ):
+        if marker in text:
+            return marker.lower()
+    return type(exc).__name__
