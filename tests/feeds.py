@@ -120,7 +120,7 @@ def rss_feed(items: list[Item], day: str = "2026-11-20", cats: tuple[str, ...] =
 def api_feed(items: list[Item], total: int | None = None, start: int = 0, query: str = "all:test") -> bytes:
     parts = [
         API_HEAD.format(
-            query=escape(query),
+            query=escape(query, {'"': "&quot;"}),
             start=start,
             per_page=len(items),
             total=len(items) if total is None else total,

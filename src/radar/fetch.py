@@ -136,6 +136,8 @@ def topic_query(topic: str) -> str:
 
 
 def _or(terms: Sequence[str]) -> str:
+    if len(terms) == 1:
+        return terms[0]
     return " OR ".join(f"({t})" if " OR " in t else t for t in terms)
 
 

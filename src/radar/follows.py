@@ -197,10 +197,31 @@ def _topic_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str
             rows = db.execute(sql, [phrase]).fetchall()
             hits.extend(_Hit(follow.id, r[0], "phrase", reason) for r in rows)
             continue
-        for batch in chunks(list(paper_ids)):
-            rows = db.execute(sql + f" and papers.id in ({placeholders(batch)})", [phrase, *batch]).fetchall()
-            hits.extend(_Hit(follow.id, r[0], "phrase", reason) for r in rows)
+        # A rowid range lets FTS5 seek instead of testing the phrase on every paper
+        # stored; a batch of new papers has consecutive rowids.
+        wanted = set(paper_ids)
+        for low, high in _rowid_ranges(db, paper_ids):
+            rows = db.execute(sql + " and papers_fts.rowid between ? and ?", [phrase, low, high]).fetchall()
+            hits.extend(_Hit(follow.id, r[0], "phrase", reason) for r in rows if r[0] in wanted)
     return hits
+
+
+def _rowid_ranges(db: Database, paper_ids: Sequence[str]) -> list[tuple[int, int]]:
+    """The papers' rowids as a few (low, high) ranges, splitting at large gaps."""
+    rowids: list[int] = []
+    for part in chunks(list(paper_ids)):
+        rowids.extend(
+            r[0]
+            for r in db.execute(f"select rowid from papers where id in ({placeholders(part)})", list(part))
+        )
+    rowids.sort()
+    ranges: list[tuple[int, int]] = []
+    for rowid in rowids:
+        if ranges and rowid - ranges[-1][1] <= 1000:
+            ranges[-1] = (ranges[-1][0], rowid)
+        else:
+            ranges.append((rowid, rowid))
+    return ranges
 
 
 def _hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str] | None) -> list[_Hit]:
@@ -216,20 +237,10 @@ def _hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str] | No
 
 def _insert_hits(db: Database, hits: list[_Hit]) -> None:
     now = utc_now()
-    db.table("matches").insert_all(
-        (
-            {
-                "follow_id": h.follow_id,
-                "paper_id": h.paper_id,
-                "strength": h.strength,
-                "reason": h.reason,
-                "matched_name": h.matched_name,
-                "matched_utc": now,
-            }
-            for h in hits
-        ),
-        pk=("follow_id", "paper_id"),
-        replace=True,
+    db.conn.executemany(
+        "insert or replace into matches (follow_id, paper_id, strength, reason, matched_name, matched_utc) "
+        "values (?, ?, ?, ?, ?, ?)",
+        [(h.follow_id, h.paper_id, h.strength, h.reason, h.matched_name, now) for h in hits],
     )
 
 
@@ -242,13 +253,17 @@ def match_follow(db: Database, follow: Follow) -> int:
     return len(hits)
 
 
-def rematch_papers(db: Database, paper_ids: Sequence[str]) -> None:
-    """Recompute the matches of papers that were added or changed (authors may change)."""
+def rematch_papers(db: Database, paper_ids: Sequence[str], new_ids: Sequence[str] = ()) -> None:
+    """Recompute the matches of papers that were added or changed (authors may change).
+
+    `new_ids` (a subset of `paper_ids`) were just inserted and have no matches to clear.
+    """
     if not paper_ids:
         return
     follows = list_follows(db, with_counts=False)
+    fresh = set(new_ids)
     with db.atomic():
-        for part in chunks(list(paper_ids)):
+        for part in chunks([i for i in paper_ids if i not in fresh]):
             db.execute(f"delete from matches where paper_id in ({placeholders(part)})", list(part))
         if follows:
             _insert_hits(db, _hits(db, follows, paper_ids))

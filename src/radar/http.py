@@ -120,7 +120,7 @@ class Http:
             Retrying,
             retry_if_exception_type,
             stop_after_attempt,
-            stop_after_delay,
+            stop_before_delay,
         )
 
         def wait(state: RetryCallState) -> float:
@@ -139,7 +139,14 @@ class Http:
             except requests.Timeout:
                 raise _Retryable(f"no answer within {self.timeout:g} s") from None
             except requests.ConnectionError as exc:
+                if "Read timed out" in str(exc):
+                    # A read timeout while the body arrives is wrapped as a ConnectionError.
+                    raise _Retryable(f"no answer within {self.timeout:g} s") from None
                 raise _Retryable(f"connection failed ({_reason(exc)})") from None
+            except requests.exceptions.ChunkedEncodingError:
+                # The connection closed before the body was complete (fewer bytes than
+                # Content-Length): as transient as a reset, and not a RequestException to leak.
+                raise _Retryable("connection dropped in the middle of the response") from None
             if response.status_code in RETRY_STATUSES:
                 raise _Retryable(
                     f"HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After"))
@@ -148,7 +155,8 @@ class Http:
 
         retrying = Retrying(
             retry=retry_if_exception_type(_Retryable),
-            stop=stop_after_attempt(self.retries + 1) | stop_after_delay(self.budget),
+            # stop_before_delay: never start a pause (a long Retry-After) that ends past the budget.
+            stop=stop_after_attempt(self.retries + 1) | stop_before_delay(self.budget),
             wait=wait,
             reraise=False,
         )

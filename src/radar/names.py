@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from anyascii import anyascii
@@ -59,12 +60,8 @@ _NUMERAL_SUFFIXES: frozenset[str] = frozenset({"ii", "iii", "iv"})
 _SUFFIXES: frozenset[str] = _ALWAYS_SUFFIXES | _NUMERAL_SUFFIXES
 
 _PARENTHESISED = re.compile(r"\([^()]*\)")
-_SEPARATORS = re.compile(r"[-.]")
-_NOT_ALNUM_OR_SPACE = re.compile(r"[^a-z0-9\s]")
-_WHITESPACE = re.compile(r"\s+")
 # Periods end a word as well as whitespace, so "S.M.Kakade" still yields three words.
 _WORD_BOUNDARY = re.compile(r"[\s.]+")
-_LETTER = re.compile(r"[a-z]")
 
 
 @dataclass(frozen=True)
@@ -78,17 +75,27 @@ class ParsedName:
         return self.surname.replace(" ", "")
 
 
+# One pass over ASCII text: hyphens and periods separate, other punctuation is deleted
+# (apostrophes and the like: "O'Brien" is one name), white space becomes a space.
+_ASCII_TABLE = str.maketrans(
+    {
+        **{chr(c): None for c in range(128) if not chr(c).isalnum() and not chr(c).isspace()},
+        "-": " ",
+        ".": " ",
+        **dict.fromkeys("\t\n\r\x0b\x0c", " "),
+    }
+)
+
+
 def normalise(text: str) -> str:
-    folded = anyascii(text).lower()
-    separated = _SEPARATORS.sub(" ", folded)
-    # Apostrophes and the like are deleted rather than split on: "O'Brien" is one name.
-    stripped = _NOT_ALNUM_OR_SPACE.sub("", separated)
-    return _WHITESPACE.sub(" ", stripped).strip()
+    folded = (text if text.isascii() else anyascii(text)).lower()
+    return " ".join(folded.translate(_ASCII_TABLE).split())
 
 
 def _word_tokens(word: str) -> list[str]:
     # Letterless tokens are footnote markers or stray numbers from scraped author lists.
-    return [token for token in normalise(word).split() if _LETTER.search(token)]
+    # Tokens are [a-z0-9]+ here, so "has a letter" is "is not all digits".
+    return [token for token in normalise(word).split() if not token.isdigit()]
 
 
 def _words(text: str) -> list[list[str]]:
@@ -141,18 +148,23 @@ def _is_suffix_segment(segment: str) -> bool:
     return bool(words) and all(_is_suffix(tokens) for tokens in words)
 
 
+@lru_cache(maxsize=100_000)
 def parse_name(name: str) -> ParsedName:
-    text = anyascii(name)
+    """Parse an author name. Cached: the same names recur across thousands of papers."""
+    text = name if name.isascii() else anyascii(name)
     # Loop so nested parentheses are removed from the inside out.
     while True:
         without = _PARENTHESISED.sub(" ", text)
         if without == text:
             break
         text = without
-    segments = [segment for segment in text.split(",") if _words(segment)]
+    parsed = [(segment, _words(segment)) for segment in text.split(",")]
+    segments = [(segment, words) for segment, words in parsed if words]
     if not segments:
         raise ValueError(f"name has no letters: {name!r}")
-    head, *rest = segments
+    if len(segments) == 1:
+        return _parse_words(segments[0][1])
+    head, *rest = (segment for segment, _ in segments)
     # "Sham Kakade, Jr." and "King, Jr., Martin" carry the suffix as its own segment.
     rest = [segment for segment in rest if not _is_suffix_segment(segment)]
     if len(rest) == 1:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_WS_RE = re.compile(r"\s+")
 # Characters that start emphasis, code, links, tables or strike-through anywhere in a line.
 _MD_INLINE_RE = re.compile(r"([\\`*_\[\]|~])")
 # Characters that only mean something at the start of a line (headings, lists, quotes).
@@ -26,7 +25,7 @@ def one_line(text: str | None) -> str:
     if not text:
         return ""
     # Fold white space first: newlines and tabs then no longer defeat the fast path.
-    return strip_controls(_WS_RE.sub(" ", text)).strip()
+    return strip_controls(" ".join(text.split())).strip()
 
 
 def paragraph(text: str | None) -> str:

@@ -90,48 +90,61 @@ def parse_api_response(content: bytes, source: str = "arXiv API") -> ApiPage:
     return page
 
 
+_ATOM = "{" + NS["atom"] + "}"
+_ARXIV = "{" + NS["arxiv"] + "}"
+
+
 def _paper(entry: object) -> Paper:
-    raw_id = _text(entry, "atom:id")
+    # One pass over the entry's children: much faster than a namespaced find() per field.
+    fields: dict[str, str] = {}
+    authors: list[Author] = []
+    categories: list[str] = []
+    primary = ""
+    for child in entry:  # type: ignore[attr-defined]
+        tag = child.tag
+        if tag == _ATOM + "author":
+            name = ""
+            affiliations = []
+            for part in child:
+                if part.tag == _ATOM + "name":
+                    name = one_line(part.text)
+                elif part.tag == _ARXIV + "affiliation" and part.text:
+                    affiliations.append(one_line(part.text))
+            if name:
+                authors.append(Author(name=name, affiliations=affiliations))
+        elif tag == _ATOM + "category":
+            term = child.get("term")
+            if term:
+                categories.append(term)
+        elif tag == _ARXIV + "primary_category":
+            primary = child.get("term") or ""
+        elif isinstance(tag, str) and child.text is not None and tag not in fields:
+            fields[tag] = child.text
+    raw_id = fields.get(_ATOM + "id")
     if not raw_id:
         raise ValueError("no <id>")
     paper_id, version = parse_arxiv_id(raw_id)
-    title = one_line(_text(entry, "atom:title"))
+    title = one_line(fields.get(_ATOM + "title"))
     if not title:
         raise ValueError("no title")
-    authors = []
-    for a in entry.iterfind("atom:author", NS):  # type: ignore[attr-defined]
-        name = one_line(_text(a, "atom:name"))
-        if name:
-            affiliations = [one_line(af.text) for af in a.iterfind("arxiv:affiliation", NS) if af.text]
-            authors.append(Author(name=name, affiliations=affiliations))
-    categories = [
-        c.get("term")
-        for c in entry.iterfind("atom:category", NS)  # type: ignore[attr-defined]
-        if c.get("term")
-    ]
-    primary_elem = entry.find("arxiv:primary_category", NS)  # type: ignore[attr-defined]
-    primary = primary_elem.get("term") if primary_elem is not None else None
     primary = primary or (categories[0] if categories else "")
-    if primary and primary not in categories:
-        categories.insert(0, primary)
-    elif primary:
+    if primary:
         # Primary first, as the listings do.
-        categories.remove(primary)
-        categories.insert(0, primary)
+        categories = [primary, *(c for c in categories if c != primary)]
     version = version or 1
     return Paper(
         id=paper_id,
         version=version,
         title=title,
-        abstract=paragraph(_text(entry, "atom:summary")),
+        abstract=paragraph(fields.get(_ATOM + "summary")),
         authors=authors,
         primary_category=primary,
         categories=categories,
-        published=_timestamp(_text(entry, "atom:published")),
-        updated=_timestamp(_text(entry, "atom:updated")),
-        comment=one_line(_text(entry, "arxiv:comment")) or None,
-        journal_ref=one_line(_text(entry, "arxiv:journal_ref")) or None,
-        doi=one_line(_text(entry, "arxiv:doi")) or None,
+        published=_timestamp(fields.get(_ATOM + "published")),
+        updated=_timestamp(fields.get(_ATOM + "updated")),
+        comment=one_line(fields.get(_ARXIV + "comment")) or None,
+        journal_ref=one_line(fields.get(_ARXIV + "journal_ref")) or None,
+        doi=one_line(fields.get(_ARXIV + "doi")) or None,
         # The API does not say how a paper was announced; its version does.
         announce_type="new" if version == 1 else "replace",
     )

@@ -1,0 +1,238 @@
+"""radar fetch and radar follow against a real HTTP server on loopback: the happy paths."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import run_radar
+from feeds import Item, api_feed, rss_feed
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from radar.fetch import author_query, topic_query
+from radar.names import parse_name
+
+ATOM = "application/atom+xml; charset=utf-8"
+RSS = "application/rss+xml; charset=utf-8"
+
+
+class Arxiv:
+    """A stand-in arXiv on loopback: an API that answers from a list of papers, and listings."""
+
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
+        self.papers: list[Item] = []
+        self.listing: bytes = rss_feed([])
+        self.listing_etag = '"listing-1"'
+        self.requests: list[dict[str, str]] = []
+        self.api_filter: Callable[[str, Item], bool] = lambda query, item: True
+        server.expect_request("/api/query").respond_with_handler(self._api)
+        server.expect_request("/rss/cs.LG").respond_with_handler(self._rss)
+        server.expect_request("/rss/cs.LG+stat.ML").respond_with_handler(self._rss)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "RADAR_ARXIV_API_URL": self.server.url_for("/api/query"),
+            "RADAR_ARXIV_RSS_URL": self.server.url_for("/rss/"),
+        }
+
+    def _api(self, request: Request) -> Response:
+        args = dict(request.args)
+        self.requests.append({"kind": "api", **args})
+        query = args["search_query"]
+        hits = [p for p in self.papers if self.api_filter(query, p)]
+        hits.sort(key=lambda p: p.updated or p.published, reverse=True)
+        start, size = int(args.get("start", 0)), int(args.get("max_results", 10))
+        page = hits[start : start + size]
+        return Response(api_feed(page, total=len(hits), start=start, query=query), content_type=ATOM)
+
+    def _rss(self, request: Request) -> Response:
+        self.requests.append(
+            {"kind": "rss", "path": request.path, "if_none_match": request.headers.get("If-None-Match", "")}
+        )
+        if request.headers.get("If-None-Match") == self.listing_etag:
+            return Response(status=304)
+        return Response(self.listing, content_type=RSS, headers={"ETag": self.listing_etag})
+
+    def api_requests(self) -> list[dict[str, str]]:
+        return [r for r in self.requests if r["kind"] == "api"]
+
+
+@pytest.fixture
+def arxiv(httpserver: HTTPServer) -> Arxiv:
+    return Arxiv(httpserver)
+
+
+def radar(arxiv: Arxiv, *args: str, env: dict[str, str] | None = None):
+    return run_radar(*args, env={**arxiv.env, **(env or {})})
+
+
+def by_author(query: str, item: Item) -> bool:
+    """The API's looseness: any author whose surname appears in the query matches."""
+    return any(a.split()[-1].lower() in query for a in item.authors)
+
+
+def test_author_query_tolerates_middle_names_and_batches_with_or() -> None:
+    assert author_query(parse_name("Sham M. Kakade")) == "au:(sham AND kakade)"
+    assert author_query(parse_name("Adrian Del Maestro")) == "au:(adrian AND del AND maestro)"
+    assert author_query(parse_name("A. Krishnamurthy")) == "au:krishnamurthy"
+    assert topic_query('world "models"') == 'ti:"world models" OR abs:"world models"'
+
+
+def test_sixty_authors_cost_six_requests_per_fetch(arxiv: Arxiv) -> None:
+    names = [f"Person{i:02d} Surname{i:02d}" for i in range(60)]
+    arxiv.papers = [
+        Item(f"2611.{i:05d}", authors=[n], published="2026-11-19T10:00:00Z") for i, n in enumerate(names)
+    ]
+    arxiv.api_filter = by_author
+    for name in names:
+        assert radar(arxiv, "follow", "--no-fetch", name).returncode == 0
+    first = json.loads(radar(arxiv, "fetch", "--format", "json").stdout)
+    assert first["ok"] and first["requests"] == 6 and first["new"] == 60
+    assert first["by_followed_authors"] == 60
+    assert all(q["search_query"].count(" OR ") == 9 for q in arxiv.api_requests())
+    assert all(
+        q["sortBy"] == "lastUpdatedDate" and q["sortOrder"] == "descending" for q in arxiv.api_requests()
+    )
+    second = json.loads(radar(arxiv, "fetch", "--format", "json").stdout)
+    assert second["requests"] == 6 and second["new"] == 0
+
+
+def test_incremental_fetch_pages_only_back_to_the_watermark(arxiv: Arxiv) -> None:
+    arxiv.papers = [
+        Item(f"2610.{i:05d}", authors=["Sham M. Kakade"], published=f"2026-10-{1 + i % 28:02d}T10:00:00Z")
+        for i in range(150)
+    ]
+    arxiv.api_filter = by_author
+    radar(arxiv, "follow", "--no-fetch", "Sham Kakade")
+    first = json.loads(radar(arxiv, "fetch", "--format", "json").stdout)
+    assert first["new"] == 150
+    pages_first = len(arxiv.api_requests())
+    assert pages_first == 1  # a new follow asks for 200 at a time
+    arxiv.papers.append(Item("2611.99999", authors=["Sham Kakade"], published="2026-11-20T10:00:00Z"))
+    arxiv.requests.clear()
+    second = json.loads(radar(arxiv, "fetch", "--format", "json").stdout)
+    assert second["new"] == 1
+    requests = arxiv.api_requests()
+    assert len(requests) == 1 and requests[0]["start"] == "0" and requests[0]["max_results"] == "100"
+
+
+def test_api_results_are_filtered_with_the_precise_matcher(arxiv: Arxiv) -> None:
+    arxiv.papers = [
+        Item("2611.00001", authors=["Krish Sharma", "Bo Bee"], published="2026-11-19T10:00:00Z"),
+        Item("2611.00002", authors=["Pratyusha Sharma"], published="2026-11-18T10:00:00Z"),
+        Item("2611.00003", authors=["Pratyusha Sharma"], published="2026-11-17T10:00:00Z"),
+        Item("2611.00004", authors=["Krishna Sharma"], published="2026-11-16T10:00:00Z"),
+    ]
+    arxiv.api_filter = by_author
+    result = radar(arxiv, "follow", "Krish Sharma")
+    assert result.returncode == 0, result.stderr
+    assert "Following author Krish Sharma: 1 paper stored." in result.stderr
+    assert "not counted: 2 papers by Pratyusha Sharma" in result.stderr
+    assert "not counted: 1 paper by Krishna Sharma" in result.stderr
+    assert "frequent co-authors: Bo Bee (1)" in result.stderr
+    assert "main categories: cs.LG (1)" in result.stderr
+    stored = json.loads(radar(arxiv, "today", "--all", "--since", "2026-01-01", "--format", "json").stdout)
+    assert [c["id"] for c in stored] == ["2611.00001"]
+    # A new follow looks back a year, in large pages.
+    assert arxiv.api_requests()[0]["max_results"] == "200"
+
+
+def test_new_version_is_an_update(arxiv: Arxiv) -> None:
+    arxiv.papers = [Item("2611.00010", authors=["Ada Lovelace"], published="2026-11-10T10:00:00Z")]
+    radar(arxiv, "follow", "Ada Lovelace")
+    arxiv.papers = [
+        Item(
+            "2611.00010",
+            version=2,
+            authors=["Ada Lovelace"],
+            published="2026-11-10T10:00:00Z",
+            updated="2026-11-20T09:00:00Z",
+        )
+    ]
+    summary = json.loads(radar(arxiv, "fetch", "--format", "json").stdout)
+    assert (summary["new"], summary["updated"], summary["by_followed_authors"]) == (0, 1, 1)
+    card = json.loads(radar(arxiv, "today", "--format", "json").stdout)[0]
+    assert card["label"] == "UPDATED v2" and card["published"] == "2026-11-10T10:00:00Z"
+
+
+def test_listing_is_revalidated_with_its_etag(arxiv: Arxiv) -> None:
+    arxiv.listing = rss_feed(
+        [Item("2611.00020"), Item("2611.00021", categories=["stat.ML", "cs.LG"], announce="cross")]
+    )
+    result = radar(arxiv, "follow", "--category", "cs.LG")
+    assert result.returncode == 0 and "Following category cs.LG: 2 papers stored." in result.stderr
+    fetched = radar(arxiv, "fetch")
+    assert fetched.returncode == 0
+    assert "arXiv listing cs.LG: unchanged since the last fetch" in fetched.stderr
+    rss = [r for r in arxiv.requests if r["kind"] == "rss"]
+    assert rss[-1]["if_none_match"] == arxiv.listing_etag
+
+
+def test_all_categories_in_one_combined_request(arxiv: Arxiv) -> None:
+    arxiv.listing = rss_feed([Item("2611.00030")], cats=("cs.LG", "stat.ML"))
+    radar(arxiv, "follow", "--no-fetch", "--category", "stat.ML", "--category", "cs.LG")
+    assert radar(arxiv, "fetch").returncode == 0
+    assert [r["path"] for r in arxiv.requests] == ["/rss/cs.LG+stat.ML"]
+
+
+def test_weekend_listing_is_reported_as_such(arxiv: Arxiv) -> None:
+    arxiv.listing = rss_feed([], day="2026-11-21")
+    radar(arxiv, "follow", "--no-fetch", "--category", "cs.LG")
+    result = radar(arxiv, "fetch")
+    assert result.returncode == 0
+    assert "no announcements today (arXiv does not announce at weekends and on holidays)" in result.stderr
+
+
+def test_missed_listing_days_are_backfilled_through_the_api(arxiv: Arxiv) -> None:
+    radar(arxiv, "follow", "--no-fetch", "--category", "cs.LG")
+    arxiv.listing = rss_feed([Item("2611.00040")], day="2026-11-16")  # Monday
+    assert radar(arxiv, "fetch").returncode == 0
+    # Tuesday to Thursday's runs never happened; Friday's listing arrives.
+    arxiv.listing = rss_feed([Item("2611.00044")], day="2026-11-20")
+    arxiv.listing_etag = '"listing-2"'
+    arxiv.papers = [
+        Item("2611.00042", published="2026-11-17T15:00:00Z"),
+        Item("2611.00043", published="2026-11-18T15:00:00Z"),
+    ]
+    result = radar(arxiv, "fetch")
+    assert result.returncode == 0, result.stderr
+    assert "backfilled 2 papers from missed days" in result.stderr
+    query = arxiv.api_requests()[-1]["search_query"]
+    assert query == "(cat:cs.LG) AND submittedDate:[202611150000 TO 202611202359]"
+    ids = {
+        c["id"] for c in json.loads(radar(arxiv, "today", "--since", "2026-11-01", "--format", "json").stdout)
+    }
+    assert ids == {"2611.00040", "2611.00042", "2611.00043", "2611.00044"}
+
+
+def test_topics_are_searched_in_titles_and_abstracts(arxiv: Arxiv) -> None:
+    arxiv.papers = [Item("2611.00050", title="Scaling world models", published="2026-11-19T10:00:00Z")]
+    result = radar(arxiv, "follow", "--topic", "world models")
+    assert result.returncode == 0 and "Following topic world models: 1 paper stored." in result.stderr
+    assert arxiv.api_requests()[0]["search_query"] == 'ti:"world models" OR abs:"world models"'
+
+
+def test_quiet_prints_nothing_on_success_and_summary_otherwise(arxiv: Arxiv) -> None:
+    arxiv.papers = [Item("2611.00060", authors=["Ada Lovelace"], published="2026-11-19T10:00:00Z")]
+    radar(arxiv, "follow", "--no-fetch", "Ada Lovelace")
+    quiet = radar(arxiv, "fetch", "--quiet")
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+    loud = radar(arxiv, "fetch")
+    last = loud.stderr.strip().splitlines()[-1]
+    assert last.startswith("0 new, 0 updated, 0 by followed authors; 1 request in ")
+
+
+def test_nothing_followed_says_so(arxiv: Arxiv) -> None:
+    result = radar(arxiv, "fetch")
+    assert result.returncode == 0 and "You follow nothing yet" in result.stderr
+    assert arxiv.requests == []
+
+
+def test_follow_without_fetch_asks_nothing(arxiv: Arxiv, tmp_path: Path) -> None:
+    assert radar(arxiv, "follow", "--no-fetch", "Ada Lovelace").returncode == 0
+    assert arxiv.requests == []
