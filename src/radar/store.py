@@ -318,8 +318,8 @@ def _write_authors_and_categories(db: Database, inserted: list[Paper], updates: 
         (r["id"], [a["name"] for a in json.loads(r["authors_json"])], json.loads(r["categories_json"]))
         for r in updates
     ]
-    authors = []
-    categories = []
+    authors: list[tuple[str, int, str, str]] = []
+    categories: list[tuple[str, str]] = []
     for paper_id, names, cats in entries:
         for position, name in enumerate(names):
             try:
