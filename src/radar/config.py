@@ -29,6 +29,8 @@ SETTINGS: dict[str, tuple[str, Any, type]] = {
     "contact_email": ("RADAR_CONTACT_EMAIL", "", str),
     "model": ("RADAR_MODEL", "", str),
     "llm_api_base": ("RADAR_LLM_API_BASE", "", str),
+    "llm_context": ("RADAR_LLM_CONTEXT", 0, int),  # 0: ask litellm, else 8192
+    "llm_timeout": ("RADAR_LLM_TIMEOUT", 120.0, float),
     "brief_lang": ("RADAR_BRIEF_LANG", "en", str),
     "today_limit": ("RADAR_TODAY_LIMIT", 10, int),
 }
@@ -69,6 +71,8 @@ def _coerce(key: str, raw: Any, kind: type, origin: str) -> Any:
         raise UsageError(f"{key} from {origin} must be a {kind.__name__}, got {raw!r}") from None
     if kind is float and value < 0:
         raise UsageError(f"{key} from {origin} must not be negative, got {raw!r}")
+    if key.endswith("_url") and not str(value).startswith(("http://", "https://")):
+        raise UsageError(f"{key} from {origin} must be an http:// or https:// URL, got {raw!r}")
     return value
 
 

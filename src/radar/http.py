@@ -135,7 +135,12 @@ class Http:
             LIMITER.wait(self.delay)
             self.requests_made += 1
             try:
-                response = self.session.get(url, params=params, headers=headers, timeout=self.timeout)
+                response = self.session.get(
+                    url, params=params, headers=headers, timeout=self.timeout, stream=True
+                )
+                _read_within(response, self.timeout)
+            except _Retryable:
+                raise
             except requests.Timeout:
                 raise _Retryable(f"no answer within {self.timeout:g} s") from None
             except requests.ConnectionError as exc:
@@ -147,6 +152,9 @@ class Http:
                 # The connection closed before the body was complete (fewer bytes than
                 # Content-Length): as transient as a reset, and not a RequestException to leak.
                 raise _Retryable("connection dropped in the middle of the response") from None
+            except requests.RequestException as exc:
+                # A malformed URL or the like: not worth retrying, and never a traceback.
+                raise SourceError(f"{source}: cannot request {url}: {type(exc).__name__}") from None
             if response.status_code in RETRY_STATUSES:
                 raise _Retryable(
                     f"HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After"))
@@ -171,6 +179,27 @@ class Http:
         if response.status_code >= 400 and response.status_code != 400:
             raise SourceError(f"{source}: HTTP {response.status_code} from {response.url}")
         return response
+
+
+def _read_within(response: requests.Response, timeout: float) -> None:
+    """Read the whole body before the deadline. requests' timeout is per read, so a
+    server trickling a byte at a time would otherwise hold a fetch for hours; read1
+    returns whatever has arrived, so the deadline is checked as bytes come in."""
+    from urllib3.exceptions import ProtocolError, ReadTimeoutError
+
+    deadline = time.monotonic() + timeout
+    parts: list[bytes] = []
+    try:
+        while chunk := response.raw.read1(65536, decode_content=True):
+            parts.append(chunk)
+            if time.monotonic() > deadline:
+                response.close()
+                raise _Retryable(f"no complete answer within {timeout:g} s (the server sends too slowly)")
+    except ReadTimeoutError:
+        raise _Retryable(f"no answer within {timeout:g} s") from None
+    except ProtocolError:
+        raise _Retryable("connection dropped in the middle of the response") from None
+    response._content = b"".join(parts)  # what response.content returns from now on
 
 
 def _reason(exc: Exception) -> str:
