@@ -97,6 +97,19 @@ def test_migrations_create_tables_and_columns() -> None:
     ]
     assert db["matches"].pks == ["follow_id", "paper_id"]
     assert db["fetch_state"].pks == ["key"]
+    assert db["llm_cache"].pks == ["key"]
+    assert {
+        "model",
+        "purpose",
+        "prompt_tokens",
+        "completion_tokens",
+        "cost_usd",
+        "duration_ms",
+        "cached",
+    } <= set(db["llm_calls"].columns_dict)
+    assert {"model", "prompt_version", "lang", "paper_ids_json", "cited_ids_json", "markdown"} <= set(
+        db["briefs"].columns_dict
+    )
     assert {"etag", "last_modified", "watermark_utc", "last_total", "last_listing_date"} <= set(
         db["fetch_state"].columns_dict
     )
@@ -157,7 +170,12 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
     db = migrated_memory_db()
     before = schema(db)
     applied = db.execute("select migration_set, name from _sqlite_migrations order by id").fetchall()
-    assert applied == [("radar", "m001_papers"), ("radar", "m002_follows"), ("radar", "m003_fetch_state")]
+    assert applied == [
+        ("radar", "m001_papers"),
+        ("radar", "m002_follows"),
+        ("radar", "m003_fetch_state"),
+        ("radar", "m004_briefs"),
+    ]
     migrations.apply(db)
     assert schema(db) == before
     assert db.execute("select migration_set, name from _sqlite_migrations order by id").fetchall() == applied
@@ -183,7 +201,7 @@ def test_reopening_keeps_data(tmp_path: Path) -> None:
     db.close()
     again = open_db(path)
     assert count(again, "papers") == 1
-    assert count(again, "_sqlite_migrations") == 3
+    assert count(again, "_sqlite_migrations") == 4
 
 
 # --- open_db refusals ---------------------------------------------------------------------

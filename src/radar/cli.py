@@ -21,6 +21,7 @@ from rich.text import Text
 from radar import __version__
 from radar.config import Settings, load_settings
 from radar.errors import LockedError, RadarError, UsageError
+from radar.text import one_line
 
 app = typer.Typer(
     name="radar",
@@ -151,6 +152,7 @@ def follow(
     no_fetch: Annotated[
         bool, typer.Option("--no-fetch", help="Only match what is stored; do not ask arXiv.")
     ] = False,
+    wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for a running fetch.")] = 10.0,
 ) -> None:
     """Follow a person, an arXiv category or a topic.
 
@@ -168,26 +170,30 @@ def follow(
     near_misses: Counter[str] = Counter()
     failed = False
     if not no_fetch:
-        from radar.fetch import run_fetch
+        from radar.fetch import fetch_lock, run_fetch
 
-        with _fetching(st, quiet=False) as progress:
-            summary = run_fetch(
-                db,
-                _http(st),
-                st.settings.arxiv_api_url,
-                st.settings.arxiv_rss_url,
-                progress,
-                only=[r.follow for r in results],
+        try:
+            with fetch_lock(st.settings.db_path, wait), _fetching(st, quiet=False) as progress:
+                summary = run_fetch(
+                    db,
+                    _http(st),
+                    st.settings.arxiv_api_url,
+                    st.settings.arxiv_rss_url,
+                    progress,
+                    only=[r.follow for r in results],
+                )
+        except LockedError as exc:
+            say(f"{exc}; the follow is saved and the next radar fetch brings its papers.")
+        else:
+            near_misses = summary.near_misses
+            for source in summary.sources:
+                if not source.ok:
+                    failed = True
+                    say(f"Error: {source.message}", style="red")
+            say(
+                f"Fetched from arXiv: {summary.new} new, {summary.updated} updated ({summary.requests} requests).",
+                style="dim",
             )
-        near_misses = summary.near_misses
-        for source in summary.sources:
-            if not source.ok:
-                failed = True
-                say(f"Error: {source.message}", style="red")
-        say(
-            f"Fetched from arXiv: {summary.new} new, {summary.updated} updated ({summary.requests} requests).",
-            style="dim",
-        )
     for result in results:
         _print_follow(db, result, near_misses)
     if failed:
@@ -196,7 +202,6 @@ def follow(
 
 def _print_follow(db: Any, result: Any, fetched_misses: Counter[str]) -> None:
     from radar.follows import near_misses, preview
-    from radar.text import one_line
 
     follow = result.follow
     pv = preview(db, follow)
@@ -504,6 +509,201 @@ def show(
         print(to_json(data))
         return
     print_paper(out(), paper, reasons, versions)
+
+
+# --- the brief ------------------------------------------------------------------------------
+
+
+def write_output(text: str, path: Path | None) -> None:
+    """stdout, or a file written atomically: a reader never sees half a brief."""
+    if path is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    import tempfile
+
+    target = path.expanduser()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False
+        ) as fh:
+            fh.write(text)
+            temp = Path(fh.name)
+        temp.replace(target)
+    except OSError as exc:
+        raise RadarError(f"cannot write {target}: {exc.strerror}") from None
+
+
+@app.command()
+def brief(
+    ctx: typer.Context,
+    since: Annotated[
+        str, typer.Option("--since", "-s", help="Start of the window: 7d, 2w, 24h or a date.")
+    ] = "7d",
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="End of the window (a date, or 1d for yesterday).", show_default=False),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Any litellm model, e.g. openai/gpt-4o-mini or ollama_chat/llama3.1 [default: RADAR_MODEL].",
+            show_default=False,
+        ),
+    ] = None,
+    max_papers: Annotated[
+        int | None,
+        typer.Option(
+            "--max-papers",
+            min=1,
+            help="At most this many papers, the best ranked [default: fits the model].",
+            show_default=False,
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang", help="The brief's language: en, zh, ja, de, fr, ... [default: en].", show_default=False
+        ),
+    ] = None,
+    topic: Annotated[
+        str | None,
+        typer.Option("--topic", "-t", help="Only papers that mention this phrase.", show_default=False),
+    ] = None,
+    author: Annotated[
+        str | None, typer.Option("--author", help="Only papers by this person.", show_default=False)
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="No model: an extractive brief built from the papers.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the selection, calls, tokens and cost; call nothing.")
+    ] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Ask the model again even for cached answers.")
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the Markdown to this file (atomically) instead of stdout.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Write a literature brief in Markdown for the papers that match your follows.
+
+    Example: radar brief --since 7d > brief.md. Every citation is checked against the
+    papers given to the model; answers are cached, so a re-run costs nothing.
+    """
+    from radar import brief as core
+    from radar.errors import ModelError
+    from radar.rank import window_for
+
+    st = state(ctx)
+    settings = st.settings
+    lang = (lang or settings.brief_lang).strip()
+    model = (model or settings.model).strip()
+    if not offline and not model:
+        raise ModelError(
+            "no model configured: pass --model, set RADAR_MODEL (e.g. openai/gpt-4o-mini, ollama_chat/llama3.1) "
+            "or `model` in config.toml; or use --offline for an extractive brief without a model"
+        )
+    db = st.open()
+    window = window_for(db, since, until)
+    if window is None:
+        raise RadarError("nothing is stored yet: run radar fetch first")
+    if offline:
+        selection = core.select(db, window, topic, author, max_papers or 100)
+        _require_papers(selection, window)
+        markdown, ids = core.offline_brief(selection, lang)
+        write_output(markdown, output)
+        core.save_brief(db, selection, "", lang, markdown, ids)
+        say(f"Offline brief: {len(selection.cards)} papers, no model call.", style="dim")
+        return
+
+    from radar import llm
+
+    context = llm.context_window(model, settings.llm_context)
+    selection = core.select(db, window, topic, author, max_papers or core.default_max_papers(context))
+    _require_papers(selection, window)
+    plan = core.make_plan(
+        selection, model, context, lambda text: llm.count_tokens(model, [{"role": "user", "content": text}])
+    )
+    if dry_run:
+        _print_plan(selection, plan, model)
+        return
+    console = err()
+    with _status(console) as progress:
+        runner = core.ModelRunner(
+            db,
+            model,
+            api_base=settings.llm_api_base,
+            use_cache=not no_cache,
+            stream=console.is_terminal,
+            timeout=settings.llm_timeout,
+            progress=progress,
+        )
+        count = lambda text: llm.count_tokens(model, [{"role": "user", "content": text}])  # noqa: E731
+        text = core.write_with_model(runner, selection, plan, lang, count)
+    checked = core.check_citations(text, selection.ids)
+    markdown = core.assemble(selection, checked, model, lang)
+    write_output(markdown, output)
+    core.save_brief(db, selection, model, lang, markdown, checked.cited)
+    usage = runner.usage
+    cost = f", ${usage.cost_usd:.4f}" if usage.cost_usd is not None else ""
+    say(
+        f"{len(selection.cards)} papers, {usage.calls} model call{'s' if usage.calls != 1 else ''}"
+        f" ({usage.cached} cached): {usage.prompt_tokens:,} prompt + {usage.completion_tokens:,} completion tokens{cost}.",
+        style="dim",
+    )
+    for paper_id in checked.removed:
+        say(
+            f"Warning: the model cited arXiv:{paper_id}, which is not among the papers given; the citation was removed.",
+            style="yellow",
+        )
+
+
+def _require_papers(selection: Any, window: Any) -> None:
+    if not selection.cards:
+        raise RadarError(
+            f"no paper in {window.label} matches your follows (and filters); nothing to write about"
+        )
+
+
+def _print_plan(selection: Any, plan: Any, model: str) -> None:
+    from radar import llm
+
+    lines = [f"Dry run: a brief of {len(selection.cards)} papers ({selection.window.label}) with {model}."]
+    for card in selection.cards:
+        lines.append(f"  {card.rank:3d}. {card.paper.id}  {one_line(card.paper.title)[:100]}")
+    maps = len(plan.chunks)
+    shape = f"{maps} note calls, then the brief" if maps else "one call"
+    completion = 2000 + 900 * maps
+    cost = llm.price(model, plan.prompt_tokens, completion)
+    lines.append(f"Model calls: {plan.calls} ({shape}); context window {plan.context:,} tokens.")
+    lines.append(
+        f"Estimated tokens: {plan.prompt_tokens:,} prompt (papers: {plan.paper_tokens:,}), up to {completion:,} completion."
+    )
+    lines.append(
+        "Estimated cost: "
+        + (f"${cost:.4f}" if cost is not None else "unknown (litellm has no prices for this model)")
+    )
+    lines.append("Nothing was sent.")
+    print("\n".join(lines))
+
+
+@contextmanager
+def _status(console: Console) -> Iterator[Callable[[str], None]]:
+    if not console.is_terminal:
+        yield lambda message: None
+        return
+    with console.status("writing the brief…") as status:
+        yield lambda message: status.update(Text(message))
 
 
 # --- entry point --------------------------------------------------------------------------

@@ -125,3 +125,49 @@ def m003_fetch_state(db: Database) -> None:
         },
         pk="id",
     )
+
+
+@migrations()
+def m004_briefs(db: Database) -> None:
+    # Every model answer, keyed by a hash of model, prompt version and messages:
+    # re-running the same brief costs nothing.
+    db.table("llm_cache").create(
+        {
+            "key": str,
+            "model": str,
+            "response": str,
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "created_utc": str,
+        },
+        pk="key",
+    )
+    db.table("llm_calls").create(
+        {
+            "id": int,
+            "created_utc": str,
+            "model": str,
+            "purpose": str,  # brief / notes / merge
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "cost_usd": float,
+            "duration_ms": int,
+            "cached": int,
+        },
+        pk="id",
+    )
+    db.table("briefs").create(
+        {
+            "id": int,
+            "created_utc": str,
+            "model": str,  # empty for an offline brief
+            "prompt_version": str,
+            "lang": str,
+            "window_start": str,
+            "window_end": str,
+            "paper_ids_json": str,
+            "cited_ids_json": str,
+            "markdown": str,
+        },
+        pk="id",
+    )

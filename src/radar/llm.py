@@ -1,0 +1,218 @@
+"""The language model, through litellm: the only module that imports it.
+
+litellm is slow to import (~3 s) and noisy by default, so it is imported lazily and
+tamed first: no price-list download at import, no implicit `.env` loading, no debug
+banners, and nothing it prints can reach stdout (which carries the brief).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from radar.errors import ModelError
+
+DEFAULT_CONTEXT = 8192  # for models litellm does not know: assume a small local model
+RATE_LIMIT_RETRIES = 3
+_litellm: Any = None
+
+
+def _import() -> Any:
+    """Import litellm once, configured to stay quiet and offline."""
+    global _litellm
+    if _litellm is None:
+        # Both must be set before the import: the first stops a blocking download of
+        # the price list, the second stops litellm loading .env files it finds.
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        os.environ.setdefault("LITELLM_MODE", "PRODUCTION")
+        import logging
+        import warnings
+
+        # litellm's pydantic models warn about their own typing at first use; not the user's concern.
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"pydantic\..*")
+        with contextlib.redirect_stdout(sys.stderr):
+            import litellm
+
+        litellm.suppress_debug_info = True
+        litellm.telemetry = False
+        for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm", "httpx", "openai"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        _litellm = litellm
+    return _litellm
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    # Whatever litellm prints goes to stderr: stdout is the brief's.
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
+@dataclass
+class Reply:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+    seconds: float
+
+
+def count_tokens(model: str, messages: list[dict[str, str]]) -> int:
+    litellm = _import()
+    with _quiet():
+        try:
+            return int(litellm.token_counter(model=model, messages=messages))
+        except Exception:
+            # Unknown tokenizer: a conservative estimate of 3 characters a token.
+            return sum(len(m["content"]) for m in messages) // 3 + 4 * len(messages)
+
+
+def context_window(model: str, override: int = 0) -> int:
+    """The model's input limit, from litellm's table; a small default for unknown models."""
+    if override > 0:
+        return override
+    litellm = _import()
+    with _quiet():
+        try:
+            info = litellm.get_model_info(model)
+        except Exception:
+            return DEFAULT_CONTEXT
+    value = info.get("max_input_tokens") or info.get("max_tokens")
+    return int(value) if value else DEFAULT_CONTEXT
+
+
+def price(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
+    """US dollars for that many tokens, when litellm knows the model's prices."""
+    litellm = _import()
+    with _quiet():
+        try:
+            prompt_cost, completion_cost = litellm.cost_per_token(
+                model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+            )
+        except Exception:
+            return None
+    total = float(prompt_cost) + float(completion_cost)
+    return total if total > 0 else None
+
+
+def complete(
+    model: str,
+    messages: list[dict[str, str]],
+    *,
+    api_base: str = "",
+    max_tokens: int = 2000,
+    timeout: float = 120.0,
+    stream: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+    backoff: float = 2.0,
+    **options: Any,
+) -> Reply:
+    """One model call. Rate limits are retried with bounded back-off; every other
+    failure becomes a one-line ModelError. API keys come from the provider's own
+    environment variables and never pass through radar."""
+    litellm = _import()
+    kwargs: dict[str, Any] = {
+        "model": model,
+        "messages": messages,
+        "temperature": 0.2,
+        "max_tokens": max_tokens,
+        "timeout": timeout,
+        "num_retries": 0,
+        **options,  # e.g. mock_response in tests
+    }
+    if api_base:
+        kwargs["api_base"] = api_base
+        if model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
+            # OpenAI-compatible local servers want some key; this one is not a secret.
+            kwargs["api_key"] = "sk-local"
+    started = time.monotonic()
+    for attempt in range(RATE_LIMIT_RETRIES + 1):
+        try:
+            with _quiet():
+                if stream:
+                    text, usage = _streamed(litellm, kwargs, on_progress)
+                else:
+                    response = litellm.completion(**kwargs)
+                    text = response.choices[0].message.content or ""
+                    usage = getattr(response, "usage", None)
+            break
+        except litellm.RateLimitError as exc:
+            if attempt == RATE_LIMIT_RETRIES:
+                raise ModelError(f"{model}: rate limited by the provider, {attempt + 1} tries") from None
+            time.sleep(_retry_after(exc) or backoff * (2**attempt))
+        except Exception as exc:
+            raise ModelError(describe_error(litellm, model, api_base, timeout, exc)) from None
+    prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0) or count_tokens(model, messages)
+    completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0) or count_tokens(
+        model, [{"role": "assistant", "content": text}]
+    )
+    if not text.strip():
+        raise ModelError(f"{model}: the model returned an empty answer")
+    return Reply(
+        text=text,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        cost_usd=price(model, prompt_tokens, completion_tokens),
+        seconds=time.monotonic() - started,
+    )
+
+
+def _streamed(
+    litellm: Any, kwargs: dict[str, Any], on_progress: Callable[[int], None] | None
+) -> tuple[str, Any]:
+    parts: list[str] = []
+    usage = None
+    chunks = 0
+    for chunk in litellm.completion(**kwargs, stream=True, stream_options={"include_usage": True}):
+        if getattr(chunk, "usage", None):
+            usage = chunk.usage
+        if chunk.choices:
+            delta = chunk.choices[0].delta.content
+            if delta:
+                parts.append(delta)
+                chunks += 1
+                if on_progress is not None:
+                    on_progress(chunks)
+    return "".join(parts), usage
+
+
+def _retry_after(exc: Exception) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    try:
+        value = float(headers.get("retry-after", ""))
+    except (TypeError, ValueError):
+        return None
+    return min(value, 60.0)
+
+
+def describe_error(litellm: Any, model: str, api_base: str, timeout: float, exc: Exception) -> str:
+    """One line a user can act on. Never includes the API key or the request."""
+    where = f" at {api_base}" if api_base else ""
+    if isinstance(exc, litellm.AuthenticationError):
+        return f"{model}: the provider refused the API key (check the provider's key variable, e.g. OPENAI_API_KEY)"
+    if isinstance(exc, litellm.ContextWindowExceededError):
+        return f"{model}: the prompt is larger than the model's context window; try a smaller --max-papers"
+    if isinstance(exc, litellm.Timeout):
+        return f"{model}: no answer within {timeout:g} s{where}"
+    if isinstance(exc, litellm.NotFoundError):
+        return f"{model}: the provider does not know this model{where}"
+    if isinstance(
+        exc, (litellm.APIConnectionError, litellm.InternalServerError, litellm.ServiceUnavailableError)
+    ):
+        # Connection refused for openai/ models arrives as an internal server error.
+        return f"{model}: cannot get an answer from the model{where} ({type(exc).__name__})"
+    if isinstance(exc, litellm.BadRequestError):
+        return f"{model}: the provider rejected the request ({_first_line(exc)})"
+    return f"{model}: {type(exc).__name__}: {_first_line(exc)}"
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    # Provider messages can echo request details; keep them short.
+    return text[:200]
