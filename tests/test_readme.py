@@ -52,3 +52,10 @@ def test_offline_quick_start_runs_from_a_clean_copy(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert "01. arXiv (cs.LG)" in result.stdout
     assert "why: in cs.LG" in result.stdout
+
+
+def test_every_setting_is_documented() -> None:
+    from radar.config import SETTINGS
+
+    for key, (env, _default, _kind) in SETTINGS.items():
+        assert f"| `{env}` | `{key}` |" in README, f"{env} / {key} is missing from the README's table"
