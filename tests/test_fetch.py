@@ -203,7 +203,8 @@ def test_missed_listing_days_are_backfilled_through_the_api(arxiv: Arxiv) -> Non
     assert result.returncode == 0, result.stderr
     assert "backfilled 2 papers from missed days" in result.stderr
     query = arxiv.api_requests()[-1]["search_query"]
-    assert query == "(cat:cs.LG) AND submittedDate:[202611150000 TO 202611202359]"
+    # Four days before Monday's listing: Friday afternoon's submissions are in Tuesday's.
+    assert query == "(cat:cs.LG) AND submittedDate:[202611120000 TO 202611202359]"
     ids = {
         c["id"] for c in json.loads(radar(arxiv, "today", "--since", "2026-11-01", "--format", "json").stdout)
     }
@@ -236,3 +237,39 @@ def test_nothing_followed_says_so(arxiv: Arxiv) -> None:
 def test_follow_without_fetch_asks_nothing(arxiv: Arxiv, tmp_path: Path) -> None:
     assert radar(arxiv, "follow", "--no-fetch", "Ada Lovelace").returncode == 0
     assert arxiv.requests == []
+
+
+def test_an_empty_weekend_listing_does_not_hide_missed_days(arxiv: Arxiv) -> None:
+    radar(arxiv, "follow", "--no-fetch", "--category", "cs.LG")
+    arxiv.listing = rss_feed([Item("2611.00070")], day="2026-11-19")  # Thursday
+    assert radar(arxiv, "fetch").returncode == 0
+    arxiv.listing, arxiv.listing_etag = rss_feed([], day="2026-11-21"), '"saturday"'  # Friday missed
+    assert radar(arxiv, "fetch").returncode == 0
+    arxiv.listing, arxiv.listing_etag = rss_feed([Item("2611.00072")], day="2026-11-23"), '"monday"'
+    arxiv.papers = [Item("2611.00071", published="2026-11-19T16:00:00Z")]
+    result = radar(arxiv, "fetch")
+    assert "backfilled 1 papers from missed days" in result.stderr, result.stderr
+
+
+def test_a_backlog_larger_than_the_limit_is_reported(
+    arxiv: Arxiv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from radar import fetch as fetch_module
+    from radar.follows import add_follow
+    from radar.http import Http
+    from radar.store import open_db
+
+    arxiv.papers = [Item("2611.00080", authors=["Ada Lovelace"], published="2026-11-01T10:00:00Z")]
+    arxiv.api_filter = by_author
+    db = open_db(tmp_path / "r.db")
+    follow = add_follow(db, "author", "Ada Lovelace").follow
+    http = Http(delay=0, backoff=0.01)
+    env = arxiv.env
+    fetch_module.run_fetch(db, http, env["RADAR_ARXIV_API_URL"], env["RADAR_ARXIV_RSS_URL"], only=[follow])
+    arxiv.papers += [
+        Item(f"2611.{i:05d}", authors=["Ada Lovelace"], published=f"2026-11-20T{i % 24:02d}:00:00Z")
+        for i in range(100, 130)
+    ]
+    monkeypatch.setattr(fetch_module, "INCREMENTAL_LIMIT", 10)
+    summary = fetch_module.run_fetch(db, http, env["RADAR_ARXIV_API_URL"], env["RADAR_ARXIV_RSS_URL"])
+    assert summary.sources[0].message == "10 new, 0 updated; stopped after 10 results; older ones were not fetched"

@@ -29,9 +29,11 @@ from radar.names import ParsedName, match_strength, parse_name, similar_surname
 from radar.store import ImportCounts, iso, save_papers, utc_now
 
 BATCH = 10  # follows per API query: 60 followed authors cost 6 requests
-OVERLAP = timedelta(days=2)  # re-read a little before the watermark: arXiv's clock and ours differ
+# Re-read a week before the watermark: a paper held for moderation keeps its submission
+# time but is announced days later; re-reading costs little and saving is idempotent.
+OVERLAP = timedelta(days=7)
 INITIAL_WINDOW = timedelta(days=365)  # how far back a new follow looks
-INCREMENTAL_LIMIT = 2000  # results per batch at most, per fetch
+INCREMENTAL_LIMIT = 10000  # results per batch at most, per fetch (a month offline fits)
 INITIAL_LIMIT = 1000  # results at most for one newly followed author or topic
 PAGE = 100
 
@@ -185,7 +187,9 @@ class Fetcher:
             query,
             report.name,
             since=since,
-            limit=INITIAL_LIMIT if fresh else INCREMENTAL_LIMIT,
+            # A new follow's year is bounded per follow, so ten new follows in one batch
+            # do not share one follow's allowance.
+            limit=INITIAL_LIMIT * len(follows) if fresh else INCREMENTAL_LIMIT,
             page_size=200 if fresh else PAGE,
             expect_results=any((s.get("last_total") or 0) > 0 for s in states.values()),
         )
@@ -193,6 +197,9 @@ class Fetcher:
         if kind == "author":
             papers = self._keep_followed_authors(papers, parsed)
         self._save(papers, report, totals)
+        if result.truncated and not fresh:
+            # Said out loud: the watermark moves on and older results stay unfetched.
+            report.message = f"stopped after {len(result.papers)} results; older ones were not fetched"
         stamps = [p.updated or p.published for p in result.papers]
         newest = max((s for s in stamps if s is not None), default=None)
         now = utc_now()
@@ -253,7 +260,8 @@ class Fetcher:
             except RadarError as exc:
                 self._failed(report, [f"{kind}:{f.id}" for f in batch], exc)
             else:
-                report.message = f"{report.new} new, {report.updated} updated"
+                counts = f"{report.new} new, {report.updated} updated"
+                report.message = f"{counts}; {report.message}" if report.message else counts
 
     def _failed(self, report: SourceReport, keys: list[str], exc: Exception) -> None:
         report.ok = False
@@ -295,7 +303,7 @@ class Fetcher:
             else:
                 self._save(listing.papers, report, totals)
                 report.message = f"{len(listing.papers)} listed: {report.new} new, {report.updated} updated"
-                previous = state.get("last_listing_date")
+                previous = state.get("last_listing_date") or self._last_listing_day()
                 if (
                     previous
                     and listing.announced
@@ -309,8 +317,12 @@ class Fetcher:
                 key,
                 etag=got.etag,
                 last_modified=got.last_modified,
+                # Only a listing with papers counts as an announcement day: an empty
+                # weekend listing must not hide the weekdays missed before it.
                 last_listing_date=(
-                    listing.announced.isoformat() if listing.announced else state.get("last_listing_date")
+                    listing.announced.isoformat()
+                    if listing.announced and not listing.empty
+                    else state.get("last_listing_date")
                 ),
                 last_success_utc=now,
                 last_attempt_utc=now,
@@ -319,6 +331,14 @@ class Fetcher:
         except RadarError as exc:
             self._failed(report, [key], exc)
 
+    def _last_listing_day(self) -> str | None:
+        """The newest listing day of any category set, so following one more category
+        (a new state key) does not forget when the last listing was seen."""
+        row = self.db.execute(
+            "select max(last_listing_date) from fetch_state where key like 'listing:%'"
+        ).fetchone()
+        return row[0] if row else None
+
     def _backfill(
         self, categories: list[str], previous: date, current: date, report: SourceReport, totals: ImportCounts
     ) -> None:
@@ -326,7 +346,9 @@ class Fetcher:
         ask the API for what was submitted in the gap, so no day is lost."""
         from radar.sources.arxiv_api import fetch_query
 
-        start = (previous - timedelta(days=1)).strftime("%Y%m%d") + "0000"
+        # Submissions close at 14:00 US Eastern the working day before a listing, and a
+        # weekend sits between Friday's close and Monday's listing: start four days back.
+        start = (previous - timedelta(days=4)).strftime("%Y%m%d") + "0000"
         end = current.strftime("%Y%m%d") + "2359"
         cats = " OR ".join(f"cat:{c}" for c in categories)
         query = f"({cats}) AND submittedDate:[{start} TO {end}]"

@@ -86,7 +86,7 @@ def parse_api_response(content: bytes, source: str = "arXiv API") -> ApiPage:
         try:
             page.papers.append(_paper(entry))
         except (ValueError, RadarError) as exc:
-            page.skipped.append(f"{_text(entry, 'atom:id') or 'entry without id'}: {exc}")
+            page.skipped.append(one_line(f"{_text(entry, 'atom:id') or 'entry without id'}: {exc}"))
     return page
 
 
@@ -161,6 +161,7 @@ class QueryResult:
     total: int = 0  # totalResults of the first page
     pages: int = 0
     reached_watermark: bool = False
+    truncated: bool = False  # stopped at `limit` before reaching `since` or the end
 
 
 def fetch_query(
@@ -181,14 +182,14 @@ def fetch_query(
     """
     result = QueryResult()
     start = 0
-    page_size = max(1, min(page_size, MAX_PAGE, limit))
+    size = max(1, min(page_size, MAX_PAGE, limit))
     while start < limit:
         params = {
             "search_query": query,
             "sortBy": "lastUpdatedDate",
             "sortOrder": "descending",
             "start": str(start),
-            "max_results": str(min(page_size, limit - start)),
+            "max_results": str(min(size, limit - start)),
         }
         response = http.get(api_url, source, params=params)
         page = parse_api_response(response.content, source)
@@ -216,4 +217,9 @@ def fetch_query(
         start += len(page.papers)
         if start >= page.total_results:
             break
+        # The first page is small because an incremental fetch usually ends there;
+        # a query that goes on is a backlog, fetched in large pages.
+        size = min(MAX_PAGE, max(size, page_size * 10))
+    else:
+        result.truncated = since is not None and not result.reached_watermark
     return result

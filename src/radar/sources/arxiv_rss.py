@@ -105,7 +105,7 @@ def parse_listing(content: bytes, source: str = "arXiv listing") -> Listing:
         try:
             paper = _paper(entry, listing.announced)
         except (ValueError, RadarError) as exc:
-            listing.skipped.append(f"{entry.get('id') or entry.get('link') or 'item'}: {exc}")
+            listing.skipped.append(one_line(f"{entry.get('id') or entry.get('link') or 'item'}: {exc}"))
             continue
         listing.papers.append(paper)
         if listing.announced is None or (paper.announced and paper.announced > listing.announced):
