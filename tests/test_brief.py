@@ -200,11 +200,17 @@ def test_unreachable_model_leaves_stdout_empty(tmp_path: Path) -> None:
 def test_model_errors_are_one_line(model: ChatServer, tmp_path: Path, status: int, message: str) -> None:
     store(tmp_path)
     model.status = [status] * 5
-    result = brief(model, OPENAI_API_KEY="sk-secret-do-not-print")
+    result = brief(model, RADAR_LLM_API_KEY="sk-secret-do-not-print")
     assert result.returncode == 1 and result.stdout == ""
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "sk-secret-do-not-print" not in result.stderr
     assert model.headers[0]["authorization"] == "Bearer sk-secret-do-not-print"
+
+
+def test_the_providers_key_never_goes_to_a_custom_server(model: ChatServer, tmp_path: Path) -> None:
+    store(tmp_path)
+    assert brief(model, OPENAI_API_KEY="sk-real-openai-key").returncode == 0
+    assert "sk-real-openai-key" not in model.headers[0]["authorization"]
 
 
 def test_rate_limit_is_retried(model: ChatServer, tmp_path: Path) -> None:
@@ -337,3 +343,20 @@ def test_plan_fits_a_hundred_papers_in_one_call_on_a_large_model(tmp_path: Path)
     assert plan.prompt_tokens <= 1.3 * plan.paper_tokens
     small = core.make_plan(selection, "openai/local", 8192, count)
     assert len(small.chunks) >= 2 and small.calls >= len(small.chunks) + 1
+
+
+def test_check_citations_closes_the_markdown_loopholes() -> None:
+    text = (
+        "Overview\n===\n"
+        "See https://evil.example/x and www.evil.example now.\n"
+        "[r]: https://evil.example/ref\n"
+        "[^removed-1]: a footnote the model wrote itself\n"
+        "见arXiv:9999.99999与[arXiv:2611.00001]。[arXiv:fake] and [arXiv:25110.5963]\n"
+    )
+    checked = core.check_citations(text, ["2611.00001"])
+    out = checked.markdown
+    assert out.startswith("## Overview\n") and "\n===" not in out
+    assert "`https://evil.example/x`" in out and "`www.evil.example`" in out
+    assert "evil.example/ref" not in out and "a footnote the model wrote itself" not in out
+    assert checked.cited == ["2611.00001"]
+    assert checked.removed == ["9999.99999", "fake", "25110.5963"]

@@ -400,13 +400,21 @@ def write_with_model(
 # --- checking and rendering -----------------------------------------------------------------
 
 _LINK_RE = re.compile(r"!?\[([^\]\n]*)\]\(((?:[^()\n]|\([^()\n]*\))*)\)")
-_ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
-# A bracketed group of citations, or a bare "arXiv:ID": one pattern, so citations are
+# An arXiv id, not part of a longer number: 25110.5963 is not 5110.5963.
+_ID = r"(?<![\d.])(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?![\d])"
+# A bracketed group of citations, or a bare "arXiv:ID" (after any non-ASCII-letter, so
+# Chinese or Japanese text right before it still counts): one pattern, so citations are
 # numbered in reading order.
 _CITATION_RE = re.compile(
-    r"\[(?P<group>[^\[\]\n]*?arXiv:[^\[\]\n]*?)\]|(?<![\w/\[])arXiv:\s*(?P<bare>" + _ID + ")", re.IGNORECASE
+    r"\[(?P<group>[^\[\]\n]*?arXiv:[^\[\]\n]*?)\]|(?<![A-Za-z0-9/\[])arXiv:\s*(?P<bare>" + _ID + ")",
+    re.IGNORECASE,
 )
 _ID_IN_GROUP_RE = re.compile(r"(?:arXiv:\s*)?(" + _ID + ")", re.IGNORECASE)
+# Markdown the model must not write: link and footnote definitions, bare URLs (which
+# GitHub turns into links), and "===" under a line (a first-level heading).
+_DEFINITION_RE = re.compile(r"^ {0,3}\[[^\]\n]+\]:.*$", re.MULTILINE)
+_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>`]+", re.IGNORECASE)
+_SETEXT_H1_RE = re.compile(r"^(?P<text>[^\n]*\S[^\n]*)\n {0,3}=+ *$", re.MULTILINE)
 
 
 @dataclass
@@ -438,6 +446,9 @@ def check_citations(text: str, allowed: Sequence[str]) -> Checked:
 
     safe = html.escape(text.replace("\r\n", "\n"), quote=False)
     safe = _LINK_RE.sub(lambda m: m.group(1), safe)  # the model's own links and images become text
+    safe = _DEFINITION_RE.sub("", safe)
+    safe = _URL_RE.sub(lambda m: "`" + m.group(0) + "`", safe)  # code spans are never links
+    safe = _SETEXT_H1_RE.sub(lambda m: "## " + m.group("text").strip(), safe)
     lines = []
     for line in safe.split("\n"):
         if re.match(r"^#\s", line):
@@ -449,7 +460,10 @@ def check_citations(text: str, allowed: Sequence[str]) -> Checked:
         if m.group("bare"):
             return resolve(m.group("bare"))
         ids = _ID_IN_GROUP_RE.findall(m.group("group"))
-        return ", ".join(resolve(i) for i in ids) if ids else m.group(0)
+        if not ids:
+            # "[arXiv:something]" that is no arXiv id at all: removed like an invented one.
+            return resolve(m.group("group").split(":", 1)[1].strip() or "?")
+        return ", ".join(resolve(i) for i in ids)
 
     safe = _CITATION_RE.sub(citation, safe)
     return Checked(safe.strip(), cited, removed)

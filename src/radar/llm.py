@@ -127,9 +127,9 @@ def complete(
     }
     if api_base:
         kwargs["api_base"] = api_base
-        if model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
-            # OpenAI-compatible local servers want some key; this one is not a secret.
-            kwargs["api_key"] = "sk-local"
+        # A custom server gets its own key (RADAR_LLM_API_KEY), never the provider's:
+        # OPENAI_API_KEY must not travel to whatever address a config file names.
+        kwargs["api_key"] = os.environ.get("RADAR_LLM_API_KEY") or "sk-no-key"
     started = time.monotonic()
     for attempt in range(RATE_LIMIT_RETRIES + 1):
         try:
@@ -193,9 +193,10 @@ def _retry_after(exc: Exception) -> float | None:
 
 def describe_error(litellm: Any, model: str, api_base: str, timeout: float, exc: Exception) -> str:
     """One line a user can act on. Never includes the API key or the request."""
-    where = f" at {api_base}" if api_base else ""
+    where = f" at {_redact(api_base)}" if api_base else ""
     if isinstance(exc, litellm.AuthenticationError):
-        return f"{model}: the provider refused the API key (check the provider's key variable, e.g. OPENAI_API_KEY)"
+        hint = "RADAR_LLM_API_KEY" if api_base else "the provider's key variable, e.g. OPENAI_API_KEY"
+        return f"{model}: the provider refused the API key (check {hint})"
     if isinstance(exc, litellm.ContextWindowExceededError):
         return f"{model}: the prompt is larger than the model's context window; try a smaller --max-papers"
     if isinstance(exc, litellm.Timeout):
@@ -210,6 +211,17 @@ def describe_error(litellm: Any, model: str, api_base: str, timeout: float, exc:
     if isinstance(exc, litellm.BadRequestError):
         return f"{model}: the provider rejected the request ({_first_line(exc)})"
     return f"{model}: {type(exc).__name__}: {_first_line(exc)}"
+
+
+def _redact(url: str) -> str:
+    """The URL without user:password@ or a query string, where keys sometimes hide."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def _first_line(exc: Exception) -> str:
