@@ -1,0 +1,230 @@
+"""The fetch log ($RADAR_HOME/fetch.log) and radar status, against a loopback arXiv."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import run_radar
+from feeds import Item, api_feed, rss_feed
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from radar import fetchlog
+from radar.fetch import FetchSummary, SourceReport
+
+LISTING = [
+    Item("2611.00001", authors=["Ada Lovelace", "Alan Turing"]),
+    Item("2611.00002", authors=["Alan Turing"]),
+    Item("2611.00003", authors=["Grace Hopper"], categories=["stat.ML", "cs.LG"], announce="cross"),
+]
+BY_ADA = [
+    Item("2611.00001", authors=["Ada Lovelace", "Alan Turing"], published="2026-11-19T10:00:00Z"),
+    Item("2610.00009", authors=["Ada Lovelace"], published="2026-10-05T10:00:00Z"),
+]
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (ok|failed) new=\d+ updated=\d+ requests=\d+ seconds=\d+\.\d( errors=.*)?$"
+)
+
+
+class Arxiv:
+    """A loopback arXiv: the cs.LG listing (or an error status) and an API answering Ada's papers."""
+
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
+        self.listing_status = 200
+        server.expect_request("/rss/cs.LG").respond_with_handler(self._rss)
+        server.expect_request("/api/query").respond_with_handler(self._api)
+
+    def _rss(self, request: Request) -> Response:
+        if self.listing_status != 200:
+            return Response("gone", status=self.listing_status)
+        return Response(rss_feed(LISTING), content_type="application/rss+xml; charset=utf-8")
+
+    def _api(self, request: Request) -> Response:
+        return Response(api_feed(BY_ADA), content_type="application/atom+xml; charset=utf-8")
+
+    def radar(self, *args: str, env: dict[str, str] | None = None):
+        return run_radar(
+            *args,
+            env={
+                "RADAR_ARXIV_API_URL": self.server.url_for("/api/query"),
+                "RADAR_ARXIV_RSS_URL": self.server.url_for("/rss/"),
+                **(env or {}),
+            },
+        )
+
+
+@pytest.fixture
+def arxiv(httpserver: HTTPServer) -> Arxiv:
+    return Arxiv(httpserver)
+
+
+def log_lines(home: Path) -> list[str]:
+    return (home / "fetch.log").read_text().splitlines()
+
+
+def status_json(arxiv: Arxiv) -> dict:
+    result = arxiv.radar("status", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+# --- the fetch log ----------------------------------------------------------------------------
+
+
+def test_each_fetch_writes_one_line(arxiv: Arxiv, radar_home: Path) -> None:
+    assert arxiv.radar("follow", "--no-fetch", "--category", "cs.LG").returncode == 0
+    first = arxiv.radar("fetch", "--quiet")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == "" and first.stderr == ""
+    [line] = log_lines(radar_home)
+    assert LOG_LINE.match(line) and " ok new=3 updated=0 requests=1 " in line
+    arxiv.radar("fetch")
+    lines = log_lines(radar_home)
+    assert len(lines) == 2 and " ok new=0 updated=0 requests=1 " in lines[1]
+    entries = fetchlog.read_last(radar_home, 10)
+    assert [e["new"] for e in entries] == [3, 0] and all(e["ok"] for e in entries)
+
+
+def test_a_failing_fetch_logs_the_sources_message(arxiv: Arxiv, radar_home: Path) -> None:
+    arxiv.radar("follow", "--no-fetch", "--category", "cs.LG")
+    arxiv.listing_status = 404
+    result = arxiv.radar("fetch", "--quiet")
+    assert result.returncode == 1
+    [line] = log_lines(radar_home)
+    assert LOG_LINE.match(line) and " failed new=0 " in line
+    [entry] = fetchlog.read_last(radar_home, 1)
+    [error] = entry["errors"]
+    assert entry["ok"] is False and error.startswith("arXiv listing cs.LG: HTTP 404")
+
+
+def test_a_follow_fetch_is_not_logged(arxiv: Arxiv, radar_home: Path) -> None:
+    assert arxiv.radar("follow", "--category", "cs.LG").returncode == 0
+    assert not (radar_home / "fetch.log").exists()
+
+
+def test_an_unwritable_log_warns_and_the_fetch_still_succeeds(arxiv: Arxiv, radar_home: Path) -> None:
+    arxiv.radar("follow", "--no-fetch", "--category", "cs.LG")
+    (radar_home / "fetch.log").mkdir()  # a directory where the log should be
+    result = arxiv.radar("fetch")
+    assert result.returncode == 0
+    [warning] = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
+    assert warning.startswith(f"Warning: cannot write the fetch log {radar_home / 'fetch.log'}: ")
+    assert "Logging error" not in result.stderr and "Traceback" not in result.stderr
+    quiet = arxiv.radar("fetch", "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def summary(new: int, ok: bool = True) -> FetchSummary:
+    report = SourceReport("arXiv listing cs.LG", ok=ok, message="" if ok else "arXiv listing cs.LG: HTTP 503")
+    return FetchSummary(sources=[report], new=new, requests=1, seconds=0.25)
+
+
+def test_the_log_rotates_and_read_last_reaches_into_old_files(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    for number in range(60):
+        assert fetchlog.append(home, summary(number), max_bytes=300, backups=2) is None
+    names = sorted(p.name for p in home.iterdir())
+    assert names == ["fetch.log", "fetch.log.1", "fetch.log.2"]
+    assert all((home / name).stat().st_size <= 300 for name in names)
+    assert [e["new"] for e in fetchlog.read_last(home, 3, backups=2)] == [57, 58, 59]
+    kept = fetchlog.read_last(home, 100, backups=2)
+    assert [e["new"] for e in kept] == list(range(60 - len(kept), 60))
+    assert len(kept) > len(log_lines(home))  # the rotated files were read too
+
+
+def test_append_never_raises(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    error = fetchlog.append(not_a_dir, summary(1))
+    assert error is not None and error.startswith(f"cannot write the fetch log {not_a_dir / 'fetch.log'}")
+    assert fetchlog.read_last(not_a_dir, 5) == []
+
+
+def test_log_entries_round_trip() -> None:
+    failed = summary(0, ok=False)
+    failed.sources[0].message = 'a "quoted"\nmessage | with = signs'
+    line = fetchlog.format_entry(failed)
+    assert "\n" not in line
+    entry = fetchlog.parse_line(line)
+    assert entry is not None
+    assert entry["errors"] == ['a "quoted" message | with = signs'] and entry["seconds"] == 0.2
+    assert fetchlog.parse_line("not a log line") is None
+
+
+# --- radar status -----------------------------------------------------------------------------
+
+
+def test_status_before_anything_was_fetched(radar_home: Path) -> None:
+    result = run_radar("status")
+    assert result.returncode == 0, result.stderr
+    assert "none fetched yet" in result.stdout
+    assert "Store: 0 papers" in result.stdout and "Unread: nothing stored yet." in result.stdout
+    data = json.loads(run_radar("status", "--format", "json").stdout)
+    assert data["sources"] == [] and data["runs"] == [] and data["database"]["papers"] == 0
+    assert data["unread"] == {"listing_date": None, "matching": 0, "unread": 0}
+
+
+def test_status_after_a_fetch(arxiv: Arxiv, radar_home: Path) -> None:
+    arxiv.radar("follow", "--no-fetch", "--category", "cs.LG")
+    arxiv.radar("follow", "--no-fetch", "Ada Lovelace")
+    assert arxiv.radar("fetch", "--quiet").returncode == 0
+
+    data = status_json(arxiv)
+    sources = {s["source"]: s for s in data["sources"]}
+    assert set(sources) == {"author Ada Lovelace", "listing cs.LG"}
+    assert sources["author Ada Lovelace"]["key"] == "author:2"
+    assert all(s["ok"] and s["current"] and s["last_success_utc"] for s in sources.values())
+    assert data["database"]["papers"] == 4 and data["database"]["size_bytes"] > 0
+    assert data["database"]["path"] == str(radar_home / "radar.db")
+    [run] = data["runs"]
+    assert run["ok"] and run["new"] == 4 and run["requests"] == 2 and run["errors"] == []
+    assert data["unread"] == {"listing_date": "2026-11-20", "matching": 3, "unread": 3}
+    assert data["log"] == str(radar_home / "fetch.log")
+
+    # A paper with a `reads` row is no longer unread.
+    with sqlite3.connect(radar_home / "radar.db") as conn:
+        conn.execute("insert into reads (paper_id, how, read_utc) values ('2611.00002', 'read', 'now')")
+    assert status_json(arxiv)["unread"]["unread"] == 2
+
+    text = arxiv.radar("status")
+    assert text.returncode == 0, text.stderr
+    assert re.search(
+        r"^  ok +author Ada Lovelace +\d{4}-\d\d-\d\d \d\d:\d\d UTC \(just now\)$", text.stdout, re.M
+    )
+    assert re.search(r"^  ok +listing cs.LG ", text.stdout, re.M)
+    assert "ok  4 new, 0 updated, 2 requests" in text.stdout
+    assert "Store: 4 papers, " in text.stdout and " MB (" in text.stdout
+    assert "Unread: 2 of 3 papers matching your follows on 2026-11-20" in text.stdout
+
+
+def test_status_shows_the_last_error(arxiv: Arxiv, radar_home: Path) -> None:
+    arxiv.radar("follow", "--no-fetch", "--category", "cs.LG")
+    assert arxiv.radar("fetch", "--quiet").returncode == 0
+    arxiv.listing_status = 404
+    assert arxiv.radar("fetch", "--quiet").returncode == 1
+
+    data = status_json(arxiv)
+    [listing] = data["sources"]
+    assert listing["ok"] is False and listing["last_error"].startswith("arXiv listing cs.LG: HTTP 404")
+    assert listing["last_success_utc"] is not None  # from the first fetch
+    assert [r["ok"] for r in data["runs"]] == [False, True]  # newest first
+    assert data["runs"][0]["errors"] == [listing["last_error"]]
+
+    text = arxiv.radar("status").stdout
+    assert re.search(
+        r"^  FAILED +listing cs.LG .*: arXiv listing cs.LG: HTTP 404 .*; last success ", text, re.M
+    )
+    assert "failed  0 new, 0 updated, 1 request" in text
+
+
+def test_status_names_sources_no_longer_followed(arxiv: Arxiv) -> None:
+    arxiv.radar("follow", "--no-fetch", "Ada Lovelace")
+    arxiv.radar("fetch", "--quiet")
+    arxiv.radar("unfollow", "Ada Lovelace")
+    [source] = status_json(arxiv)["sources"]
+    assert source["source"] == "author #1 (no longer followed)" and source["current"] is False
