@@ -1,0 +1,154 @@
+"""Reading state and feedback: mark-read, star, hide, mute, unmute, stars."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from radar.cli import TopicOpt, app, out, say, state
+
+
+def _ids(values: list[str]) -> list[str]:
+    from radar.model import parse_arxiv_id
+
+    return [parse_arxiv_id(v)[0] for v in values]
+
+
+@app.command("mark-read")
+def mark_read(
+    ctx: typer.Context,
+    ids: Annotated[
+        list[str] | None, typer.Argument(metavar="ID...", help="Papers to mark as read.", show_default=False)
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", "-a", help="Every paper that matches your follows.")] = False,
+) -> None:
+    """Mark papers as read, so radar today --unread skips them."""
+    from radar.errors import NotFoundError, UsageError
+    from radar.store import get_papers, mark_read
+
+    db = state(ctx).open()
+    if all_:
+        targets = [r[0] for r in db.execute("select distinct paper_id from matches")]
+    elif ids:
+        targets = _ids(ids)
+        missing = [i for i in targets if i not in get_papers(db, targets)]
+        if missing:
+            raise NotFoundError(f"not in the store: {', '.join(missing)}")
+    else:
+        raise UsageError("name papers to mark as read, or use --all")
+    count = mark_read(db, targets, "marked")
+    say(f"Marked {count} paper{'s' if count != 1 else ''} as read ({len(targets) - count} already were).")
+
+
+def _verdict(ctx: typer.Context, paper_id: str, verdict: str | None, done: str) -> None:
+    from radar.feedback import set_verdict
+
+    (base,) = _ids([paper_id])
+    previous = set_verdict(state(ctx).open(), base, verdict)
+    say(
+        done.format(id=base)
+        + (
+            f" (it was {'starred' if previous == 'star' else 'hidden'})"
+            if previous and previous != verdict
+            else ""
+        )
+    )
+
+
+IdArg = Annotated[
+    str, typer.Argument(metavar="ID", help="2511.05963, arXiv:2511.05963 or an abs URL.", show_default=False)
+]
+UndoOpt = Annotated[bool, typer.Option("--undo", help="Take it back.")]
+
+
+@app.command()
+def star(ctx: typer.Context, paper_id: IdArg, undo: UndoOpt = False) -> None:
+    """Star a paper: papers like it rank higher, and radar stars lists it."""
+    _verdict(ctx, paper_id, None if undo else "star", "Unstarred {id}." if undo else "Starred {id}.")
+
+
+@app.command()
+def hide(ctx: typer.Context, paper_id: IdArg, undo: UndoOpt = False) -> None:
+    """Hide a paper: it leaves your cards, and papers like it rank lower."""
+    _verdict(ctx, paper_id, None if undo else "hide", "{id} is visible again." if undo else "Hid {id}.")
+
+
+def _mute_target(name: str | None, topic: list[str] | None) -> tuple[str, str]:
+    from radar.errors import UsageError
+
+    if name and not topic:
+        return "author", name
+    if topic and not name and len(topic) == 1:
+        return "topic", topic[0]
+    raise UsageError(
+        'name one person (--author) or one topic (--topic), e.g. radar mute --topic "prompt engineering"'
+    )
+
+
+AuthorOpt = Annotated[
+    str | None,
+    typer.Option("--author", help="A person whose papers you never want to see.", show_default=False),
+]
+
+
+@app.command()
+def mute(ctx: typer.Context, author: AuthorOpt = None, topic: TopicOpt = None) -> None:
+    """Mute a person or a topic: their papers disappear from your cards."""
+    from radar.feedback import add_mute
+
+    kind, value = _mute_target(author, topic)
+    created = add_mute(state(ctx).open(), kind, value)
+    say(f"Muted {kind} {value}." if created else f"The {kind} {value} was already muted.")
+
+
+@app.command()
+def unmute(ctx: typer.Context, author: AuthorOpt = None, topic: TopicOpt = None) -> None:
+    """Unmute a person or a topic."""
+    from radar.feedback import remove_mute
+
+    kind, value = _mute_target(author, topic)
+    remove_mute(state(ctx).open(), kind, value)
+    say(f"Unmuted {kind} {value}.")
+
+
+class StarsFormat(StrEnum):
+    text = "text"
+    json = "json"
+    bibtex = "bibtex"
+
+
+@app.command()
+def stars(
+    ctx: typer.Context,
+    format: Annotated[
+        StarsFormat, typer.Option("--format", "-f", help="text, json or bibtex.")
+    ] = StarsFormat.text,
+) -> None:
+    """List the papers you starred (BibTeX for Zotero or biblatex with --format bibtex)."""
+    from radar.feedback import verdicts
+    from radar.store import get_papers
+
+    db = state(ctx).open()
+    ids = verdicts(db, "star")
+    papers = get_papers(db, ids)
+    ordered = [papers[i] for i in ids if i in papers]
+    if format is StarsFormat.bibtex:
+        from radar.export import bibtex
+
+        print(bibtex(ordered), end="")
+    elif format is StarsFormat.json:
+        from radar.render import paper_dict, to_json
+
+        print(to_json([paper_dict(p) for p in ordered]))
+    elif not ordered:
+        say("You have starred nothing yet: radar star ID.")
+    else:
+        from rich.text import Text
+
+        console = out()
+        for paper in ordered:
+            line = Text(f"{paper.id}  ", style="bold")
+            line.append(paper.title)
+            console.print(line)

@@ -1,0 +1,218 @@
+"""What the reader told radar: read state, stars, hides and mutes, and how they move
+the ranking.
+
+Similarity is SQLite FTS5's own bm25, not hand-rolled math: each starred (or hidden)
+paper becomes an OR query of its most telling words, and a paper in the window counts
+as similar when it scores at least half of what the starred paper scores against its
+own query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from radar.errors import NotFoundError, UsageError
+from radar.follows import fts_phrase, rowid_ranges
+from radar.model import Match
+from radar.names import match_strength, normalise, parse_name
+from radar.rank import Ranked
+from radar.store import chunks, placeholders, utc_now
+
+STAR_BONUS = 25  # per similar starred paper, for at most SIMILAR_CAP of them
+HIDE_PENALTY = 25
+SIMILAR_CAP = 2
+QUERY_TERMS = 12
+SIMILARITY = 0.5  # a fraction of the starred paper's score against its own query
+MAX_EXAMPLES = 50  # the most recent stars and hides that shape the ranking
+
+_STOP = set(
+    "about above after again against also among an and any are around based because been before being below between "
+    "both but can could did does doing down during each either few for from further had has have having here how into "
+    "its itself just more most much must new not now novel only other our ours over own paper propose proposed same "
+    "show shows should some such than that the their them then there these they this those through under until using "
+    "very via was were what when where which while who why will with within without would yet results result method "
+    "methods approach approaches work works model models data first two three however well also study demonstrate".split()
+)
+
+
+# --- stars, hides, mutes --------------------------------------------------------------------
+
+
+def _require_paper(db: Database, paper_id: str) -> None:
+    if db.execute("select 1 from papers where id = ?", [paper_id]).fetchone() is None:
+        raise NotFoundError(f"{paper_id} is not in the store (radar fetch or radar import brings papers in)")
+
+
+def set_verdict(db: Database, paper_id: str, verdict: str | None) -> str | None:
+    """Star or hide a paper (None clears it); returns the previous verdict."""
+    _require_paper(db, paper_id)
+    row = db.execute("select verdict from feedback where paper_id = ?", [paper_id]).fetchone()
+    with db.atomic():
+        if verdict is None:
+            db.execute("delete from feedback where paper_id = ?", [paper_id])
+        else:
+            db.table("feedback").upsert(
+                {"paper_id": paper_id, "verdict": verdict, "created_utc": utc_now()}, pk="paper_id"
+            )
+    return row[0] if row else None
+
+
+def verdicts(db: Database, verdict: str) -> list[str]:
+    return [
+        r[0]
+        for r in db.execute(
+            "select paper_id from feedback where verdict = ? order by created_utc desc", [verdict]
+        )
+    ]
+
+
+@dataclass
+class Mute:
+    id: int
+    kind: str
+    value: str
+
+
+def mute_key(kind: str, value: str) -> tuple[str, str]:
+    value = " ".join(value.split())
+    if not value:
+        raise UsageError(f"the {kind} to mute is empty")
+    if kind == "author":
+        try:
+            parsed = parse_name(value)
+        except ValueError:
+            raise UsageError(f"{value!r} is not a person's name") from None
+        return value, " ".join((*parsed.given, parsed.surname))
+    key = normalise(value)
+    if not key:
+        raise UsageError(f"the topic {value!r} has no words")
+    return value, key
+
+
+def add_mute(db: Database, kind: str, value: str) -> bool:
+    value, key = mute_key(kind, value)
+    with db.atomic():
+        exists = db.execute("select 1 from mutes where kind = ? and key = ?", [kind, key]).fetchone()
+        if not exists:
+            db.table("mutes").insert({"kind": kind, "value": value, "key": key, "created_utc": utc_now()})
+    return not exists
+
+
+def remove_mute(db: Database, kind: str, value: str) -> None:
+    value, key = mute_key(kind, value)
+    if db.execute("select 1 from mutes where kind = ? and key = ?", [kind, key]).fetchone() is None:
+        raise NotFoundError(f"the {kind} {value!r} is not muted")
+    with db.atomic():
+        db.execute("delete from mutes where kind = ? and key = ?", [kind, key])
+
+
+def list_mutes(db: Database) -> list[Mute]:
+    return [Mute(r[0], r[1], r[2]) for r in db.execute("select id, kind, value from mutes order by kind, id")]
+
+
+def _muted(db: Database, ids: Sequence[str]) -> set[str]:
+    mutes = list_mutes(db)
+    if not mutes:
+        return set()
+    muted: set[str] = set()
+    for mute in mutes:
+        if mute.kind == "author":
+            wanted = parse_name(mute.value)
+            for part in chunks(list(ids)):
+                rows = db.execute(
+                    f"select paper_id, name from paper_authors where name_key = ? and paper_id in ({placeholders(part)})",
+                    [wanted.key, *part],
+                ).fetchall()
+                muted.update(pid for pid, name in rows if match_strength(wanted, parse_name(name)))
+        else:
+            wanted_ids = set(ids)
+            rows = db.execute(
+                "select papers.id from papers_fts join papers on papers.rowid = papers_fts.rowid where papers_fts match ?",
+                [fts_phrase(mute.value)],
+            ).fetchall()
+            muted.update(r[0] for r in rows if r[0] in wanted_ids)
+    return muted
+
+
+# --- similarity -----------------------------------------------------------------------------
+
+
+def telling_words(title: str, abstract: str, limit: int = QUERY_TERMS) -> list[str]:
+    """A paper's most telling words: frequent in it, title words counting double."""
+    counts: Counter[str] = Counter()
+    for weight, text in ((2, title), (1, abstract)):
+        for word in re.findall(r"[a-z][a-z0-9]{3,}", normalise(text)):
+            if word not in _STOP:
+                counts[word] += weight
+    return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+
+
+def _similar(db: Database, examples: Sequence[str], candidates: Sequence[str]) -> dict[str, list[str]]:
+    """For each candidate, the example papers it resembles."""
+    if not examples or not candidates:
+        return {}
+    by_rowid: dict[int, str] = {}
+    for part in chunks(list(candidates)):
+        sql = f"select rowid, id from papers where id in ({placeholders(part)})"
+        by_rowid.update(db.execute(sql, list(part)).fetchall())
+    ranges = rowid_ranges(db, list(candidates))
+    found: dict[str, list[str]] = defaultdict(list)
+    for example in examples:
+        row = db.execute("select rowid, title, abstract from papers where id = ?", [example]).fetchone()
+        if row is None:
+            continue
+        words = telling_words(row[1], row[2] or "")
+        if not words:
+            continue
+        query = " OR ".join(fts_phrase(w) for w in words)
+        own = db.execute(
+            "select bm25(papers_fts) from papers_fts where papers_fts match ? and rowid = ?", [query, row[0]]
+        ).fetchone()
+        if own is None or own[0] >= 0:
+            continue
+        threshold = SIMILARITY * -own[0]
+        for low, high in ranges:
+            hits = db.execute(
+                "select rowid, bm25(papers_fts) from papers_fts where papers_fts match ? and rowid between ? and ?",
+                [query, low, high],
+            ).fetchall()
+            for rowid, score in hits:
+                pid = by_rowid.get(rowid)
+                if pid is not None and pid != example and -score >= threshold:
+                    found[pid].append(example)
+    return found
+
+
+def apply_feedback(db: Database, ranked: list[Ranked]) -> list[Ranked]:
+    """Mutes and hides remove papers; stars and hides move similar papers up and down."""
+    ids = [r.id for r in ranked]
+    hidden = set(verdicts(db, "hide"))
+    gone = hidden | _muted(db, ids)
+    kept = [r for r in ranked if r.id not in gone]
+    candidates = [r.id for r in kept]
+    stars = verdicts(db, "star")[:MAX_EXAMPLES]
+    liked = _similar(db, stars, candidates)
+    disliked = _similar(db, list(hidden)[:MAX_EXAMPLES], candidates)
+    for r in kept:
+        plus = liked.get(r.id, [])
+        minus = disliked.get(r.id, [])
+        if plus:
+            r.score += STAR_BONUS * min(SIMILAR_CAP, len(plus))
+            r.reasons.append(_reason("star", plus, "starred"))
+        if minus:
+            r.score -= HIDE_PENALTY * min(SIMILAR_CAP, len(minus))
+            r.reasons.append(_reason("hide", minus, "hid"))
+        if r.id in stars:
+            r.reasons.append(Match(0, "feedback", "star", "star", "you starred it"))
+    kept.sort(key=lambda r: (-r.score, r.id))
+    return kept
+
+
+def _reason(kind: str, examples: list[str], verb: str) -> Match:
+    n = len(examples)
+    return Match(0, "feedback", kind, kind, f"similar to {n} paper{'s' if n != 1 else ''} you {verb}")
