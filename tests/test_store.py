@@ -175,6 +175,8 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
         ("radar", "m002_follows"),
         ("radar", "m003_fetch_state"),
         ("radar", "m004_briefs"),
+        ("radar", "m005_reading_and_feedback"),
+        ("radar", "m006_reindex_only_changed_text"),
     ]
     migrations.apply(db)
     assert schema(db) == before
@@ -201,7 +203,7 @@ def test_reopening_keeps_data(tmp_path: Path) -> None:
     db.close()
     again = open_db(path)
     assert count(again, "papers") == 1
-    assert count(again, "_sqlite_migrations") == 4
+    assert count(again, "_sqlite_migrations") == 6
 
 
 # --- open_db refusals ---------------------------------------------------------------------
@@ -437,3 +439,39 @@ def test_window_lookup_uses_listing_date_index(db: sqlite_utils.Database) -> Non
     )
     assert "SEARCH papers USING INDEX idx_papers_listing_date" in detail
     assert "SCAN" not in detail
+
+
+def test_a_large_batch_is_indexed_in_bulk_and_keeps_the_trigger(tmp_path: Path) -> None:
+    """Batches of 500+ lift the FTS insert trigger for speed; the index must still be
+    complete and the trigger back in place for the next single insert."""
+    db = open_db(tmp_path / "bulk.db")
+    trigger_sql = db.execute("select sql from sqlite_master where name = 'papers_ai'").fetchone()[0]
+    items = [
+        Item(f"2611.{i:05d}", title=f"Paper {i} on zebrafish" if i % 7 == 0 else f"Paper {i}")
+        for i in range(1200)
+    ]
+    save_papers(db, parse_api_response(api_feed(items)).papers)
+    hits = db.execute("select count(*) from papers_fts where papers_fts match 'zebrafish'").fetchone()[0]
+    assert hits == len([i for i in range(1200) if i % 7 == 0])
+    assert db.execute("select sql from sqlite_master where name = 'papers_ai'").fetchone()[0] == trigger_sql
+    save_papers(db, parse_api_response(api_feed([Item("2611.99999", title="One more zebrafish")])).papers)
+    assert (
+        db.execute("select count(*) from papers_fts where papers_fts match 'zebrafish'").fetchone()[0]
+        == hits + 1
+    )
+    assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+    db.execute("insert into papers_fts(papers_fts) values('integrity-check')")
+
+
+def test_updates_reindex_only_changed_text(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "au.db")
+    save_papers(db, parse_api_response(api_feed([Item("2611.00001", title="Old title")])).papers)
+    save_papers(
+        db,
+        parse_api_response(
+            api_feed([Item("2611.00001", version=2, title="New title about axolotls")])
+        ).papers,
+    )
+    assert db.execute("select count(*) from papers_fts where papers_fts match 'axolotls'").fetchone()[0] == 1
+    assert db.execute("select count(*) from papers_fts where papers_fts match 'old'").fetchone()[0] == 0
+    db.execute("insert into papers_fts(papers_fts) values('integrity-check')")

@@ -70,6 +70,8 @@ class State:
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings(self.db_option)
+            for warning in self._settings.warnings:
+                say(f"Warning: {warning}", style="yellow")
         return self._settings
 
     def open(self) -> Any:
@@ -122,6 +124,10 @@ def _follow_targets(
     targets += [("topic", t) for t in topic or []]
     if not targets:
         raise UsageError('name a person, --category or --topic (e.g. radar follow "Akshay Krishnamurthy")')
+    from radar.follows import follow_key
+
+    for kind, value in targets:
+        follow_key(kind, value)  # every value checked before anything changes
     return targets
 
 
@@ -173,7 +179,7 @@ def follow(
         from radar.fetch import fetch_lock, run_fetch
 
         try:
-            with fetch_lock(st.settings.db_path, wait), _fetching(st, quiet=False) as progress:
+            with fetch_lock(st.settings.db_path, wait), live_status("asking arXiv…") as progress:
                 summary = run_fetch(
                     db,
                     _http(st),
@@ -330,13 +336,13 @@ def _http(st: State) -> Any:
 
 
 @contextmanager
-def _fetching(st: State, quiet: bool) -> Iterator[Callable[[str], None]]:
-    """A live status line on stderr while arXiv is asked, only on a terminal."""
+def live_status(first: str, quiet: bool = False) -> Iterator[Callable[[str], None]]:
+    """A live status line on stderr, only on a terminal; yields a function to update it."""
     console = err()
     if quiet or not console.is_terminal:
         yield lambda message: None
         return
-    with console.status("asking arXiv…") as status:
+    with console.status(first) as status:
         yield lambda message: status.update(Text(message))
 
 
@@ -363,13 +369,18 @@ def fetch(
     db = st.open()
     try:
         with fetch_lock(st.settings.db_path, wait):
-            with _fetching(st, quiet) as progress:
+            with live_status("asking arXiv…", quiet) as progress:
                 summary = run_fetch(
                     db, _http(st), st.settings.arxiv_api_url, st.settings.arxiv_rss_url, progress
                 )
+            from radar.fetchlog import append as log_fetch
+
+            if (log_error := log_fetch(st.settings.home, summary)) and not quiet:
+                say(f"Warning: {log_error}", style="yellow")
     except LockedError as exc:
-        # Cron overlapping a manual run is normal: say so and step aside.
-        say(str(exc))
+        # Cron overlapping a manual run is normal: step aside (silently for cron).
+        if not quiet:
+            say(str(exc))
         return
     if not summary.sources:
         say('You follow nothing yet, so there is nothing to fetch. Try: radar follow "Akshay Krishnamurthy".')
@@ -412,16 +423,23 @@ def today(
     all_: Annotated[bool, typer.Option("--all", "-a", help="Include papers that match no follow.")] = False,
     full: Annotated[bool, typer.Option("--full", help="Show whole abstracts and author lists.")] = False,
     format: Annotated[Format, typer.Option("--format", "-f", help="text, json or markdown.")] = Format.text,
+    unread: Annotated[
+        bool, typer.Option("--unread", "-u", help="Only papers no earlier page has shown.")
+    ] = False,
 ) -> None:
-    """Ranked cards for the newest papers that match what you follow."""
+    """Ranked cards for the newest papers that match what you follow.
+
+    Cards shown are remembered as read (see --unread and radar mark-read); stars, hides
+    and mutes move or remove papers (radar star, hide, mute).
+    """
     from radar.rank import load_cards, rank_window, window_for
     from radar.render import card_dict, cards_markdown, print_cards, to_json
-    from radar.store import has_follows
+    from radar.store import has_feedback, has_follows, remember_shown, unread_ids
 
     st = state(ctx)
     db = st.open()
     limit = limit or st.settings.today_limit
-    window = window_for(db, since)
+    window = window_for(db, since, matched_only=not all_)
     if window is None:
         _empty(
             format,
@@ -435,6 +453,16 @@ def today(
         )
         return
     ranked = rank_window(db, window, include_all=all_)
+    if has_feedback(db):
+        from radar.feedback import apply_feedback
+
+        ranked = apply_feedback(db, ranked)
+    if unread:
+        fresh = unread_ids(db, [r.id for r in ranked])
+        ranked = [r for r in ranked if r.id in fresh]
+        if not ranked:
+            _empty(format, f"Nothing unread in {window.label}. radar today shows them all again.")
+            return
     if not ranked:
         _empty(
             format,
@@ -459,12 +487,17 @@ def today(
     else:
         footer = f"page {page} of {pages}"
         if page < pages:
+            # With --unread the cards just shown drop out, so the next batch is page 1 again.
             footer += (
-                f" · next: radar today --page {page + 1}"
+                " · next: radar today"
+                + (" --unread" if unread else f" --page {page + 1}")
                 + (f" --since {since}" if since else "")
                 + (" --all" if all_ else "")
+                + (f" --limit {limit}" if limit != st.settings.today_limit else "")
+                + (" --full" if full else "")
             )
         print_cards(out(), shown, heading, footer, full)
+    remember_shown(db, [c.paper.id for c in shown])
 
 
 def _empty(format: Format, message: str) -> None:
@@ -523,15 +556,22 @@ def write_output(text: str, path: Path | None) -> None:
     import tempfile
 
     target = path.expanduser()
+    temp: Path | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False
         ) as fh:
-            fh.write(text)
             temp = Path(fh.name)
+            fh.write(text)
+        # NamedTemporaryFile is private (0600); a brief is meant to be shared: use the umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        temp.chmod(0o666 & ~umask)
         temp.replace(target)
     except OSError as exc:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
         raise RadarError(f"cannot write {target}: {exc.strerror}") from None
 
 
@@ -615,11 +655,15 @@ def brief(
         )
     db = st.open()
     window = window_for(db, since, until)
-    if window is None:
-        raise RadarError("nothing is stored yet: run radar fetch first")
+    assert window is not None  # --since always has a value here
     if offline:
         selection = core.select(db, window, topic, author, max_papers or 100)
         _require_papers(selection, window)
+        if dry_run:
+            print(
+                f"Dry run: an offline brief of {len(selection.cards)} papers ({window.label}); no model call."
+            )
+            return
         markdown, ids = core.offline_brief(selection, lang)
         write_output(markdown, output)
         core.save_brief(db, selection, "", lang, markdown, ids)
@@ -631,14 +675,16 @@ def brief(
     context = llm.context_window(model, settings.llm_context)
     selection = core.select(db, window, topic, author, max_papers or core.default_max_papers(context))
     _require_papers(selection, window)
-    plan = core.make_plan(
-        selection, model, context, lambda text: llm.count_tokens(model, [{"role": "user", "content": text}])
-    )
+
+    def count(text: str) -> int:
+        return llm.count_tokens(model, [{"role": "user", "content": text}])
+
+    plan = core.make_plan(selection, model, context, count)
     if dry_run:
         _print_plan(selection, plan, model)
         return
     console = err()
-    with _status(console) as progress:
+    with live_status("writing the brief…") as progress:
         runner = core.ModelRunner(
             db,
             model,
@@ -648,7 +694,6 @@ def brief(
             timeout=settings.llm_timeout,
             progress=progress,
         )
-        count = lambda text: llm.count_tokens(model, [{"role": "user", "content": text}])  # noqa: E731
         text = core.write_with_model(runner, selection, plan, lang, count)
     checked = core.check_citations(text, selection.ids)
     markdown = core.assemble(selection, checked, model, lang)
@@ -697,15 +742,6 @@ def _print_plan(selection: Any, plan: Any, model: str) -> None:
     print("\n".join(lines))
 
 
-@contextmanager
-def _status(console: Console) -> Iterator[Callable[[str], None]]:
-    if not console.is_terminal:
-        yield lambda message: None
-        return
-    with console.status("writing the brief…") as status:
-        yield lambda message: status.update(Text(message))
-
-
 # --- entry point --------------------------------------------------------------------------
 
 
@@ -725,6 +761,12 @@ def main() -> None:
     except KeyboardInterrupt:
         say("Interrupted.")
         sys.exit(130)
+    except BrokenPipeError:
+        # `radar today | head`: the reader left; that is not an error. Point stdout at
+        # devnull so the interpreter's final flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
     except Exception as exc:
         if debug:
             raise
@@ -733,3 +775,9 @@ def main() -> None:
             style="red",
         )
         sys.exit(1)
+
+
+# Commands in their own modules register themselves on `app` when imported.
+from radar.commands import register_all  # noqa: E402
+
+register_all()

@@ -41,6 +41,14 @@ def follow_key(kind: str, value: str) -> tuple[str, str]:
             parsed = parse_name(value)
         except ValueError:
             raise UsageError(f"{value!r} is not a person's name") from None
+        if not parsed.given:
+            # A surname alone would match everyone who has it: that is what radar avoids.
+            how = (
+                "write it in Latin letters as arXiv lists it, e.g. "
+                if not value.isascii()
+                else "add a first name or an initial, e.g. "
+            )
+            raise UsageError(f'{value!r} has no first name: {how}"Lei Li" or "S. Kakade"')
         return value, " ".join((*parsed.given, parsed.surname))
     if kind == "category":
         canonical = canonical_category(value)
@@ -200,13 +208,13 @@ def _topic_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str
         # A rowid range lets FTS5 seek instead of testing the phrase on every paper
         # stored; a batch of new papers has consecutive rowids.
         wanted = set(paper_ids)
-        for low, high in _rowid_ranges(db, paper_ids):
+        for low, high in rowid_ranges(db, paper_ids):
             rows = db.execute(sql + " and papers_fts.rowid between ? and ?", [phrase, low, high]).fetchall()
             hits.extend(_Hit(follow.id, r[0], "phrase", reason) for r in rows if r[0] in wanted)
     return hits
 
 
-def _rowid_ranges(db: Database, paper_ids: Sequence[str]) -> list[tuple[int, int]]:
+def rowid_ranges(db: Database, paper_ids: Sequence[str]) -> list[tuple[int, int]]:
     """The papers' rowids as a few (low, high) ranges, splitting at large gaps."""
     rowids: list[int] = []
     for part in chunks(list(paper_ids)):

@@ -171,3 +171,35 @@ def m004_briefs(db: Database) -> None:
         },
         pk="id",
     )
+
+
+@migrations()
+def m005_reading_and_feedback(db: Database) -> None:
+    # Which papers the reader has seen: shown on a `radar today` page, or marked read.
+    db.table("reads").create({"paper_id": str, "how": str, "read_utc": str}, pk="paper_id")
+    # Stars raise similar papers, hides lower them.
+    db.table("feedback").create({"paper_id": str, "verdict": str, "created_utc": str}, pk="paper_id")
+    db.table("mutes").create(
+        {"id": int, "kind": str, "value": str, "key": str, "created_utc": str},
+        pk="id",
+        not_null={"kind", "value", "key", "created_utc"},
+    )
+    db.table("mutes").create_index(["kind", "key"], unique=True)
+
+
+@migrations()
+def m006_reindex_only_changed_text(db: Database) -> None:
+    # sqlite-utils' update trigger re-indexes every updated row; most updates (a listing
+    # filling in announce data) leave the text alone, so re-index only when it changed.
+    db.execute("drop trigger if exists papers_au")
+    db.execute(
+        """
+        create trigger "papers_au" after update on "papers"
+        when old."title" is not new."title" or old."abstract" is not new."abstract"
+        begin
+          insert into "papers_fts" ("papers_fts", rowid, "title", "abstract")
+            values('delete', old.rowid, old."title", old."abstract");
+          insert into "papers_fts" (rowid, "title", "abstract") values (new.rowid, new."title", new."abstract");
+        end
+        """
+    )

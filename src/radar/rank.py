@@ -23,7 +23,9 @@ KIND_SCORE = {
     ("category", "cross"): 90,
 }
 ANNOUNCE_SCORE = {"new": 30, "cross": 20, "replace": 10, "replace-cross": 5}
-EXTRA_FOLLOW_BONUS = 5  # each further follow a paper matches, at most MAX_EXTRA of them
+# Each further follow a paper matches, at most MAX_EXTRA of them: 9 in all stays below
+# the 10 between announce kinds, so a revision never passes a new paper on it.
+EXTRA_FOLLOW_BONUS = 3
 MAX_EXTRA = 3
 
 _SINCE_RE = re.compile(r"^(\d+)\s*(h|d|w)$", re.IGNORECASE)
@@ -71,7 +73,10 @@ def parse_since(value: str, now: datetime | None = None) -> date:
             "d": timedelta(days=amount),
             "w": timedelta(weeks=amount),
         }[unit]
-        return (now - delta).date()
+        try:
+            return (now - delta).date()
+        except OverflowError:
+            raise UsageError(f"{value!r} reaches back before the year 1") from None
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -81,7 +86,11 @@ def parse_since(value: str, now: datetime | None = None) -> date:
 
 
 def window_for(
-    db: Database, since: str | None, until: str | None = None, now: datetime | None = None
+    db: Database,
+    since: str | None,
+    until: str | None = None,
+    now: datetime | None = None,
+    matched_only: bool = False,
 ) -> Window | None:
     """The window to show: from --since/--until, else the newest listing day stored."""
     now = now or datetime.now(UTC)
@@ -92,7 +101,7 @@ def window_for(
             raise UsageError(f"the window ends ({end}) before it starts ({start})")
         label = f"since {start.isoformat()}" if until is None else f"{start.isoformat()} to {end.isoformat()}"
         return Window(start, end, label)
-    newest = newest_listing_date(db)
+    newest = newest_listing_date(db, matched_only)
     if newest is None:
         return None
     day = date.fromisoformat(newest)

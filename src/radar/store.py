@@ -70,6 +70,10 @@ def open_db(path: Path) -> Database:
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
         db = Database(conn, execute_plugins=False)
+        # WAL with synchronous=NORMAL: a crash of radar or of the machine's power never
+        # corrupts the file; a power cut can lose the last commit, which the next fetch
+        # brings again. Full sync on every commit would halve fetch throughput.
+        db.execute("pragma synchronous = normal")
         if existed:
             _check_is_radar(db, path)
         db.enable_wal()
@@ -287,11 +291,7 @@ def save_papers(db: Database, papers: Iterable[Paper]) -> ImportCounts:
         # Plain executemany on the hot path: sqlite-utils' generic insert_all costs
         # more than the SQLite work itself at thousands of papers a second.
         if inserts:
-            columns = list(inserts[0])
-            db.conn.executemany(
-                f"insert into papers ({', '.join(columns)}) values ({placeholders(columns)})",
-                [[row[c] for c in columns] for row in inserts],
-            )
+            _insert_papers(db, inserts)
         if updates:
             columns = [c for c in updates[0] if c != "id"]
             db.conn.executemany(
@@ -306,6 +306,36 @@ def save_papers(db: Database, papers: Iterable[Paper]) -> ImportCounts:
         _write_authors_and_categories(db, [objects[r["id"]] for r in inserts], updates)
         rematch_papers(db, touched, new_ids=[r["id"] for r in inserts])
     return counts
+
+
+# Batches larger than this index their full text in one statement, not row by row.
+BULK_INDEX_ROWS = 500
+
+
+def _insert_papers(db: Database, rows: list[dict[str, Any]]) -> None:
+    columns = list(rows[0])
+    insert = f"insert into papers ({', '.join(columns)}) values ({placeholders(columns)})"
+    values = [[row[c] for c in columns] for row in rows]
+    if len(rows) < BULK_INDEX_ROWS:
+        db.conn.executemany(insert, values)
+        return
+    # The insert trigger (enable_fts' own) indexes one row at a time; for a large batch,
+    # lift it, insert, index the new rows in one statement and put it back. All inside
+    # the caller's transaction, so no other connection ever sees the table without it.
+    trigger = db.execute(
+        "select sql from sqlite_master where type = 'trigger' and name = 'papers_ai'"
+    ).fetchone()
+    if trigger is None:
+        db.conn.executemany(insert, values)
+        return
+    start = db.execute("select coalesce(max(rowid), 0) from papers").fetchone()[0]
+    db.execute("drop trigger papers_ai")
+    db.conn.executemany(insert, values)
+    db.execute(
+        "insert into papers_fts (rowid, title, abstract) select rowid, title, abstract from papers where rowid > ?",
+        [start],
+    )
+    db.execute(trigger[0])
 
 
 def _write_authors_and_categories(db: Database, inserted: list[Paper], updates: list[dict[str, Any]]) -> None:
@@ -356,13 +386,59 @@ def paper_versions(db: Database, paper_id: str) -> list[dict[str, Any]]:
     )
 
 
-def newest_listing_date(db: Database) -> str | None:
-    row = db.execute("select max(listing_date) from papers").fetchone()
-    return row[0] if row else None
+def newest_listing_date(db: Database, matched_only: bool = False) -> str | None:
+    """The newest listing day stored; with matched_only, the newest with a paper that
+    matches a follow (walking the listing_date index down, so it stays fast)."""
+    if not matched_only:
+        row = db.execute("select max(listing_date) from papers").fetchone()
+        return row[0] if row else None
+    row = db.execute(
+        "select listing_date from papers where exists (select 1 from matches m where m.paper_id = papers.id) "
+        "order by listing_date desc limit 1"
+    ).fetchone()
+    return row[0] if row else newest_listing_date(db)
 
 
 def has_follows(db: Database) -> bool:
     return db.execute("select 1 from follows limit 1").fetchone() is not None
+
+
+def has_feedback(db: Database) -> bool:
+    """Stars, hides or mutes exist: only then does ranking load the feedback module."""
+    return bool(
+        db.execute("select exists(select 1 from feedback) or exists(select 1 from mutes)").fetchone()[0]
+    )
+
+
+def unread_ids(db: Database, paper_ids: Sequence[str]) -> set[str]:
+    seen: set[str] = set()
+    for part in chunks(list(paper_ids)):
+        rows = db.execute(f"select paper_id from reads where paper_id in ({placeholders(part)})", list(part))
+        seen.update(r[0] for r in rows)
+    return set(paper_ids) - seen
+
+
+def mark_read(db: Database, paper_ids: Sequence[str], how: str) -> int:
+    """Remember papers as read; returns how many were not read before."""
+    now = utc_now()
+    with db.atomic():
+        cursor = db.conn.executemany(
+            "insert or ignore into reads (paper_id, how, read_utc) values (?, ?, ?)",
+            [(i, how, now) for i in paper_ids],
+        )
+    return max(0, cursor.rowcount)
+
+
+def remember_shown(db: Database, paper_ids: Sequence[str]) -> None:
+    """Cards shown count as read. Best effort: a fetch holding the write lock for long
+    must not make `radar today` wait, so a busy database skips this."""
+    if not paper_ids:
+        return
+    db.execute("pragma busy_timeout = 2000")
+    try:
+        mark_read(db, paper_ids, "shown")
+    except sqlite3.OperationalError:
+        pass
 
 
 def count_papers(db: Database) -> int:
