@@ -24,9 +24,9 @@ What it does:
    - "all of arXiv" for the author queries: 40,000 papers over the 420 days before now
      (dates are relative to the current time, since radar's first fetch looks back 365 days
      from its own clock);
-   - the backfill: 20,000 papers in cs.AI / cs.LG / stat.ML submitted in the three weeks
-     between two listing days, plus papers in other categories and earlier days that the
-     query must leave out.
+   - the backfill: 20,000 papers in cs.AI / cs.LG / stat.ML submitted between two listing
+     days three weeks apart (from four days before the first, where radar's backfill query
+     starts), plus papers in other categories and earlier days that the query must leave out.
 3. Serves them from a ThreadingHTTPServer on 127.0.0.1 (HTTP/1.1, keep-alive) that answers
    like arXiv: /api/query evaluates radar's search_query (`au:(given AND surname)` terms
    joined by OR, `ti:`/`abs:` phrases, `cat:` and `submittedDate:[A TO B]`, AND / OR /
@@ -130,6 +130,9 @@ LAST_LISTING = date(2026, 10, 30)
 CURRENT_LISTING = date(2026, 11, 20)
 BACKFILL_PAPERS = 20_000
 EARLIER_PAPERS = 2_000  # in the categories, submitted before the gap: the query must skip them
+# radar.fetch's backfill asks for submissions from this many days before the last listing day
+# (Friday afternoon's submissions, announced on Monday, sit behind a weekend).
+BACKFILL_LOOKBACK = 4
 WEEKEND_SHARE = 0.35  # submissions on a weekend day relative to a weekday
 
 # Primary categories: an ML-heavy arXiv, weighted to cs.LG, cs.AI and stat.ML.
@@ -258,9 +261,10 @@ def backfill_corpus(gen: Generator, papers: int) -> Backfill:
     rng = gen.rng
     followed = set(BACKFILL_CATEGORIES)
     gap_start = datetime(LAST_LISTING.year, LAST_LISTING.month, LAST_LISTING.day, tzinfo=UTC) - timedelta(
-        days=1
+        days=BACKFILL_LOOKBACK
     )
-    days = [gap_start + timedelta(days=i) for i in range((CURRENT_LISTING - LAST_LISTING).days + 1)]
+    span = (CURRENT_LISTING - LAST_LISTING).days + BACKFILL_LOOKBACK  # up to the day before the listing
+    days = [gap_start + timedelta(days=i) for i in range(span)]
     weights = [1.0 if d.weekday() < 5 else WEEKEND_SHARE for d in days]
     latest = days[-1] + timedelta(days=1)
     # Submission times first, in order, so ids grow with time as arXiv's do.
@@ -893,7 +897,7 @@ def throughput(server: Server, script: Path, pool: list[str], papers: int, runs:
     server.arxiv.set_corpus(backfill.items)
     print(
         f"corpus: {len(backfill.items):,} papers, {backfill.matching:,} of them in {'/'.join(BACKFILL_CATEGORIES)} "
-        f"submitted {LAST_LISTING - timedelta(days=1)} to {CURRENT_LISTING - timedelta(days=1)}; listings "
+        f"submitted {LAST_LISTING - timedelta(days=BACKFILL_LOOKBACK)} to {CURRENT_LISTING - timedelta(days=1)}; listings "
         f"{LAST_LISTING} ({len(backfill.first_listing)}) and {CURRENT_LISTING} ({len(backfill.current_listing)}); "
         f"generated in {time.perf_counter() - started:.1f} s"
     )

@@ -9,7 +9,10 @@ Run it from the repository root:
 The budget (from the issue): `radar --help` and `radar today` import neither litellm nor
 anything heavy they do not use, and on a store of 100,000 papers `radar today` takes no
 more than 1.5x the time of `python -c "import typer, rich, sqlite_utils"` measured in the
-same run. This script checks `radar --help` against the same 1.5x.
+same run. This script checks `radar --help` against the same 1.5x. Feedback (stars raise
+similar papers, hides lower them) must run in well under a second on that store and must not
+slow `radar today` beyond the same bar; this script checks radar.feedback.apply_feedback
+against 1 s and `radar today` with 20 stars and 10 hides against 1.5x.
 
 What it does:
 
@@ -20,9 +23,17 @@ What it does:
    `add_follow`) from a fixed seed, or reuses the one cached in benchmarks/.cache/.
 3. Runs each command with `python -X importtime` and refuses litellm, feedparser, lxml,
    requests, arxiv and pydantic among the modules `radar today` and `radar --help` import.
-4. Times the installed console script (hyperfine if it is on PATH, else its own loop that
+4. Copies the store (SQLite's backup API, so the cached store itself never gets feedback
+   and its rows stay comparable between runs) and, with radar.feedback.set_verdict, stars 20
+   and hides 10 papers drawn with a fixed seed from the papers matching a follow on the five
+   newest listing days. It times radar.feedback.apply_feedback in process on the newest
+   day's ranked list (a fresh copy of the list each call; median of --feedback-calls calls).
+5. Times the installed console script (hyperfine if it is on PATH, else its own loop that
    interleaves the commands) and prints median and min seconds and each median's ratio to
-   the baseline's median.
+   the baseline's median. `radar today` with feedback is `radar --db COPY today`.
+
+`radar today` remembers the cards it shows in the `reads` table (store.remember_shown), so
+every timed run writes ten rows (ignored when already there), as a reader's repeated runs do.
 
 The commands run with RADAR_DB pointing at the synthetic store and RADAR_HOME at an
 empty directory under benchmarks/.cache, so no personal config or database is involved.
@@ -33,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import copy
 import json
 import os
 import random
@@ -51,15 +63,23 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 
+from sqlite_utils import Database
+
 import radar
+from radar.feedback import apply_feedback, set_verdict
 from radar.follows import add_follow
+from radar.migrations import migrations
 from radar.model import Author, Paper
-from radar.store import open_db, save_papers
+from radar.rank import rank_window, window_for
+from radar.store import has_feedback, open_db, save_papers
 from radar.taxonomy import CATEGORIES
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 BUDGET = 1.5
+FEEDBACK_BUDGET = 1.0  # seconds for apply_feedback on the newest day's ranked list
+STARS, HIDES = 20, 10
+FEEDBACK_DAYS = 5  # stars and hides come from the papers matching a follow on these newest days
 FORBIDDEN = ("litellm", "feedparser", "lxml", "requests", "arxiv", "pydantic")
 BASELINE_CODE = "import typer, rich, sqlite_utils"
 
@@ -610,17 +630,135 @@ def time_with_hyperfine(
     return True
 
 
+# --- feedback -------------------------------------------------------------------------------
+
+
+@dataclass
+class FeedbackStore:
+    path: Path
+    stars: list[str]
+    hides: list[str]
+    in_window: int  # of the stars and hides, how many are on the newest listing day
+    seconds: float  # to copy the store and set the verdicts
+
+
+def migrate_store(store: Path) -> list[str]:
+    """Apply pending migrations (a store built by an older radar) and make sure the store has
+    no feedback, so the plain `radar today` rows time the path without it. Returns the
+    migrations applied."""
+    conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    try:
+        pending = [m.name for m in migrations.pending(Database(conn))]
+    finally:
+        conn.close()
+    db = open_db(store)
+    try:
+        if has_feedback(db):
+            print("store: removing stars, hides and mutes an earlier run left in the cached store")
+            with db.atomic():
+                db.execute("delete from feedback")
+                db.execute("delete from mutes")
+    finally:
+        db.conn.close()
+    return pending
+
+
+def feedback_store(store: Path) -> FeedbackStore:
+    """A copy of `store` with STARS stars and HIDES hides, set with radar's own core."""
+    started = time.perf_counter()
+    target = store.with_name(f"{store.stem}-feedback.db")
+    for old in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        old.unlink(missing_ok=True)
+    src = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    db = open_db(target)
+    try:
+        days = [
+            r[0]
+            for r in db.execute(
+                "select distinct listing_date from papers order by listing_date desc limit ?", [FEEDBACK_DAYS]
+            )
+        ]
+        matched = [
+            r[0]
+            for r in db.execute(
+                "select id from papers where listing_date >= ? and id in (select paper_id from matches) order by id",
+                [min(days)],
+            )
+        ]
+        chosen = random.Random(SEED + 1).sample(matched, STARS + HIDES)
+        stars, hides = chosen[:STARS], chosen[STARS:]
+        for paper_id in stars:
+            set_verdict(db, paper_id, "star")
+        for paper_id in hides:
+            set_verdict(db, paper_id, "hide")
+        newest = max(days)
+        in_window = sum(
+            db.execute("select listing_date from papers where id = ?", [pid]).fetchone()[0] == newest
+            for pid in chosen
+        )
+    finally:
+        db.conn.close()
+    return FeedbackStore(target, stars, hides, in_window, time.perf_counter() - started)
+
+
+@dataclass
+class FeedbackTiming:
+    window: int  # papers ranked on the newest listing day
+    kept: int  # after hides (and mutes) removed theirs
+    raised: int  # papers similar to a star
+    lowered: int  # papers similar to a hide
+    top_changed: int  # of the first page (10 cards), how many are not there without feedback
+    seconds: list[float]
+
+
+def time_apply_feedback(path: Path, calls: int) -> FeedbackTiming:
+    """apply_feedback in process on the newest day's ranked list, `calls` times."""
+    db = open_db(path)
+    try:
+        window = window_for(db, None, matched_only=True)
+        assert window is not None
+        base = rank_window(db, window)
+        seconds = []
+        result = base
+        for _ in range(calls):
+            ranked = copy.deepcopy(base)  # apply_feedback changes scores and reasons in place
+            started = time.perf_counter()
+            result = apply_feedback(db, ranked)
+            seconds.append(time.perf_counter() - started)
+    finally:
+        db.conn.close()
+    kinds = [{m.strength for m in r.reasons if m.kind == "feedback"} for r in result]
+    before = {r.id for r in base[:10]}
+    return FeedbackTiming(
+        window=len(base),
+        kept=len(result),
+        raised=sum("star" in k for k in kinds),
+        lowered=sum("hide" in k for k in kinds),
+        top_changed=len({r.id for r in result[:10]} - before),
+        seconds=seconds,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--papers", type=int, default=100_000, help="papers in the store (default 100000)")
     parser.add_argument("--runs", type=int, default=15, help="timed runs per command (default 15)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed runs first (default 2)")
+    parser.add_argument(
+        "--feedback-calls", type=int, default=9, help="in-process apply_feedback calls (default 9)"
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the store even if one is cached")
     parser.add_argument("--no-hyperfine", action="store_true", help="time with the built-in loop")
     parser.add_argument("--check", action="store_true", help="exit 1 if a budget is missed")
     args = parser.parse_args()
-    if args.papers < 1 or args.runs < 1 or args.warmup < 0:
-        parser.error("--papers and --runs must be at least 1, --warmup at least 0")
+    if args.papers < 1 or args.runs < 1 or args.warmup < 0 or args.feedback_calls < 1:
+        parser.error("--papers, --runs and --feedback-calls must be at least 1, --warmup at least 0")
 
     script = Path(sys.executable).parent / "radar"
     if not script.exists():
@@ -652,19 +790,41 @@ def main() -> int:
             f"{len(FOLLOW_AUTHOR_RANKS)} authors + {len(FOLLOW_CATEGORIES)} categories + "
             f"{len(FOLLOW_TOPICS)} topics followed in {stats['follows_seconds']} s)"
         )
+    applied = migrate_store(store)
+    if applied:
+        print(f"store: applied {len(applied)} migrations ({', '.join(applied)})")
     print(f"store: {describe_store(store)}")
+
+    fb = feedback_store(store)
+    print(
+        f"feedback: copied the store to {fb.path.relative_to(HERE.parent)} and starred {len(fb.stars)}, "
+        f"hid {len(fb.hides)} papers matching a follow on the {FEEDBACK_DAYS} newest listing days "
+        f"({fb.in_window} of them on the newest) in {fb.seconds:.1f} s"
+    )
+    fbt = time_apply_feedback(fb.path, args.feedback_calls)
+    fb_median = statistics.median(fbt.seconds)
+    print(
+        f"feedback: apply_feedback on the newest day's {fbt.window} ranked papers: median {fb_median:.3f} s, "
+        f"min {min(fbt.seconds):.3f} s, max {max(fbt.seconds):.3f} s over {len(fbt.seconds)} calls; "
+        f"{fbt.window - fbt.kept} removed, {fbt.raised} raised, {fbt.lowered} lowered, "
+        f"{fbt.top_changed} of the first 10 cards changed"
+    )
 
     env = child_env(store)
     radar_cmd = str(script)
+    with_feedback = [radar_cmd, "--db", str(fb.path), "today"]
     timings = [
         Timing(f"baseline: python -c {BASELINE_CODE!r}", [sys.executable, "-c", BASELINE_CODE]),
         Timing("radar --help", [radar_cmd, "--help"]),
         Timing("radar today", [radar_cmd, "today"]),
+        Timing(f"radar today, {STARS} stars + {HIDES} hides", with_feedback),
         Timing("radar today --format json", [radar_cmd, "today", "--format", "json"]),
         Timing("radar following", [radar_cmd, "following"]),
     ]
     heading = check_command([radar_cmd, "today"], env).split("\n\n")[0]
     print(f"radar today prints: {' '.join(heading.split()) or '(nothing)'}")
+    heading = check_command(with_feedback, env).split("\n\n")[0]
+    print(f"radar today with feedback prints: {' '.join(heading.split()) or '(nothing)'}")
     for t in timings:
         check_command(t.argv, env)
 
@@ -672,13 +832,14 @@ def main() -> int:
     baseline_modules = import_times(BASELINE_CODE, env)
     print(f"  baseline: {len(baseline_modules)} modules")
     imports_ok = True
-    for args_ in (["today"], ["--help"]):
+    for args_ in (["today"], ["--help"], ["--db", str(fb.path), "today"]):
         modules = import_times(radar_code(args_), env)
         bad = sorted(m for m in modules if m.split(".")[0] in FORBIDDEN)
         extra = {m: us for m, us in modules.items() if m not in baseline_modules}
         heavy = ", ".join(f"{name} {us / 1000:.1f}" for us, name in by_package(extra)[:6])
+        shown = " ".join(args_).replace(str(fb.path), "FEEDBACK-COPY")
         print(
-            f"  radar {' '.join(args_)}: {len(modules)} modules; {len(extra)} not in the baseline, "
+            f"  radar {shown}: {len(modules)} modules; {len(extra)} not in the baseline, "
             f"{sum(extra.values()) / 1000:.0f} ms self time (ms by package: {heavy})"
         )
         missing = len([m for m in baseline_modules if m not in modules])
@@ -705,7 +866,7 @@ def main() -> int:
         print(f"{t.label:<{width}}  {t.median:8.3f}  {t.min:7.3f}  {t.median / base:9.2f}x")
     print()
     ok = imports_ok
-    for label in ("radar today", "radar --help"):
+    for label in ("radar today", timings[3].label, "radar --help"):
         t = next(t for t in timings if t.label == label)
         ratio = t.median / base
         passed = ratio <= BUDGET
@@ -714,8 +875,15 @@ def main() -> int:
             f"{'PASS' if passed else 'FAIL'}: {label} median {t.median:.3f} s = {ratio:.2f}x the baseline "
             f"({base:.3f} s); budget {BUDGET}x"
         )
+    fb_ok = fb_median < FEEDBACK_BUDGET
+    ok = ok and fb_ok
     print(
-        f"{'PASS' if imports_ok else 'FAIL'}: radar today and radar --help import none of {', '.join(FORBIDDEN)}"
+        f"{'PASS' if fb_ok else 'FAIL'}: apply_feedback ({STARS} stars, {HIDES} hides) median {fb_median:.3f} s "
+        f"on {fbt.window} papers of {args.papers:,}; budget {FEEDBACK_BUDGET:.0f} s"
+    )
+    print(
+        f"{'PASS' if imports_ok else 'FAIL'}: radar today (with and without feedback) and radar --help "
+        f"import none of {', '.join(FORBIDDEN)}"
     )
     return 1 if args.check and not ok else 0
 

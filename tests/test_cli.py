@@ -263,7 +263,7 @@ def test_bad_since() -> None:
 
 def test_empty_name_and_bad_category() -> None:
     assert "Error: the author to follow is empty" in fails(2, "follow", "  ")
-    assert "Error: name a person, --category or --topic" in fails(2, "follow")
+    assert "Error: name a person, --category, --topic or --feed" in fails(2, "follow")
     err = fails(2, "follow", "--category", "cs.XX")
     assert "unknown arXiv category 'cs.XX'; did you mean cs." in err
 

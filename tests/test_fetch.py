@@ -272,4 +272,7 @@ def test_a_backlog_larger_than_the_limit_is_reported(
     ]
     monkeypatch.setattr(fetch_module, "INCREMENTAL_LIMIT", 10)
     summary = fetch_module.run_fetch(db, http, env["RADAR_ARXIV_API_URL"], env["RADAR_ARXIV_RSS_URL"])
-    assert summary.sources[0].message == "10 new, 0 updated; stopped after 10 results; older ones were not fetched"
+    assert (
+        summary.sources[0].message
+        == "10 new, 0 updated; stopped after 10 results; older ones were not fetched"
+    )

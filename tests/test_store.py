@@ -78,6 +78,12 @@ def test_migrations_create_tables_and_columns() -> None:
         "listing_date",
         "first_seen_utc",
         "changed_utc",
+        "source",
+        "source_name",
+        "url",
+        "linked_to",
+        "doi_key",
+        "title_key",
     ]
     assert db["papers"].pks == ["id"]
     assert list(db["paper_authors"].columns_dict) == ["paper_id", "position", "name", "name_key"]
@@ -177,6 +183,7 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
         ("radar", "m004_briefs"),
         ("radar", "m005_reading_and_feedback"),
         ("radar", "m006_reindex_only_changed_text"),
+        ("radar", "m007_journal_feeds"),
     ]
     migrations.apply(db)
     assert schema(db) == before
@@ -203,7 +210,7 @@ def test_reopening_keeps_data(tmp_path: Path) -> None:
     db.close()
     again = open_db(path)
     assert count(again, "papers") == 1
-    assert count(again, "_sqlite_migrations") == 6
+    assert count(again, "_sqlite_migrations") == 7
 
 
 # --- open_db refusals ---------------------------------------------------------------------

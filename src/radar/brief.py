@@ -139,6 +139,8 @@ def select(db: Database, window: Window, topic: str | None, author: str | None, 
             if any(match_strength(wanted, parse_name(n)) for n in names):
                 keep.add(r.id)
         ranked = [r for r in ranked if r.id in keep]
+    # Briefs cite arXiv ids, which radar can check; papers from other feeds stay out.
+    ranked = [r for r in ranked if not r.id.startswith(("doi:", "feed:"))]
     total = len(ranked)
     cards = load_cards(db, ranked[:max_papers])
     return Selection(window, cards, list_follows(db, with_counts=False), total)

@@ -117,13 +117,16 @@ def state(ctx: typer.Context) -> State:
 
 
 def _follow_targets(
-    name: str | None, category: list[str] | None, topic: list[str] | None
+    name: str | None, category: list[str] | None, topic: list[str] | None, feed: list[str] | None = None
 ) -> list[tuple[str, str]]:
     targets = [("author", name)] if name is not None else []
     targets += [("category", c) for c in category or []]
     targets += [("topic", t) for t in topic or []]
+    targets += [("feed", f) for f in feed or []]
     if not targets:
-        raise UsageError('name a person, --category or --topic (e.g. radar follow "Akshay Krishnamurthy")')
+        raise UsageError(
+            'name a person, --category, --topic or --feed (e.g. radar follow "Akshay Krishnamurthy")'
+        )
     from radar.follows import follow_key
 
     for kind, value in targets:
@@ -147,6 +150,14 @@ TopicOpt = Annotated[
         show_default=False,
     ),
 ]
+FeedOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--feed",
+        help="An RSS or Atom feed: a journal's contents, a conference's papers (repeatable).",
+        show_default=False,
+    ),
+]
 
 
 @app.command()
@@ -155,6 +166,7 @@ def follow(
     name: NameArg = None,
     category: CategoryOpt = None,
     topic: TopicOpt = None,
+    feed: FeedOpt = None,
     no_fetch: Annotated[
         bool, typer.Option("--no-fetch", help="Only match what is stored; do not ask arXiv.")
     ] = False,
@@ -169,7 +181,7 @@ def follow(
     """
     from radar.follows import add_follow
 
-    targets = _follow_targets(name, category, topic)
+    targets = _follow_targets(name, category, topic, feed)
     st = state(ctx)
     db = st.open()
     results = [add_follow(db, kind, value) for kind, value in targets]
@@ -230,12 +242,16 @@ def _print_follow(db: Any, result: Any, fetched_misses: Counter[str]) -> None:
 
 @app.command()
 def unfollow(
-    ctx: typer.Context, name: NameArg = None, category: CategoryOpt = None, topic: TopicOpt = None
+    ctx: typer.Context,
+    name: NameArg = None,
+    category: CategoryOpt = None,
+    topic: TopicOpt = None,
+    feed: FeedOpt = None,
 ) -> None:
     """Stop following a person, a category or a topic (same forms as `radar follow`)."""
     from radar.follows import remove_follow
 
-    targets = _follow_targets(name, category, topic)
+    targets = _follow_targets(name, category, topic, feed)
     db = state(ctx).open()
     for kind, value in targets:
         removed = remove_follow(db, kind, value)
@@ -521,12 +537,12 @@ def show(
 ) -> None:
     """Show one stored paper in full, with why it is on your radar."""
     from radar.errors import NotFoundError
-    from radar.model import parse_arxiv_id
+    from radar.model import paper_ref
     from radar.rank import matches_for
     from radar.render import paper_dict, print_paper, to_json
     from radar.store import get_paper, paper_versions
 
-    base, _ = parse_arxiv_id(paper_id)
+    base = paper_ref(paper_id)
     db = state(ctx).open()
     paper = get_paper(db, base)
     if paper is None:

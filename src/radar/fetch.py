@@ -271,6 +271,44 @@ class Fetcher:
             for key in keys:
                 _save_state(self.db, key, last_attempt_utc=now, last_error=str(exc))
 
+    def fetch_feed(
+        self, follow: Follow, summary: FetchSummary, totals: ImportCounts, revalidate: bool = True
+    ) -> None:
+        """A followed journal or conference feed: same politeness and fault rules."""
+        from radar.sources.journal_feeds import fetch_feed
+
+        key = f"feed:{follow.id}"
+        report = SourceReport(f"feed {follow.value}")
+        summary.sources.append(report)
+        state = _state(self.db, key)
+        self.progress(f"{report.name}: asking")
+        try:
+            got = fetch_feed(
+                self.http,
+                follow.value,
+                key,
+                state.get("etag") if revalidate else None,
+                state.get("last_modified") if revalidate else None,
+            )
+            now = utc_now()
+            if got.page is None:
+                report.message = "unchanged since the last fetch"
+            else:
+                report.name = f"feed {got.page.title}"
+                self._save(got.page.papers, report, totals)
+                report.message = f"{len(got.page.papers)} entries: {report.new} new, {report.updated} updated"
+            _save_state(
+                self.db,
+                key,
+                etag=got.etag,
+                last_modified=got.last_modified,
+                last_success_utc=now,
+                last_attempt_utc=now,
+                last_error=None,
+            )
+        except RadarError as exc:
+            self._failed(report, [key], exc)
+
     def fetch_categories(
         self, follows: Sequence[Follow], summary: FetchSummary, totals: ImportCounts, revalidate: bool = True
     ) -> None:
@@ -390,6 +428,7 @@ def run_fetch(
     authors = [f for f in follows if f.kind == "author"]
     topics = [f for f in follows if f.kind == "topic"]
     categories = [f for f in follows if f.kind == "category"]
+    feeds = [f for f in follows if f.kind == "feed"]
     initial = only is not None
     if authors:
         fetcher.fetch_api_follows("author", authors, summary, totals, initial)
@@ -397,6 +436,8 @@ def run_fetch(
         fetcher.fetch_api_follows("topic", topics, summary, totals, initial)
     if categories:
         fetcher.fetch_categories(categories, summary, totals, revalidate=not initial)
+    for feed in feeds:
+        fetcher.fetch_feed(feed, summary, totals, revalidate=not initial)
     summary.new = totals.new
     summary.updated = totals.updated
     summary.by_followed_authors = _by_followed_authors(db, totals.changed_ids)

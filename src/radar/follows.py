@@ -20,7 +20,7 @@ from radar.names import ParsedName, match_strength, normalise, parse_name, simil
 from radar.store import chunks, placeholders, utc_now
 from radar.taxonomy import canonical_category, suggest_categories
 
-KINDS = ("author", "category", "topic")
+KINDS = ("author", "category", "topic", "feed")
 
 
 @dataclass
@@ -57,6 +57,13 @@ def follow_key(kind: str, value: str) -> tuple[str, str]:
             suggestion = f"; did you mean {', '.join(hint)}?" if hint else ""
             raise UsageError(f"unknown arXiv category {value!r}{suggestion}")
         return canonical, canonical
+    if kind == "feed":
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UsageError(f"a feed is an http:// or https:// address, not {value!r}")
+        return value, value
     if kind == "topic":
         key = normalise(value)
         if not key:
@@ -240,7 +247,23 @@ def _hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str] | No
         _author_hits(db, by_kind["author"], paper_ids)
         + _category_hits(db, by_kind["category"], paper_ids)
         + _topic_hits(db, by_kind["topic"], paper_ids)
+        + _feed_hits(db, by_kind["feed"], paper_ids)
     )
+
+
+def _feed_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str] | None) -> list[_Hit]:
+    """A followed feed's own papers match it, like a category's."""
+    hits: list[_Hit] = []
+    for follow in follows:
+        sql = "select id, source_name from papers where source = ?"
+        rows = db.execute(sql, [f"feed:{follow.id}"]).fetchall()
+        wanted = set(paper_ids) if paper_ids is not None else None
+        hits += [
+            _Hit(follow.id, pid, "feed", f"in {name or follow.value}")
+            for pid, name in rows
+            if wanted is None or pid in wanted
+        ]
+    return hits
 
 
 def _insert_hits(db: Database, hits: list[_Hit]) -> None:

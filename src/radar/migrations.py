@@ -203,3 +203,25 @@ def m006_reindex_only_changed_text(db: Database) -> None:
         end
         """
     )
+
+
+@migrations()
+def m007_journal_feeds(db: Database) -> None:
+    # Papers from followed RSS/Atom feeds (journals, conferences) live beside arXiv's.
+    papers = db.table("papers")
+    papers.add_column("source", str)  # feed:<follow id> for a feed's papers; null for arXiv
+    papers.add_column("source_name", str)  # the feed's title: "Nature Machine Intelligence"
+    papers.add_column("url", str)  # the entry's own link, for papers outside arXiv
+    papers.add_column("linked_to", str)  # the arXiv paper this is a version of: never shown twice
+    # Keys that find the same paper from two places: the DOI in lower case, and the
+    # title's words.
+    papers.add_column("doi_key", str)
+    papers.add_column("title_key", str)
+    papers.create_index(["source"])
+    papers.create_index(["doi_key"])
+    papers.create_index(["title_key"])
+    from radar.names import normalise
+
+    db.execute("update papers set doi_key = lower(doi) where doi is not null")
+    db.conn.create_function("radar_title_key", 1, normalise, deterministic=True)
+    db.execute("update papers set title_key = radar_title_key(title)")

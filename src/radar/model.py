@@ -42,6 +42,16 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None]:
     return base, version
 
 
+def paper_ref(text: str) -> str:
+    """The stored id a user means: an arXiv id in any form, or a feed paper's own id
+    (`doi:10.1038/...`, `feed:...`) as radar shows it."""
+    value = text.strip()
+    if value.lower().startswith(("doi:", "feed:")):
+        prefix, rest = value.split(":", 1)
+        return f"{prefix.lower()}:{rest.strip().lower() if prefix.lower() == 'doi' else rest.strip()}"
+    return parse_arxiv_id(value)[0]
+
+
 def abs_url(paper_id: str) -> str:
     return f"https://arxiv.org/abs/{paper_id}"
 
@@ -70,6 +80,19 @@ class Paper:
     doi: str | None = None
     announce_type: str | None = None  # new / cross / replace / replace-cross, when a listing said
     announced: date | None = None  # the listing day, when a listing said
+    source: str | None = None  # feed:<follow id> for a followed feed's paper; None for arXiv
+    source_name: str | None = None  # that feed's title
+    url: str | None = None  # the paper's page outside arXiv
+
+    @property
+    def is_arxiv(self) -> bool:
+        return self.source is None
+
+    @property
+    def link(self) -> str:
+        if self.is_arxiv or not self.url:
+            return abs_url(self.id)
+        return self.url
 
     @property
     def listing_date(self) -> date | None:

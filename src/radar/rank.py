@@ -16,6 +16,7 @@ from radar.store import chunks, get_papers, newest_listing_date, placeholders
 # Follow kind first (author > topic > category), then how the paper was announced
 # (new > cross-list > replacement), then recency: each tier outweighs the next.
 KIND_SCORE = {
+    ("feed", "feed"): 100,
     ("author", "exact"): 300,
     ("author", "initial"): 250,
     ("topic", "phrase"): 200,
@@ -157,7 +158,7 @@ class Ranked:
 def window_query(include_all: bool) -> str:
     sql = (
         "select id, announce_type, updated_utc, published_utc, listing_date from papers "
-        "where listing_date >= ? and listing_date <= ?"
+        "where listing_date >= ? and listing_date <= ? and linked_to is null"
     )
     if not include_all:
         # EXISTS rather than a join with DISTINCT: it keeps the listing_date index in

@@ -14,7 +14,7 @@ from rich.console import Console, Group
 from rich.padding import Padding
 from rich.text import Text
 
-from radar.model import Follow, Match, Paper, abs_url
+from radar.model import Follow, Match, Paper
 from radar.rank import Card
 from radar.store import iso
 from radar.text import markdown_escape, one_line
@@ -34,6 +34,8 @@ def _date(paper: Paper) -> str:
 
 
 def _source(paper: Paper) -> str:
+    if not paper.is_arxiv:
+        return paper.source_name or "feed"
     return f"arXiv ({paper.primary_category})" if paper.primary_category else "arXiv"
 
 
@@ -69,7 +71,7 @@ def card_lines(card: Card, width: int, full: bool = False) -> list[Text]:
     authors = _authors_text(paper, card.followed_authors, None if full else 12)
     abstract = one_line(paper.abstract)
     body = Text(abstract if full else _trim(abstract, width - INDENT, ABSTRACT_LINES))
-    link = Text(abs_url(paper.id), style="blue")
+    link = Text(paper.link, style="blue")
     lines: list[Text] = [head, title, authors, body, link]
     if card.reasons:
         why = Text("why: ", style="dim")
@@ -115,7 +117,7 @@ def paper_dict(paper: Paper) -> dict[str, Any]:
         "comment": paper.comment,
         "journal_ref": paper.journal_ref,
         "doi": paper.doi,
-        "url": abs_url(paper.id),
+        "url": paper.link,
     }
 
 
@@ -141,7 +143,7 @@ def cards_markdown(cards: Sequence[Card], heading: str, full: bool = False) -> s
     lines = [f"# {markdown_escape(heading)}", ""]
     for card in cards:
         paper = card.paper
-        lines.append(f"## {card.rank:02d}. [{markdown_escape(paper.title)}]({abs_url(paper.id)})")
+        lines.append(f"## {card.rank:02d}. [{markdown_escape(paper.title)}]({paper.link})")
         lines.append("")
         lines.append(f"*{markdown_escape(_source(paper))} · {_date(paper)} · {card.label}*  ")
         followed = card.followed_authors
@@ -162,7 +164,7 @@ def cards_markdown(cards: Sequence[Card], heading: str, full: bool = False) -> s
 
 def print_paper(console: Console, paper: Paper, reasons: list[Match], versions: list[dict[str, Any]]) -> None:
     head = Text()
-    head.append(f"arXiv:{paper.id}v{paper.version}", style="bold")
+    head.append(f"arXiv:{paper.id}v{paper.version}" if paper.is_arxiv else paper.id, style="bold")
     head.append(f" · {_source(paper)} · {_date(paper)}")
     if paper.announce_type:
         head.append(f" · {paper.announce_type}")
@@ -189,7 +191,7 @@ def print_paper(console: Console, paper: Paper, reasons: list[Match], versions: 
         ("comment", one_line(paper.comment)),
         ("journal ref", one_line(paper.journal_ref)),
         ("doi", one_line(paper.doi)),
-        ("url", abs_url(paper.id)),
+        ("url", paper.link),
     ]
     for name, value in facts:
         if value:

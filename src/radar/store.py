@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from radar.errors import StoreError
 from radar.migrations import MIGRATION_SET, migrations
 from radar.model import Author, Paper
-from radar.names import surname_key
+from radar.names import normalise, surname_key
 
 BUSY_TIMEOUT_S = 30.0
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -152,6 +152,11 @@ _FIELDS = (
     "announce_type",
     "announced_date",
     "listing_date",
+    "source",
+    "source_name",
+    "url",
+    "doi_key",
+    "title_key",
 )
 
 
@@ -176,7 +181,17 @@ def paper_to_row(paper: Paper) -> dict[str, Any]:
         "announce_type": paper.announce_type,
         "announced_date": paper.announced.isoformat() if paper.announced else None,
         "listing_date": listing.isoformat() if listing else None,
+        "source": paper.source,
+        "source_name": paper.source_name,
+        "url": paper.url,
+        "doi_key": paper.doi.lower() if paper.doi else None,
+        "title_key": title_key(paper.title),
     }
+
+
+def title_key(title: str) -> str:
+    """A title's words, normalised: the same paper's title in two feeds gives the same key."""
+    return normalise(title)
 
 
 def row_to_paper(row: dict[str, Any]) -> Paper:
@@ -200,6 +215,9 @@ def row_to_paper(row: dict[str, Any]) -> Paper:
         doi=row["doi"],
         announce_type=row["announce_type"],
         announced=date.fromisoformat(row["announced_date"]) if row["announced_date"] else None,
+        source=row.get("source"),
+        source_name=row.get("source_name"),
+        url=row.get("url"),
     )
 
 
@@ -305,6 +323,7 @@ def save_papers(db: Database, papers: Iterable[Paper]) -> ImportCounts:
         touched = [r["id"] for r in inserts] + [r["id"] for r in updates]
         _write_authors_and_categories(db, [objects[r["id"]] for r in inserts], updates)
         rematch_papers(db, touched, new_ids=[r["id"] for r in inserts])
+        link_versions(db, touched)
     return counts
 
 
@@ -362,6 +381,48 @@ def _write_authors_and_categories(db: Database, inserted: list[Paper], updates: 
         "insert into paper_authors (paper_id, position, name, name_key) values (?, ?, ?, ?)", authors
     )
     db.conn.executemany("insert into paper_categories (paper_id, category) values (?, ?)", categories)
+
+
+def link_versions(db: Database, paper_ids: Sequence[str]) -> int:
+    """A feed's paper that is a version of a stored arXiv paper (same DOI, or same title
+    and first author) is linked to it and never shown on its own; the arXiv paper learns
+    where it was published. Works whichever of the two arrived first."""
+    unlinked = "select exists(select 1 from papers where source is not null and linked_to is null)"
+    if not db.execute(unlinked).fetchone()[0]:
+        return 0  # arXiv only: nothing to link, and this runs on every save
+    linked = 0
+    pairs = (
+        "select f.id, a.id, f.source_name from papers f join papers a on a.{key} = f.{key} "
+        "where f.source is not null and a.source is null and f.linked_to is null and {side}.id in ({marks})"
+    )
+    for part in chunks(list(paper_ids)):
+        marks = placeholders(part)
+        sql = " union ".join(
+            pairs.format(key=key, side=side, marks=marks)
+            for key in ("doi_key", "title_key")
+            for side in ("f", "a")
+        )
+        for feed_id, arxiv_id, source_name in db.execute(sql, list(part) * 4).fetchall():
+            if not _same_first_author(db, feed_id, arxiv_id):
+                continue
+            db.execute(
+                "update papers set linked_to = ? where id = ? and linked_to is null", [arxiv_id, feed_id]
+            )
+            db.execute(
+                "update papers set journal_ref = ? where id = ? and (journal_ref is null or journal_ref = '')",
+                [source_name, arxiv_id],
+            )
+            linked += 1
+    return linked
+
+
+def _same_first_author(db: Database, a: str, b: str) -> bool:
+    keys = db.execute(
+        "select paper_id, name_key from paper_authors where position = 0 and paper_id in (?, ?)", [a, b]
+    ).fetchall()
+    found = dict(keys)
+    # A feed without authors cannot contradict; a DOI or title match is enough then.
+    return a not in found or b not in found or found[a] == found[b]
 
 
 def get_paper(db: Database, paper_id: str) -> Paper | None:

@@ -11,9 +11,9 @@ from radar.cli import TopicOpt, app, out, say, state
 
 
 def _ids(values: list[str]) -> list[str]:
-    from radar.model import parse_arxiv_id
+    from radar.model import paper_ref
 
-    return [parse_arxiv_id(v)[0] for v in values]
+    return [paper_ref(v) for v in values]
 
 
 @app.command("mark-read")

@@ -1,0 +1,118 @@
+"""Following a journal's feed: papers from outside arXiv, linked to their arXiv versions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_radar
+from feeds import FIXTURES
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+JOURNAL = (Path(__file__).parent / "fixtures" / "journals" / "nature-machine-intelligence.rdf").read_bytes()
+LISTING = FIXTURES / "rss_combined_csLG+csAI+csCL+statML_2026-09-24_trimmed_4items.xml"
+
+
+class Journal:
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
+        self.body = JOURNAL
+        self.status = 200
+        self.seen: list[str] = []
+        server.expect_request("/natmachintell.rss").respond_with_handler(self)
+
+    def __call__(self, request: Request) -> Response:
+        self.seen.append(request.headers.get("If-None-Match", ""))
+        if request.headers.get("If-None-Match") == '"nmi-1"':
+            return Response(status=304)
+        return Response(
+            self.body, status=self.status, content_type="application/rdf+xml", headers={"ETag": '"nmi-1"'}
+        )
+
+    @property
+    def url(self) -> str:
+        return self.server.url_for("/natmachintell.rss")
+
+
+@pytest.fixture
+def journal(httpserver: HTTPServer) -> Journal:
+    return Journal(httpserver)
+
+
+def ok(*args: str) -> str:
+    result = run_radar(*args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout + result.stderr
+
+
+def cards(*args: str) -> list[dict]:
+    return json.loads(run_radar("today", "--all", "--since", "2026-01-01", "--format", "json", *args).stdout)
+
+
+def test_follow_a_feed_and_see_its_papers_with_their_source(journal: Journal) -> None:
+    out = ok("follow", "--feed", journal.url)
+    assert "Following feed" in out and "3 papers stored" in out
+    shown = {c["id"]: c for c in cards()}
+    paper = shown["doi:10.1038/s42256-026-01002-2"]
+    assert paper["url"] == "https://www.nature.com/articles/s42256-026-01002-2"
+    assert paper["authors"] == ["Akshay Krishnamurthy", "Ada Lovelace"]
+    assert paper["reasons"][0]["reason"] == "in Nature Machine Intelligence"
+    text = run_radar("today", "--since", "2026-01-01").stdout
+    assert "Nature Machine Intelligence · 2026-11-19" in text
+    assert "Nature Machine Intelligence, Published online" not in json.dumps(shown), (
+        "HTML summary became text"
+    )
+    assert "<i>" not in shown["doi:10.1093/bioinformatics/btac431"]["abstract"]
+    shown_one = run_radar("show", "doi:10.1038/S42256-026-01002-2")
+    assert shown_one.returncode == 0 and shown_one.stdout.startswith("arXiv:") is False
+    assert "Learning world models from video at scale" in shown_one.stdout
+
+
+def test_a_journal_version_of_an_arxiv_paper_is_never_shown_twice(journal: Journal) -> None:
+    ok("import", str(LISTING))
+    ok("follow", "--feed", journal.url)
+    ids = [c["id"] for c in cards()]
+    # Same DOI as arXiv 2205.06398; same title and first author as arXiv 2609.26811.
+    assert "doi:10.1093/bioinformatics/btac431" not in ids and "2205.06398" in ids
+    assert not [i for i in ids if i.startswith("feed:")] and "2609.26811" in ids
+    assert "doi:10.1038/s42256-026-01002-2" in ids
+    arxiv = json.loads(
+        ok("show", "2205.06398", "--format", "json").split("\n", 0)[0]
+        if False
+        else run_radar("show", "2205.06398", "--format", "json").stdout
+    )
+    assert arxiv["journal_ref"] == "Nature Machine Intelligence"
+
+
+def test_linking_works_when_arxiv_arrives_second(journal: Journal) -> None:
+    ok("follow", "--feed", journal.url)
+    assert "doi:10.1093/bioinformatics/btac431" in [c["id"] for c in cards()]
+    ok("import", str(LISTING))
+    ids = [c["id"] for c in cards()]
+    assert "doi:10.1093/bioinformatics/btac431" not in ids and "2205.06398" in ids
+
+
+def test_feed_papers_match_author_follows_and_can_be_starred(journal: Journal) -> None:
+    ok("follow", "--no-fetch", "Akshay Krishnamurthy")
+    ok("follow", "--feed", journal.url)
+    top = cards()[0]
+    assert top["id"] == "doi:10.1038/s42256-026-01002-2"
+    assert {r["kind"] for r in top["reasons"]} == {"author", "feed"}
+    assert "Starred doi:10.1038/s42256-026-01002-2" in ok("star", "doi:10.1038/s42256-026-01002-2")
+
+
+def test_feed_is_revalidated_and_faults_are_reported(journal: Journal) -> None:
+    ok("follow", "--feed", journal.url)
+    assert "unchanged since the last fetch" in ok("fetch")
+    assert journal.seen[-1] == '"nmi-1"'
+    journal.body = JOURNAL[: len(JOURNAL) // 2]
+    run_radar("unfollow", "--feed", journal.url)
+    bad = run_radar("follow", "--feed", journal.url)
+    assert bad.returncode == 1 and "not a well-formed feed" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_feed_must_be_a_web_address() -> None:
+    result = run_radar("follow", "--no-fetch", "--feed", "ftp://example.org/feed")
+    assert result.returncode == 2 and "a feed is an http:// or https:// address" in result.stderr
