@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from radar.errors import NotFoundError, UsageError
-from radar.follows import fts_phrase, rowid_ranges
+from radar.follows import follow_key, fts_phrase, rowid_ranges
 from radar.model import Match
 from radar.names import match_strength, normalise, parse_name
 from radar.rank import Ranked
@@ -79,19 +79,10 @@ class Mute:
 
 
 def mute_key(kind: str, value: str) -> tuple[str, str]:
-    value = " ".join(value.split())
-    if not value:
-        raise UsageError(f"the {kind} to mute is empty")
-    if kind == "author":
-        try:
-            parsed = parse_name(value)
-        except ValueError:
-            raise UsageError(f"{value!r} is not a person's name") from None
-        return value, " ".join((*parsed.given, parsed.surname))
-    key = normalise(value)
-    if not key:
-        raise UsageError(f"the topic {value!r} has no words")
-    return value, key
+    """Mutes name people and topics exactly as follows do."""
+    if kind not in ("author", "topic"):
+        raise UsageError(f"only people and topics can be muted, not {kind}")
+    return follow_key(kind, value)
 
 
 def add_mute(db: Database, kind: str, value: str) -> bool:

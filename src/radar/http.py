@@ -181,6 +181,16 @@ class Http:
         return response
 
 
+def validators(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    """Headers for a conditional GET: an unchanged feed then costs a 304."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
 def _read_within(response: requests.Response, timeout: float) -> None:
     """Read the whole body before the deadline. requests' timeout is per read, so a
     server trickling a byte at a time would otherwise hold a fetch for hours; read1

@@ -173,12 +173,9 @@ def fetch_listing(
     """One combined listing for every followed category, revalidated with ETag / Last-Modified."""
     url = listing_url(rss_url, categories)
     source = f"arXiv listing {'+'.join(categories)}"
-    headers = {}
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
-    response = http.get(url, source, headers=headers)
+    from radar.http import validators
+
+    response = http.get(url, source, headers=validators(etag, last_modified))
     if response.status_code == 304:
         return ListingFetch(None, etag, last_modified, url)
     listing = parse_listing(response.content, source)

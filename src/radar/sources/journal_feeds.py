@@ -127,12 +127,9 @@ def fetch_feed(
     http: Http, url: str, source_key: str, etag: str | None, last_modified: str | None
 ) -> FeedFetch:
     source = f"feed {url}"
-    headers = {}
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
-    response = http.get(url, source, headers=headers)
+    from radar.http import validators
+
+    response = http.get(url, source, headers=validators(etag, last_modified))
     if response.status_code == 304:
         return FeedFetch(None, etag, last_modified)
     if response.status_code != 200:
