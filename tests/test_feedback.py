@@ -146,3 +146,20 @@ def test_stars_export_round_trips_through_a_bibtex_parser(tmp_path: Path) -> Non
     assert entry["author"] == "Sébastien Bubeck and Paweł Łukasz"
     assert r"5\% of \$x\_1\$ \& \{braces\} \#hash \textasciitilde{}tilde: Über Größen" in entry["title"]
     assert entry["ID"] == "bubeck2026percent_2611.00003" or entry["ID"].startswith("bubeck2026")
+
+
+def test_papers_arriving_after_a_star_are_compared_with_it(tmp_path: Path) -> None:
+    setup(tmp_path)
+    ok("star", "2611.00001")
+    later = [
+        Item(
+            "2611.00003",
+            title="Graph networks for molecular property prediction",
+            abstract=DRUG,
+            authors=["Di Dee"],
+        )
+    ]
+    ok("import", str(write(tmp_path / "later.xml", rss_feed(later))))
+    cards = json.loads(ok("today", "--format", "json"))
+    late = next(c for c in cards if c["id"] == "2611.00003")
+    assert "similar to 1 paper you starred" in [r["reason"] for r in late["reasons"]]

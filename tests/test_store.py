@@ -184,6 +184,7 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
         ("radar", "m005_reading_and_feedback"),
         ("radar", "m006_reindex_only_changed_text"),
         ("radar", "m007_journal_feeds"),
+        ("radar", "m008_similar_papers"),
     ]
     migrations.apply(db)
     assert schema(db) == before
@@ -210,7 +211,7 @@ def test_reopening_keeps_data(tmp_path: Path) -> None:
     db.close()
     again = open_db(path)
     assert count(again, "papers") == 1
-    assert count(again, "_sqlite_migrations") == 7
+    assert count(again, "_sqlite_migrations") == 8
 
 
 # --- open_db refusals ---------------------------------------------------------------------

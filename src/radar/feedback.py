@@ -49,17 +49,76 @@ def _require_paper(db: Database, paper_id: str) -> None:
 
 
 def set_verdict(db: Database, paper_id: str, verdict: str | None) -> str | None:
-    """Star or hide a paper (None clears it); returns the previous verdict."""
+    """Star or hide a paper (None clears it); returns the previous verdict.
+
+    A new star or hide is learned from at once: the papers like it, among all stored,
+    are recorded in `similar`, so ranking never has to search."""
     _require_paper(db, paper_id)
     row = db.execute("select verdict from feedback where paper_id = ?", [paper_id]).fetchone()
     with db.atomic():
+        db.execute("delete from similar where example_id = ?", [paper_id])
         if verdict is None:
             db.execute("delete from feedback where paper_id = ?", [paper_id])
         else:
+            query, threshold = _example_query(db, paper_id)
             db.table("feedback").upsert(
-                {"paper_id": paper_id, "verdict": verdict, "created_utc": utc_now()}, pk="paper_id"
+                {
+                    "paper_id": paper_id,
+                    "verdict": verdict,
+                    "created_utc": utc_now(),
+                    "query": query,
+                    "threshold": threshold,
+                },
+                pk="paper_id",
             )
+            if query is not None and threshold is not None:
+                _record_similar(db, paper_id, query, threshold, None)
     return row[0] if row else None
+
+
+def _example_query(db: Database, paper_id: str) -> tuple[str | None, float | None]:
+    """The example's telling words as an FTS5 query, and half its own bm25 score."""
+    row = db.execute("select rowid, title, abstract from papers where id = ?", [paper_id]).fetchone()
+    words = telling_words(row[1], row[2] or "") if row else []
+    if not words:
+        return None, None
+    query = " OR ".join(fts_phrase(w) for w in words)
+    own = db.execute(
+        "select bm25(papers_fts) from papers_fts where papers_fts match ? and rowid = ?", [query, row[0]]
+    ).fetchone()
+    if own is None or own[0] >= 0:
+        return query, None
+    return query, SIMILARITY * -own[0]
+
+
+def _record_similar(
+    db: Database, example: str, query: str, threshold: float, ranges: list[tuple[int, int]] | None
+) -> None:
+    sql = "select papers.id, bm25(papers_fts) from papers_fts join papers on papers.rowid = papers_fts.rowid where papers_fts match ?"
+    rows: list[tuple[str, float]] = []
+    if ranges is None:
+        rows = db.execute(sql, [query]).fetchall()
+    else:
+        for low, high in ranges:
+            rows += db.execute(sql + " and papers_fts.rowid between ? and ?", [query, low, high]).fetchall()
+    db.conn.executemany(
+        "insert or ignore into similar (paper_id, example_id) values (?, ?)",
+        [(pid, example) for pid, score in rows if pid != example and -score >= threshold],
+    )
+
+
+def learn_from_new_papers(db: Database, paper_ids: Sequence[str]) -> None:
+    """Papers that just arrived are compared with every star and hide (called on save)."""
+    examples = db.execute(
+        "select paper_id, query, threshold from feedback where query is not null and threshold is not null "
+        "order by created_utc desc limit ?",
+        [MAX_EXAMPLES],
+    ).fetchall()
+    if not examples or not paper_ids:
+        return
+    ranges = rowid_ranges(db, list(paper_ids))
+    for example, query, threshold in examples:
+        _record_similar(db, example, query, threshold, ranges)
 
 
 def verdicts(db: Database, verdict: str) -> list[str]:
@@ -143,39 +202,17 @@ def telling_words(title: str, abstract: str, limit: int = QUERY_TERMS) -> list[s
     return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
 
 
-def _similar(db: Database, examples: Sequence[str], candidates: Sequence[str]) -> dict[str, list[str]]:
-    """For each candidate, the example papers it resembles."""
-    if not examples or not candidates:
-        return {}
-    by_rowid: dict[int, str] = {}
-    for part in chunks(list(candidates)):
-        sql = f"select rowid, id from papers where id in ({placeholders(part)})"
-        by_rowid.update(db.execute(sql, list(part)).fetchall())
-    ranges = rowid_ranges(db, list(candidates))
+def _similar(db: Database, verdict: str, candidates: Sequence[str]) -> dict[str, list[str]]:
+    """For each candidate, the starred (or hidden) papers it resembles, as recorded."""
     found: dict[str, list[str]] = defaultdict(list)
-    for example in examples:
-        row = db.execute("select rowid, title, abstract from papers where id = ?", [example]).fetchone()
-        if row is None:
-            continue
-        words = telling_words(row[1], row[2] or "")
-        if not words:
-            continue
-        query = " OR ".join(fts_phrase(w) for w in words)
-        own = db.execute(
-            "select bm25(papers_fts) from papers_fts where papers_fts match ? and rowid = ?", [query, row[0]]
-        ).fetchone()
-        if own is None or own[0] >= 0:
-            continue
-        threshold = SIMILARITY * -own[0]
-        for low, high in ranges:
-            hits = db.execute(
-                "select rowid, bm25(papers_fts) from papers_fts where papers_fts match ? and rowid between ? and ?",
-                [query, low, high],
-            ).fetchall()
-            for rowid, score in hits:
-                pid = by_rowid.get(rowid)
-                if pid is not None and pid != example and -score >= threshold:
-                    found[pid].append(example)
+    for part in chunks(list(candidates)):
+        rows = db.execute(
+            "select s.paper_id, s.example_id from similar s join feedback f on f.paper_id = s.example_id "
+            f"where f.verdict = ? and s.paper_id in ({placeholders(part)})",
+            [verdict, *part],
+        ).fetchall()
+        for paper_id, example in rows:
+            found[paper_id].append(example)
     return found
 
 
@@ -186,9 +223,9 @@ def apply_feedback(db: Database, ranked: list[Ranked]) -> list[Ranked]:
     gone = hidden | _muted(db, ids)
     kept = [r for r in ranked if r.id not in gone]
     candidates = [r.id for r in kept]
-    stars = verdicts(db, "star")[:MAX_EXAMPLES]
-    liked = _similar(db, stars, candidates)
-    disliked = _similar(db, list(hidden)[:MAX_EXAMPLES], candidates)
+    stars = set(verdicts(db, "star"))
+    liked = _similar(db, "star", candidates)
+    disliked = _similar(db, "hide", candidates)
     for r in kept:
         plus = liked.get(r.id, [])
         minus = disliked.get(r.id, [])

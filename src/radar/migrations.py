@@ -225,3 +225,17 @@ def m007_journal_feeds(db: Database) -> None:
     db.execute("update papers set doi_key = lower(doi) where doi is not null")
     db.conn.create_function("radar_title_key", 1, normalise, deterministic=True)
     db.execute("update papers set title_key = radar_title_key(title)")
+
+
+@migrations()
+def m008_similar_papers(db: Database) -> None:
+    # Which papers resemble each starred or hidden one, worked out when a star is given
+    # or papers arrive (FTS5 bm25 is costly), so `radar today` only reads it.
+    db.table("feedback").add_column("query", str)  # the example's telling words, as FTS5 OR query
+    db.table("feedback").add_column("threshold", float)  # half the example's own score
+    db.table("similar").create(
+        {"paper_id": str, "example_id": str},
+        pk=("paper_id", "example_id"),
+        foreign_keys=[("paper_id", "papers", "id")],
+    )
+    db.table("similar").create_index(["example_id"])

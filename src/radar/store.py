@@ -324,6 +324,10 @@ def save_papers(db: Database, papers: Iterable[Paper]) -> ImportCounts:
         _write_authors_and_categories(db, [objects[r["id"]] for r in inserts], updates)
         rematch_papers(db, touched, new_ids=[r["id"] for r in inserts])
         link_versions(db, touched)
+        if has_feedback(db):
+            from radar.feedback import learn_from_new_papers
+
+            learn_from_new_papers(db, touched)
     return counts
 
 

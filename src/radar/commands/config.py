@@ -5,8 +5,6 @@ gathers parameters and renders. It loads on every `radar` start: tomlkit and fri
 are imported inside `radar.config`'s functions, never here.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

@@ -1,7 +1,5 @@
 """Reading state and feedback: mark-read, star, hide, mute, unmute, stars."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated
 

@@ -4,8 +4,6 @@ Loaded on every radar start: only the standard library, typer and rich at the to
 the core modules are imported inside the commands.
 """
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
