@@ -22,11 +22,11 @@ from sqlite_utils import Database
 
 from radar import __version__
 from radar.errors import ModelError, UsageError
-from radar.follows import fts_phrase, list_follows
+from radar.follows import list_follows
 from radar.model import Follow, abs_url, parse_arxiv_id
 from radar.names import match_strength, parse_name
 from radar.rank import Card, Window, load_cards, rank_window
-from radar.store import utc_now
+from radar.store import fts_phrase, utc_now
 from radar.text import markdown_escape, one_line
 
 PROMPT_VERSION = "brief-v1"

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from radar.errors import NotFoundError, UsageError
-from radar.follows import follow_key, fts_phrase, rowid_ranges
 from radar.model import Match
 from radar.names import match_strength, normalise, parse_name
 from radar.rank import Ranked
-from radar.store import chunks, placeholders, utc_now
+from radar.store import chunks, fts_phrase, placeholders, rowid_ranges, utc_now
 
 STAR_BONUS = 25  # per similar starred paper, for at most SIMILAR_CAP of them
 HIDE_PENALTY = 25
@@ -141,6 +140,8 @@ def mute_key(kind: str, value: str) -> tuple[str, str]:
     """Mutes name people and topics exactly as follows do."""
     if kind not in ("author", "topic"):
         raise UsageError(f"only people and topics can be muted, not {kind}")
+    from radar.follows import follow_key
+
     return follow_key(kind, value)
 
 

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from radar.errors import NotFoundError, UsageError
 from radar.model import Follow
 from radar.names import ParsedName, match_strength, normalise, parse_name, similar_surname
-from radar.store import chunks, placeholders, utc_now
+from radar.store import chunks, fts_phrase, placeholders, rowid_ranges, utc_now
 from radar.taxonomy import canonical_category, suggest_categories
 
 KINDS = ("author", "category", "topic", "feed")
@@ -194,11 +194,6 @@ def _category_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[
     return hits
 
 
-def fts_phrase(topic: str) -> str:
-    """The topic as one FTS5 phrase: user text can never become FTS syntax."""
-    return '"' + " ".join(topic.split()).replace('"', '""') + '"'
-
-
 def _topic_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str] | None) -> list[_Hit]:
     hits: list[_Hit] = []
     sql = (
@@ -219,24 +214,6 @@ def _topic_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str
             rows = db.execute(sql + " and papers_fts.rowid between ? and ?", [phrase, low, high]).fetchall()
             hits.extend(_Hit(follow.id, r[0], "phrase", reason) for r in rows if r[0] in wanted)
     return hits
-
-
-def rowid_ranges(db: Database, paper_ids: Sequence[str]) -> list[tuple[int, int]]:
-    """The papers' rowids as a few (low, high) ranges, splitting at large gaps."""
-    rowids: list[int] = []
-    for part in chunks(list(paper_ids)):
-        rowids.extend(
-            r[0]
-            for r in db.execute(f"select rowid from papers where id in ({placeholders(part)})", list(part))
-        )
-    rowids.sort()
-    ranges: list[tuple[int, int]] = []
-    for rowid in rowids:
-        if ranges and rowid - ranges[-1][1] <= 1000:
-            ranges[-1] = (ranges[-1][0], rowid)
-        else:
-            ranges.append((rowid, rowid))
-    return ranges
 
 
 def _hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str] | None) -> list[_Hit]:

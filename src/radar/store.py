@@ -74,6 +74,8 @@ def open_db(path: Path) -> Database:
         # corrupts the file; a power cut can lose the last commit, which the next fetch
         # brings again. Full sync on every commit would halve fetch throughput.
         db.execute("pragma synchronous = normal")
+        # 64 MiB of page cache: a backfill's indexes stay in memory until the commit.
+        db.execute("pragma cache_size = -65536")
         if existed:
             _check_is_radar(db, path)
         db.enable_wal()
@@ -427,6 +429,29 @@ def _same_first_author(db: Database, a: str, b: str) -> bool:
     found = dict(keys)
     # A feed without authors cannot contradict; a DOI or title match is enough then.
     return a not in found or b not in found or found[a] == found[b]
+
+
+def fts_phrase(topic: str) -> str:
+    """The topic as one FTS5 phrase: user text can never become FTS syntax."""
+    return '"' + " ".join(topic.split()).replace('"', '""') + '"'
+
+
+def rowid_ranges(db: Database, paper_ids: Sequence[str]) -> list[tuple[int, int]]:
+    """The papers' rowids as a few (low, high) ranges, splitting at large gaps."""
+    rowids: list[int] = []
+    for part in chunks(list(paper_ids)):
+        rowids.extend(
+            r[0]
+            for r in db.execute(f"select rowid from papers where id in ({placeholders(part)})", list(part))
+        )
+    rowids.sort()
+    ranges: list[tuple[int, int]] = []
+    for rowid in rowids:
+        if ranges and rowid - ranges[-1][1] <= 1000:
+            ranges[-1] = (ranges[-1][0], rowid)
+        else:
+            ranges.append((rowid, rowid))
+    return ranges
 
 
 def get_paper(db: Database, paper_id: str) -> Paper | None:
