@@ -163,3 +163,11 @@ def test_papers_arriving_after_a_star_are_compared_with_it(tmp_path: Path) -> No
     cards = json.loads(ok("today", "--format", "json"))
     late = next(c for c in cards if c["id"] == "2611.00003")
     assert "similar to 1 paper you starred" in [r["reason"] for r in late["reasons"]]
+
+
+def test_undo_takes_back_only_its_own_verdict(tmp_path: Path) -> None:
+    setup(tmp_path)
+    ok("star", "2611.00001")
+    wrong = run_radar("hide", "--undo", "2611.00001")
+    assert wrong.returncode == 1 and "2611.00001 is not hidden" in wrong.stderr
+    assert "2611.00001" in ok("stars")

@@ -48,7 +48,8 @@ def ok(*args: str) -> str:
 
 
 def cards(*args: str) -> list[dict]:
-    return json.loads(run_radar("today", "--all", "--since", "2026-01-01", "--format", "json", *args).stdout)
+    since = [] if "--since" in args else ["--since", "2026-01-01"]
+    return json.loads(run_radar("today", "--all", *since, "--format", "json", *args).stdout)
 
 
 def test_follow_a_feed_and_see_its_papers_with_their_source(journal: Journal) -> None:
@@ -116,3 +117,32 @@ def test_feed_is_revalidated_and_faults_are_reported(journal: Journal) -> None:
 def test_a_feed_must_be_a_web_address() -> None:
     result = run_radar("follow", "--no-fetch", "--feed", "ftp://example.org/feed")
     assert result.returncode == 2 and "a feed is an http:// or https:// address" in result.stderr
+
+
+def test_a_journal_version_shows_when_its_arxiv_paper_is_older(journal: Journal) -> None:
+    """Following a journal must not hide its papers that were on arXiv months ago."""
+    ok("import", str(LISTING))  # the arXiv versions: September
+    ok("follow", "--feed", journal.url)  # the journal versions: November
+    recent = [c["id"] for c in cards("--since", "2026-11-01")]
+    assert "doi:10.1093/bioinformatics/btac431" in recent and "2205.06398" not in recent
+
+
+def test_feed_entries_dois_dates_and_links_are_cleaned() -> None:
+    from datetime import UTC, datetime
+
+    from radar.sources.journal_feeds import parse_feed
+    from radar.text import safe_url
+
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Advanced Things</title>
+    <item><title>From the future</title><link>https://onlinelibrary.wiley.com/doi/10.1002/adma.202401234?af=R</link>
+    <guid>https://onlinelibrary.wiley.com/doi/10.1002/adma.202401234?af=R</guid><pubDate>Fri, 01 Jan 2100 00:00:00 GMT</pubDate></item>
+    <item><title>Undated</title><link>https://example.org/a2?x=1) [pwn](javascript:alert(1)</link></item>
+    </channel></rss>"""
+    page = parse_feed(feed, "test", "feed:1")
+    future, undated = page.papers
+    assert future.id == "doi:10.1002/adma.202401234"
+    assert future.announced is not None and future.announced <= datetime.now(UTC).date()
+    assert undated.announced == datetime.now(UTC).date()
+    link = safe_url(undated.link)
+    assert "(" not in link and ")" not in link and " " not in link and link.startswith("https://example.org/")
+    assert safe_url("javascript:alert(1)") == "about:blank"

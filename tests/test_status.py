@@ -222,9 +222,12 @@ def test_status_shows_the_last_error(arxiv: Arxiv, radar_home: Path) -> None:
     assert "failed  0 new, 0 updated, 1 request" in text
 
 
-def test_status_names_sources_no_longer_followed(arxiv: Arxiv) -> None:
+def test_unfollowing_forgets_the_source(arxiv: Arxiv) -> None:
+    """Follow ids can be used again, so an unfollowed source's state goes with it."""
     arxiv.radar("follow", "--no-fetch", "Ada Lovelace")
     arxiv.radar("fetch", "--quiet")
+    assert [s["source"] for s in status_json(arxiv)["sources"]] == ["author Ada Lovelace"]
     arxiv.radar("unfollow", "Ada Lovelace")
-    [source] = status_json(arxiv)["sources"]
-    assert source["source"] == "author #1 (no longer followed)" and source["current"] is False
+    assert status_json(arxiv)["sources"] == []
+    arxiv.radar("follow", "--no-fetch", "Bo Bee")
+    assert status_json(arxiv)["sources"] == [], "the new follow (same id) inherits no fetch state"

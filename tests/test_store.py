@@ -483,3 +483,15 @@ def test_updates_reindex_only_changed_text(tmp_path: Path) -> None:
     assert db.execute("select count(*) from papers_fts where papers_fts match 'axolotls'").fetchone()[0] == 1
     assert db.execute("select count(*) from papers_fts where papers_fts match 'old'").fetchone()[0] == 0
     db.execute("insert into papers_fts(papers_fts) values('integrity-check')")
+
+
+def test_a_batch_mixing_filled_gaps_and_new_versions(tmp_path: Path) -> None:
+    """A listing that fills in one stored paper and brings a new version of another."""
+    db = open_db(tmp_path / "mixed.db")
+    save_papers(db, parse_api_response(api_feed([Item("2611.00001"), Item("2611.00002")])).papers)
+    listing = parse_listing(
+        rss_feed([Item("2611.00001", announce="cross"), Item("2611.00002", version=2, announce="replace")])
+    )
+    counts = save_papers(db, listing.papers)
+    assert (counts.updated, counts.unchanged) == (1, 1)
+    assert db.execute("select announce_type from papers where id = '2611.00001'").fetchone()[0] == "cross"

@@ -162,10 +162,7 @@ class Fetcher:
     near_misses: Counter[str] = field(default_factory=Counter)
 
     def _save(self, papers: list[Paper], report: SourceReport, totals: ImportCounts) -> None:
-        self._count(save_papers(self.db, papers), report, totals)
-
-    @staticmethod
-    def _count(counts: ImportCounts, report: SourceReport, totals: ImportCounts) -> None:
+        counts = save_papers(self.db, papers)
         report.new += counts.new
         report.updated += counts.updated
         totals.add(counts)
@@ -184,33 +181,32 @@ class Fetcher:
             query = _or([author_query(p) for _, p in parsed])
         else:
             query = _or([topic_query(f.value) for f in follows])
-        counts = ImportCounts()
-
-        def store(page: list[Paper]) -> None:
-            if kind == "author":
-                page = self._keep_followed_authors(page, parsed)
-            counts.add(save_papers(self.db, page))
-
-        # One transaction for the whole query: pages are stored as they arrive (while
-        # the next downloads), and a bad page later on rolls every one of them back.
+        result = fetch_query(
+            self.http,
+            self.api_url,
+            query,
+            report.name,
+            since=since,
+            # A new follow's year is bounded per follow, so ten new follows in one batch
+            # do not share one follow's allowance.
+            limit=INITIAL_LIMIT * len(follows) if fresh else INCREMENTAL_LIMIT,
+            page_size=200 if fresh else PAGE,
+            expect_results=any((s.get("last_total") or 0) > 0 for s in states.values()),
+        )
+        papers = result.papers
+        if kind == "author":
+            papers = self._keep_followed_authors(papers, parsed)
+        self._save(papers, report, totals)
+        if result.truncated and not fresh:
+            # Said out loud: the watermark moves on and older results stay unfetched.
+            report.message = f"stopped after {len(result.papers)} results; older ones were not fetched"
+        stamps = [p.updated or p.published for p in result.papers]
+        newest = max((s for s in stamps if s is not None), default=None)
+        now = utc_now()
         with self.db.atomic():
-            result = fetch_query(
-                self.http,
-                self.api_url,
-                query,
-                report.name,
-                since=since,
-                # A new follow's year is bounded per follow, so ten new follows in one
-                # batch do not share one follow's allowance.
-                limit=INITIAL_LIMIT * len(follows) if fresh else INCREMENTAL_LIMIT,
-                page_size=200 if fresh else PAGE,
-                expect_results=any((s.get("last_total") or 0) > 0 for s in states.values()),
-                on_page=store,
-            )
-            now = utc_now()
             for f in follows:
                 old = _ts(states[f.id].get("watermark_utc"))
-                mark = max((m for m in (old, result.newest) if m is not None), default=None)
+                mark = max((m for m in (old, newest) if m is not None), default=None)
                 _save_state(
                     self.db,
                     f"{kind}:{f.id}",
@@ -220,10 +216,6 @@ class Fetcher:
                     last_attempt_utc=now,
                     last_error=None,
                 )
-        self._count(counts, report, totals)
-        if result.truncated and not fresh:
-            # Said out loud: the watermark moves on and older results stay unfetched.
-            report.message = f"stopped after {result.count} results; older ones were not fetched"
 
     def _keep_followed_authors(
         self, papers: list[Paper], parsed: list[tuple[Follow, ParsedName]]
@@ -399,20 +391,12 @@ class Fetcher:
         cats = " OR ".join(f"cat:{c}" for c in categories)
         query = f"({cats}) AND submittedDate:[{start} TO {end}]"
         self.progress(f"{report.name}: backfilling {previous} to {current} through the API")
-        counts = ImportCounts()
-        with self.db.atomic():
-            fetch_query(
-                self.http,
-                self.api_url,
-                query,
-                f"{report.name} backfill",
-                since=None,
-                limit=30000,
-                page_size=2000,
-                on_page=lambda page: counts.add(save_papers(self.db, page)),
-            )
-        self._count(counts, report, totals)
-        report.message += f"; backfilled {counts.new} papers from missed days"
+        result = fetch_query(
+            self.http, self.api_url, query, f"{report.name} backfill", since=None, limit=30000, page_size=2000
+        )
+        before = report.new
+        self._save(result.papers, report, totals)
+        report.message += f"; backfilled {report.new - before} papers from missed days"
 
 
 def _missed_days(previous: date, current: date) -> bool:

@@ -115,6 +115,12 @@ def remove_follow(db: Database, kind: str, value: str) -> Follow:
     with db.atomic():
         db.execute("delete from matches where follow_id = ?", [follow.id])
         db.execute("delete from follows where id = ?", [follow.id])
+        # Follow ids can be used again; nothing keyed by this one may carry over.
+        db.execute("delete from fetch_state where key = ?", [f"{kind}:{follow.id}"])
+        if kind == "feed":
+            db.execute(
+                "update papers set source = 'unfollowed-' || source where source = ?", [f"feed:{follow.id}"]
+            )
     return follow
 
 

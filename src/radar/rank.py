@@ -158,7 +158,10 @@ class Ranked:
 def window_query(include_all: bool) -> str:
     sql = (
         "select id, announce_type, updated_utc, published_utc, listing_date from papers "
-        "where listing_date >= ? and listing_date <= ? and linked_to is null"
+        "where listing_date >= ?1 and listing_date <= ?2 "
+        # A journal version is shown unless its arXiv paper is in the same window.
+        "and (linked_to is null or not exists (select 1 from papers a where a.id = papers.linked_to "
+        "and a.listing_date >= ?1 and a.listing_date <= ?2))"
     )
     if not include_all:
         # EXISTS rather than a join with DISTINCT: it keeps the listing_date index in

@@ -17,7 +17,7 @@ from rich.text import Text
 from radar.model import Follow, Match, Paper
 from radar.rank import Card
 from radar.store import iso
-from radar.text import markdown_escape, one_line
+from radar.text import markdown_escape, one_line, safe_url
 
 ABSTRACT_LINES = 3
 INDENT = 4
@@ -143,7 +143,7 @@ def cards_markdown(cards: Sequence[Card], heading: str, full: bool = False) -> s
     lines = [f"# {markdown_escape(heading)}", ""]
     for card in cards:
         paper = card.paper
-        lines.append(f"## {card.rank:02d}. [{markdown_escape(paper.title)}]({paper.link})")
+        lines.append(f"## {card.rank:02d}. [{markdown_escape(paper.title)}]({safe_url(paper.link)})")
         lines.append("")
         lines.append(f"*{markdown_escape(_source(paper))} · {_date(paper)} · {card.label}*  ")
         followed = card.followed_authors

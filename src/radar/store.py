@@ -313,7 +313,8 @@ def save_papers(db: Database, papers: Iterable[Paper]) -> ImportCounts:
         if inserts:
             _insert_papers(db, inserts)
         if updates:
-            columns = [c for c in updates[0] if c != "id"]
+            # A fixed list: rows from a stored record carry columns a parsed paper lacks.
+            columns = [*_FIELDS, "first_seen_utc", "changed_utc"]
             db.conn.executemany(
                 f"update papers set {', '.join(f'{c} = ?' for c in columns)} where id = ?",
                 [[row[c] for c in columns] + [row["id"]] for row in updates],
@@ -390,17 +391,19 @@ def _write_authors_and_categories(db: Database, inserted: list[Paper], updates: 
 
 
 def link_versions(db: Database, paper_ids: Sequence[str]) -> int:
-    """A feed's paper that is a version of a stored arXiv paper (same DOI, or same title
-    and first author) is linked to it and never shown on its own; the arXiv paper learns
-    where it was published. Works whichever of the two arrived first."""
+    """A feed's paper that is a version of a stored arXiv paper is linked to it and never
+    shown beside it; the arXiv paper learns where it was published. A DOI match links;
+    a title match links only with the same first author and only when it is the one
+    candidate. Works whichever of the two arrived first."""
     unlinked = "select exists(select 1 from papers where source is not null and linked_to is null)"
     if not db.execute(unlinked).fetchone()[0]:
         return 0  # arXiv only: nothing to link, and this runs on every save
-    linked = 0
     pairs = (
-        "select f.id, a.id, f.source_name from papers f join papers a on a.{key} = f.{key} "
+        "select f.id, a.id, f.source_name, '{key}' from papers f join papers a on a.{key} = f.{key} "
         "where f.source is not null and a.source is null and f.linked_to is null and {side}.id in ({marks})"
     )
+    candidates: dict[str, dict[str, set[str]]] = {}
+    names: dict[str, str] = {}
     for part in chunks(list(paper_ids)):
         marks = placeholders(part)
         sql = " union ".join(
@@ -408,27 +411,34 @@ def link_versions(db: Database, paper_ids: Sequence[str]) -> int:
             for key in ("doi_key", "title_key")
             for side in ("f", "a")
         )
-        for feed_id, arxiv_id, source_name in db.execute(sql, list(part) * 4).fetchall():
-            if not _same_first_author(db, feed_id, arxiv_id):
-                continue
-            db.execute(
-                "update papers set linked_to = ? where id = ? and linked_to is null", [arxiv_id, feed_id]
-            )
+        for feed_id, arxiv_id, source_name, key in db.execute(sql, list(part) * 4).fetchall():
+            candidates.setdefault(feed_id, {"doi_key": set(), "title_key": set()})[key].add(arxiv_id)
+            names[feed_id] = source_name
+    linked = 0
+    for feed_id, by_key in candidates.items():
+        by_doi = by_key["doi_key"]
+        by_title = {a for a in by_key["title_key"] if _same_first_author(db, feed_id, a)}
+        chosen = by_doi if by_doi else by_title
+        if len(chosen) != 1:
+            continue  # none, or ambiguous: better two cards than a wrong link
+        (arxiv_id,) = chosen
+        cursor = db.execute(
+            "update papers set linked_to = ? where id = ? and linked_to is null", [arxiv_id, feed_id]
+        )
+        if cursor.rowcount == 1:
             db.execute(
                 "update papers set journal_ref = ? where id = ? and (journal_ref is null or journal_ref = '')",
-                [source_name, arxiv_id],
+                [names[feed_id], arxiv_id],
             )
             linked += 1
     return linked
 
 
 def _same_first_author(db: Database, a: str, b: str) -> bool:
-    keys = db.execute(
-        "select paper_id, name_key from paper_authors where position = 0 and paper_id in (?, ?)", [a, b]
-    ).fetchall()
-    found = dict(keys)
-    # A feed without authors cannot contradict; a DOI or title match is enough then.
-    return a not in found or b not in found or found[a] == found[b]
+    sql = "select paper_id, name_key from paper_authors where position = 0 and paper_id in (?, ?)"
+    keys = dict(db.execute(sql, [a, b]).fetchall())
+    # Both must name a first author, and the same surname: a title alone is not enough.
+    return a in keys and b in keys and keys[a] == keys[b]
 
 
 def fts_phrase(topic: str) -> str:

@@ -33,6 +33,17 @@ def paragraph(text: str | None) -> str:
     return one_line(text)
 
 
+def safe_url(url: str) -> str:
+    """A link target that stays a link target: http(s) only, and the characters that
+    could close a Markdown link or open another percent-encoded."""
+    from urllib.parse import quote
+
+    value = one_line(url)
+    if not value.lower().startswith(("http://", "https://")):
+        return "about:blank"
+    return quote(value, safe=":/?#@!$&'*+,;=%[]~-._")
+
+
 def markdown_escape(text: str | None) -> str:
     """Text that renders literally in Markdown: no raw HTML, no emphasis, no links."""
     import html

@@ -40,11 +40,16 @@ def mark_read(
     say(f"Marked {count} paper{'s' if count != 1 else ''} as read ({len(targets) - count} already were).")
 
 
-def _verdict(ctx: typer.Context, paper_id: str, verdict: str | None, done: str) -> None:
-    from radar.feedback import set_verdict
+def _verdict(ctx: typer.Context, paper_id: str, verdict: str | None, done: str, undoes: str = "") -> None:
+    from radar.errors import NotFoundError
+    from radar.feedback import current_verdict, set_verdict
 
     (base,) = _ids([paper_id])
-    previous = set_verdict(state(ctx).open(), base, verdict)
+    db = state(ctx).open()
+    if verdict is None and current_verdict(db, base) != undoes:
+        # "hide --undo" must not remove a star, nor "star --undo" a hide.
+        raise NotFoundError(f"{base} is not {'starred' if undoes == 'star' else 'hidden'}")
+    previous = set_verdict(db, base, verdict)
     say(
         done.format(id=base)
         + (
@@ -64,13 +69,15 @@ UndoOpt = Annotated[bool, typer.Option("--undo", help="Take it back.")]
 @app.command()
 def star(ctx: typer.Context, paper_id: IdArg, undo: UndoOpt = False) -> None:
     """Star a paper: papers like it rank higher, and radar stars lists it."""
-    _verdict(ctx, paper_id, None if undo else "star", "Unstarred {id}." if undo else "Starred {id}.")
+    _verdict(ctx, paper_id, None if undo else "star", "Unstarred {id}." if undo else "Starred {id}.", "star")
 
 
 @app.command()
 def hide(ctx: typer.Context, paper_id: IdArg, undo: UndoOpt = False) -> None:
     """Hide a paper: it leaves your cards, and papers like it rank lower."""
-    _verdict(ctx, paper_id, None if undo else "hide", "{id} is visible again." if undo else "Hid {id}.")
+    _verdict(
+        ctx, paper_id, None if undo else "hide", "{id} is visible again." if undo else "Hid {id}.", "hide"
+    )
 
 
 def _mute_target(name: str | None, topic: list[str] | None) -> tuple[str, str]:

@@ -6,7 +6,6 @@ refused whole, never half-trusted (the `arxiv` package parses with recover=True)
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -163,8 +162,6 @@ class QueryResult:
     pages: int = 0
     reached_watermark: bool = False
     truncated: bool = False  # stopped at `limit` before reaching `since` or the end
-    count: int = 0  # papers returned (through on_page or in `papers`)
-    newest: datetime | None = None  # the newest version time seen
 
 
 def fetch_query(
@@ -176,20 +173,17 @@ def fetch_query(
     limit: int,
     page_size: int = 100,
     expect_results: bool = False,
-    on_page: Callable[[list[Paper]], None] | None = None,
 ) -> QueryResult:
     """All results of `query`, newest version first, back to `since` (or `limit` papers).
 
     Sorted by lastUpdatedDate so new versions show up as well as new papers. Pages are
     requested only until the first paper older than `since`. A response that cannot be
-    trusted raises BadResponseError. With `on_page`, each page's papers are handed over
-    as they arrive (the caller stores them in one transaction it can roll back), and the
-    next page is already being fetched and parsed meanwhile; without it they are
-    collected in the result.
+    trusted raises BadResponseError and nothing of this query is returned.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    def request(start: int, size: int) -> tuple[int, ApiPage]:
+    result = QueryResult()
+    start = 0
+    size = max(1, min(page_size, MAX_PAGE, limit))
+    while start < limit:
         params = {
             "search_query": query,
             "sortBy": "lastUpdatedDate",
@@ -198,52 +192,34 @@ def fetch_query(
             "max_results": str(min(size, limit - start)),
         }
         response = http.get(api_url, source, params=params)
-        return response.status_code, parse_api_response(response.content, source)
-
-    result = QueryResult()
-    start = 0
-    size = max(1, min(page_size, MAX_PAGE, limit))
-    with ThreadPoolExecutor(max_workers=1) as ahead:
-        pending = ahead.submit(request, start, size) if start < limit else None
-        while pending is not None:
-            status, page = pending.result()
-            pending = None
-            if status != 200:
-                raise BadResponseError(f"{source}: HTTP {status}")
-            result.pages += 1
-            if result.pages == 1:
-                result.total = page.total_results
-                if not page.papers and (page.total_results > 0 or expect_results):
-                    # arXiv sometimes answers 200 with an empty page for a query that has
-                    # results; trusting it would silently lose a day.
-                    raise BadResponseError(
-                        f"{source}: arXiv returned an empty page for a query that has results"
-                    )
-            elif not page.papers and start < page.total_results:
-                raise BadResponseError(
-                    f"{source}: arXiv returned an empty page {result.pages} of a longer result"
-                )
-            kept: list[Paper] = []
-            for paper in page.papers:
-                when = paper.updated or paper.published
-                if since is not None and when is not None and when < since:
-                    result.reached_watermark = True
-                    break
-                kept.append(paper)
-                if when is not None and (result.newest is None or when > result.newest):
-                    result.newest = when
-            start += len(page.papers)
-            more = not result.reached_watermark and bool(page.papers) and start < page.total_results
-            if more and start < limit:
-                # The first page is small because an incremental fetch usually ends
-                # there; a query that goes on is a backlog, fetched in large pages.
-                size = min(MAX_PAGE, max(size, page_size * 10))
-                pending = ahead.submit(request, start, size)
-            elif more:
-                result.truncated = since is not None
-            if on_page is not None:
-                on_page(kept)
-            else:
-                result.papers.extend(kept)
-            result.count += len(kept)
+        page = parse_api_response(response.content, source)
+        if response.status_code != 200:
+            raise BadResponseError(f"{source}: HTTP {response.status_code}")
+        result.pages += 1
+        if result.pages == 1:
+            result.total = page.total_results
+            if not page.papers and (page.total_results > 0 or expect_results):
+                # arXiv sometimes answers 200 with an empty page for a query that has
+                # results; trusting it would silently lose a day.
+                raise BadResponseError(f"{source}: arXiv returned an empty page for a query that has results")
+        elif not page.papers and start < page.total_results:
+            raise BadResponseError(
+                f"{source}: arXiv returned an empty page {result.pages} of a longer result"
+            )
+        for paper in page.papers:
+            when = paper.updated or paper.published
+            if since is not None and when is not None and when < since:
+                result.reached_watermark = True
+                break
+            result.papers.append(paper)
+        if result.reached_watermark or not page.papers:
+            break
+        start += len(page.papers)
+        if start >= page.total_results:
+            break
+        # The first page is small because an incremental fetch usually ends there;
+        # a query that goes on is a backlog, fetched in large pages.
+        size = min(MAX_PAGE, max(size, page_size * 10))
+    else:
+        result.truncated = since is not None and not result.reached_watermark
     return result

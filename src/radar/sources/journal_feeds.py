@@ -19,7 +19,8 @@ from radar.text import one_line
 if TYPE_CHECKING:
     from radar.http import Http
 
-_DOI_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
+# A DOI ends at white space, quotes, brackets or a URL's query: "?af=R" is no part of it.
+_DOI_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>?#]+)", re.IGNORECASE)
 
 
 @dataclass
@@ -56,12 +57,12 @@ def find_doi(entry: Any) -> str | None:
         if value:
             m = _DOI_RE.search(str(value))
             if m:
-                return m.group(1).rstrip(".").lower()
+                return m.group(1).rstrip(".,;)]").lower()
     for candidate in (entry.get("id"), entry.get("link")):
         if candidate and "doi" in str(candidate).lower():
             m = _DOI_RE.search(str(candidate))
             if m:
-                return m.group(1).rstrip(".").lower()
+                return m.group(1).rstrip(".,;)]").lower()
     return None
 
 
@@ -100,7 +101,10 @@ def parse_feed(content: bytes, source: str, source_key: str) -> FeedPage:
         doi = find_doi(entry)
         anchor = doi or entry.get("id") or link or paper_title
         paper_id = f"doi:{doi}" if doi else "feed:" + hashlib.sha1(anchor.encode()).hexdigest()[:16]
-        when = _when(entry)
+        # A feed's dates are its own: one in the future must not become "today's"
+        # listing, and an undated entry counts as seen today.
+        now = datetime.now(UTC)
+        when = min(_when(entry) or now, now)
         page.papers.append(
             Paper(
                 id=paper_id,
@@ -114,7 +118,7 @@ def parse_feed(content: bytes, source: str, source_key: str) -> FeedPage:
                 updated=when,
                 doi=doi,
                 announce_type="new",
-                announced=when.date() if when else None,
+                announced=when.date(),
                 source=source_key,
                 source_name=title,
                 url=link or None,
