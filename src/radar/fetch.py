@@ -110,6 +110,11 @@ def _save_state(db: Database, key: str, **values: Any) -> None:
     db.table("fetch_state").upsert({"key": key, **values}, pk="key")
 
 
+def _validators(state: dict[str, Any], revalidate: bool) -> tuple[str | None, str | None]:
+    """The ETag and Last-Modified to revalidate with (none for a first, full fetch)."""
+    return (state.get("etag"), state.get("last_modified")) if revalidate else (None, None)
+
+
 def _ts(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
@@ -160,6 +165,13 @@ class Fetcher:
     progress: Progress = lambda message: None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     near_misses: Counter[str] = field(default_factory=Counter)
+
+    def _begin(self, summary: FetchSummary, name: str, key: str) -> tuple[SourceReport, dict[str, Any]]:
+        """A source's report, added to the summary, and what the last fetch left of it."""
+        report = SourceReport(name)
+        summary.sources.append(report)
+        self.progress(f"{name}: asking")
+        return report, _state(self.db, key)
 
     def _save(self, papers: list[Paper], report: SourceReport, totals: ImportCounts) -> None:
         counts = save_papers(self.db, papers)
@@ -278,18 +290,9 @@ class Fetcher:
         from radar.sources.journal_feeds import fetch_feed
 
         key = f"feed:{follow.id}"
-        report = SourceReport(f"feed {follow.value}")
-        summary.sources.append(report)
-        state = _state(self.db, key)
-        self.progress(f"{report.name}: asking")
+        report, state = self._begin(summary, f"feed {follow.value}", key)
         try:
-            got = fetch_feed(
-                self.http,
-                follow.value,
-                key,
-                state.get("etag") if revalidate else None,
-                state.get("last_modified") if revalidate else None,
-            )
+            got = fetch_feed(self.http, follow.value, key, *_validators(state, revalidate))
             now = utc_now()
             if got.page is None:
                 report.message = "unchanged since the last fetch"
@@ -316,18 +319,9 @@ class Fetcher:
 
         categories = sorted(f.value for f in follows)
         key = "listing:" + "+".join(categories)
-        report = SourceReport(f"arXiv listing {'+'.join(categories)}")
-        summary.sources.append(report)
-        state = _state(self.db, key)
-        self.progress(f"{report.name}: asking arXiv")
+        report, state = self._begin(summary, f"arXiv listing {'+'.join(categories)}", key)
         try:
-            got = fetch_listing(
-                self.http,
-                self.rss_url,
-                categories,
-                state.get("etag") if revalidate else None,
-                state.get("last_modified") if revalidate else None,
-            )
+            got = fetch_listing(self.http, self.rss_url, categories, *_validators(state, revalidate))
             now = utc_now()
             if got.listing is None:
                 report.message = "unchanged since the last fetch"
