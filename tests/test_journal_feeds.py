@@ -146,3 +146,14 @@ def test_feed_entries_dois_dates_and_links_are_cleaned() -> None:
     link = safe_url(undated.link)
     assert "(" not in link and ")" not in link and " " not in link and link.startswith("https://example.org/")
     assert safe_url("javascript:alert(1)") == "about:blank"
+
+
+def test_a_starred_journal_paper_exports_as_a_journal_article(journal: Journal) -> None:
+    import bibtexparser
+
+    ok("follow", "--feed", journal.url)
+    ok("star", "doi:10.1038/s42256-026-01002-2")
+    (entry,) = bibtexparser.loads(run_radar("stars", "--format", "bibtex").stdout).entries
+    assert entry["ENTRYTYPE"] == "article" and entry["journal"] == "Nature Machine Intelligence"
+    assert entry["doi"] == "10.1038/s42256-026-01002-2" and "eprint" not in entry
+    assert entry["url"] == "https://www.nature.com/articles/s42256-026-01002-2"

@@ -398,7 +398,7 @@ def fetch(
         if not quiet:
             say(str(exc))
         return
-    if not summary.sources:
+    if not summary.sources and not quiet:
         say('You follow nothing yet, so there is nothing to fetch. Try: radar follow "Akshay Krishnamurthy".')
     for source in summary.sources:
         if not source.ok:

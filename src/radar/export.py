@@ -59,16 +59,23 @@ def bibtex(papers: Sequence[Paper]) -> str:
             ("title", "{" + latex_escape(paper.title) + "}"),  # double braces keep the capitals
             ("author", " and ".join(latex_escape(a.name) for a in paper.authors)),
             ("year", _year(paper)),
-            ("eprint", paper.id),
-            ("archiveprefix", "arXiv"),
-            ("primaryclass", paper.primary_category),
-            ("url", abs_url(paper.id)),
         ]
+        if paper.is_arxiv:
+            fields += [
+                ("eprint", paper.id),
+                ("archiveprefix", "arXiv"),
+                ("primaryclass", paper.primary_category),
+            ]
+            fields.append(("url", abs_url(paper.id)))
+        else:
+            # A journal's paper: no arXiv fields; its journal and its own page.
+            fields.append(("url", latex_escape(paper.link)))
         if paper.doi:
             fields.append(("doi", latex_escape(paper.doi)))
-        if paper.journal_ref:
-            fields.append(("journal", latex_escape(paper.journal_ref)))
+        journal = paper.journal_ref or (paper.source_name if not paper.is_arxiv else None)
+        if journal:
+            fields.append(("journal", latex_escape(journal)))
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
-        kind = "article" if paper.journal_ref else "misc"
+        kind = "article" if journal else "misc"
         entries.append(f"@{kind}{{{citation_key(paper)},\n{body}\n}}\n")
     return "\n".join(entries)

@@ -68,7 +68,8 @@ def find_doi(entry: Any) -> str | None:
 
 def _authors(entry: Any) -> list[Author]:
     names = [a.get("name", "") for a in entry.get("authors", []) if a.get("name")]
-    if len(names) == 1 and ("," in names[0] or " and " in names[0]):
+    # "Dey, Pritam" is one person; "A B, C D, E F" or "A and B" is a list.
+    if len(names) == 1 and (names[0].count(",") >= 2 or " and " in names[0]):
         # Many feeds put every author in one string; split it like a listing's dc:creator.
         return split_creators(names[0].replace(" and ", ", "))
     return [Author(one_line(n)) for n in names]
