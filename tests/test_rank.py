@@ -254,3 +254,22 @@ def test_window_query_uses_the_listing_date_index(tmp_path) -> None:
     assert (
         "USING INDEX idx_matches_paper_id" in plan or "USING COVERING INDEX idx_matches_paper_id" in plan
     ), plan
+
+
+def test_a_cross_list_ranks_above_a_replacement_in_the_same_tier(tmp_path) -> None:
+    """New > cross-list > replacement within a tier, whatever the primary category."""
+    from feeds import Item, rss_feed
+
+    from radar.follows import add_follow
+    from radar.sources.arxiv_rss import parse_listing
+    from radar.store import open_db, save_papers
+
+    db = open_db(tmp_path / "tier.db")
+    items = [
+        Item("2611.00001", announce="replace", version=3),
+        Item("2611.00002", announce="cross", categories=["stat.ML", "cs.LG"]),
+        Item("2611.00003"),
+    ]
+    save_papers(db, parse_listing(rss_feed(items)).papers)
+    add_follow(db, "category", "cs.LG")
+    assert ids(ranked_cards(db, FRIDAY)) == ["2611.00003", "2611.00002", "2611.00001"]

@@ -208,10 +208,8 @@ def follow(
                 if not source.ok:
                     failed = True
                     say(f"Error: {source.message}", style="red")
-            say(
-                f"Fetched from arXiv: {summary.new} new, {summary.updated} updated ({summary.requests} requests).",
-                style="dim",
-            )
+            requests = f"{summary.requests} request{'s' if summary.requests != 1 else ''}"
+            say(f"Fetched: {summary.new} new, {summary.updated} updated ({requests}).", style="dim")
     for result in results:
         _print_follow(db, result, near_misses)
     if failed:

@@ -21,7 +21,9 @@ KIND_SCORE = {
     ("author", "initial"): 250,
     ("topic", "phrase"): 200,
     ("category", "primary"): 100,
-    ("category", "cross"): 90,
+    # Cross-listed into a followed category is the same tier as primary: the announce
+    # type (new > cross-list > replacement) orders them within it.
+    ("category", "cross"): 100,
 }
 ANNOUNCE_SCORE = {"new": 30, "cross": 20, "replace": 10, "replace-cross": 5}
 # Each further follow a paper matches, at most MAX_EXTRA of them: 9 in all stays below
