@@ -26,7 +26,7 @@ from radar.follows import list_follows
 from radar.http import Http
 from radar.model import Follow, Paper
 from radar.names import ParsedName, match_strength, parse_name, similar_surname
-from radar.store import ImportCounts, iso, save_papers, utc_now
+from radar.store import ImportCounts, iso, parse_utc, save_papers, utc_now
 
 BATCH = 10  # follows per API query: 60 followed authors cost 6 requests
 # Re-read a week before the watermark: a paper held for moderation keeps its submission
@@ -115,10 +115,6 @@ def _validators(state: dict[str, Any], revalidate: bool) -> tuple[str | None, st
     return (state.get("etag"), state.get("last_modified")) if revalidate else (None, None)
 
 
-def _ts(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-
-
 # --- queries --------------------------------------------------------------------------------
 
 
@@ -185,7 +181,7 @@ class Fetcher:
         from radar.sources.arxiv_api import fetch_query
 
         states = {f.id: _state(self.db, f"{kind}:{f.id}") for f in follows}
-        marks = [_ts(s.get("watermark_utc")) for s in states.values()]
+        marks = [parse_utc(s.get("watermark_utc")) for s in states.values()]
         fresh = initial or any(m is None for m in marks)
         since = (self.now - INITIAL_WINDOW) if fresh else min(m for m in marks if m is not None) - OVERLAP
         if kind == "author":
@@ -217,7 +213,7 @@ class Fetcher:
         now = utc_now()
         with self.db.atomic():
             for f in follows:
-                old = _ts(states[f.id].get("watermark_utc"))
+                old = parse_utc(states[f.id].get("watermark_utc"))
                 mark = max((m for m in (old, newest) if m is not None), default=None)
                 _save_state(
                     self.db,

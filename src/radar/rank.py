@@ -11,7 +11,7 @@ from sqlite_utils import Database
 
 from radar.errors import UsageError
 from radar.model import Match, Paper
-from radar.store import chunks, get_papers, newest_listing_date, placeholders
+from radar.store import chunks, get_papers, newest_listing_date, parse_utc, placeholders
 
 # Follow kind first (author > topic > category), then how the paper was announced
 # (new > cross-list > replacement), then recency: each tier outweighs the next.
@@ -185,7 +185,7 @@ def rank_window(db: Database, window: Window, include_all: bool = False) -> list
     ranked = []
     for paper_id, announce_type, updated, published, listing in rows:
         stamp = updated or published
-        when = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
+        when = parse_utc(stamp)
         mine = reasons.get(paper_id, [])
         day = date.fromisoformat(listing) if listing else None
         ranked.append(Ranked(paper_id, score(announce_type, when, day, mine), mine))

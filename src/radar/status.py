@@ -119,8 +119,8 @@ def _seconds(started: str | None, finished: str | None) -> float | None:
     if not started or not finished:
         return None
     try:
-        a = datetime.fromisoformat(started.replace("Z", "+00:00"))
-        b = datetime.fromisoformat(finished.replace("Z", "+00:00"))
+        a = datetime.fromisoformat(started)
+        b = datetime.fromisoformat(finished)
     except ValueError:
         return None
     return max(0.0, (b - a).total_seconds())

@@ -36,6 +36,11 @@ def iso(value: datetime | None) -> str | None:
     return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
+def parse_utc(value: str | None) -> datetime | None:
+    """The inverse of iso(): radar's stored timestamps back to aware datetimes."""
+    return datetime.fromisoformat(value) if value else None
+
+
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -197,9 +202,6 @@ def title_key(title: str) -> str:
 
 
 def row_to_paper(row: dict[str, Any]) -> Paper:
-    def ts(value: str | None) -> datetime | None:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-
     return Paper(
         id=row["id"],
         version=row["version"],
@@ -210,8 +212,8 @@ def row_to_paper(row: dict[str, Any]) -> Paper:
         ],
         primary_category=row["primary_category"] or "",
         categories=json.loads(row["categories_json"] or "[]"),
-        published=ts(row["published_utc"]),
-        updated=ts(row["updated_utc"]),
+        published=parse_utc(row["published_utc"]),
+        updated=parse_utc(row["updated_utc"]),
         comment=row["comment"],
         journal_ref=row["journal_ref"],
         doi=row["doi"],

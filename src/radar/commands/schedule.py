@@ -147,7 +147,7 @@ def _when(stamp: str | None, now: datetime) -> str:
     if not stamp:
         return "never"
     try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(stamp)
     except ValueError:
         return stamp
     seconds = (now - moment).total_seconds()
