@@ -26,7 +26,7 @@ from radar.follows import list_follows
 from radar.http import Http
 from radar.model import Follow, Paper
 from radar.names import ParsedName, match_strength, parse_name, similar_surname
-from radar.store import ImportCounts, iso, parse_utc, save_papers, utc_now
+from radar.store import ImportCounts, chunks, iso, parse_utc, save_papers, utc_now
 
 BATCH = 10  # follows per API query: 60 followed authors cost 6 requests
 # Re-read a week before the watermark: a paper held for moderation keeps its submission
@@ -118,19 +118,15 @@ def _validators(state: dict[str, Any], revalidate: bool) -> tuple[str | None, st
 # --- queries --------------------------------------------------------------------------------
 
 
-def _term(token: str) -> str:
-    # Normalised tokens are [a-z0-9] only, so they cannot break the query syntax.
-    return token
-
-
 def author_query(name: ParsedName) -> str:
     """`au:(given AND surname)`: tolerant of middle names and initials, unlike a phrase."""
+    # Normalised name tokens are [a-z0-9] only, so they cannot break the query syntax.
     words = [t for t in name.surname.split() if t]
     if name.given and len(name.given[0]) > 1:
         words = [name.given[0], *words]
     if len(words) == 1:
-        return f"au:{_term(words[0])}"
-    return "au:(" + " AND ".join(_term(w) for w in words) + ")"
+        return f"au:{words[0]}"
+    return "au:(" + " AND ".join(words) + ")"
 
 
 def topic_query(topic: str) -> str:
@@ -142,11 +138,6 @@ def _or(terms: Sequence[str]) -> str:
     if len(terms) == 1:
         return terms[0]
     return " OR ".join(f"({t})" if " OR " in t else t for t in terms)
-
-
-def _batches(items: Sequence[Follow], size: int = BATCH) -> Iterator[Sequence[Follow]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # --- fetching -------------------------------------------------------------------------------
@@ -254,7 +245,7 @@ class Fetcher:
         totals: ImportCounts,
         initial: bool = False,
     ) -> None:
-        batches = list(_batches(follows))
+        batches = list(chunks(follows, BATCH))
         for number, batch in enumerate(batches, start=1):
             label = "authors" if kind == "author" else "topics"
             name = f"arXiv API, {label}" + (

@@ -28,11 +28,6 @@ def one_line(text: str | None) -> str:
     return strip_controls(" ".join(text.split())).strip()
 
 
-def paragraph(text: str | None) -> str:
-    """Like one_line, for abstracts: arXiv hard-wraps them, so line breaks carry no meaning."""
-    return one_line(text)
-
-
 def safe_url(url: str) -> str:
     """A link target that stays a link target: http(s) only, and the characters that
     could close a Markdown link or open another percent-encoded."""

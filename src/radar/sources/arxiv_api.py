@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from radar.errors import ArxivQueryError, BadResponseError, RadarError
 from radar.model import Author, Paper, parse_arxiv_id
-from radar.text import one_line, paragraph
+from radar.text import one_line
 
 if TYPE_CHECKING:
     from radar.http import Http
@@ -136,7 +136,7 @@ def _paper(entry: object) -> Paper:
         id=paper_id,
         version=version,
         title=title,
-        abstract=paragraph(fields.get(_ATOM + "summary")),
+        abstract=one_line(fields.get(_ATOM + "summary")),
         authors=authors,
         primary_category=primary,
         categories=categories,

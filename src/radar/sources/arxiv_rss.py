@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from radar.errors import ArxivQueryError, BadResponseError, RadarError, UsageError
 from radar.model import ANNOUNCE_TYPES, Author, Paper, parse_arxiv_id
-from radar.text import one_line, paragraph
+from radar.text import one_line
 
 if TYPE_CHECKING:
     from radar.http import Http
@@ -141,7 +141,7 @@ def _paper(entry: Any, channel_day: date | None) -> Paper:
         id=paper_id,
         version=version,
         title=title,
-        abstract=paragraph(abstract),
+        abstract=one_line(abstract),
         authors=split_creators(creators),
         primary_category=categories[0] if categories else "",
         categories=categories,
