@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -130,6 +130,7 @@ class ImportCounts:
     skipped: list[str] = field(default_factory=list)
     new_ids: list[str] = field(default_factory=list)
     updated_ids: list[str] = field(default_factory=list)
+    filled_ids: list[str] = field(default_factory=list)  # same version, gaps filled in
 
     def add(self, other: ImportCounts) -> None:
         self.new += other.new
@@ -138,6 +139,7 @@ class ImportCounts:
         self.skipped.extend(other.skipped)
         self.new_ids.extend(other.new_ids)
         self.updated_ids.extend(other.updated_ids)
+        self.filled_ids.extend(other.filled_ids)
 
     @property
     def changed_ids(self) -> list[str]:
@@ -253,87 +255,122 @@ def _day(timestamp: str | None) -> str | None:
     return timestamp[:10] if timestamp else None
 
 
+@dataclass
+class Prepared:
+    """A paper as rows, worked out without the database: parsing workers send these to the
+    one process that writes."""
+
+    row: dict[str, Any]
+    authors: list[tuple[str, str]]  # (name as printed, surname key) in paper order
+    categories: list[str]
+
+
+def author_rows(names: Iterable[str]) -> list[tuple[str, str]]:
+    rows = []
+    for name in names:
+        try:
+            key = surname_key(name)
+        except ValueError:
+            key = ""
+        rows.append((name, key))
+    return rows
+
+
+def prepare(paper: Paper) -> Prepared:
+    return Prepared(
+        paper_to_row(paper),
+        author_rows(a.name for a in paper.authors),
+        list(dict.fromkeys(paper.categories)),
+    )
+
+
 def save_papers(db: Database, papers: Iterable[Paper]) -> ImportCounts:
     """Store papers in one transaction: all of them or none (a killed run leaves no half).
 
     Returns what changed; saving the same papers twice changes nothing the second time.
     """
+    return save_prepared(db, [prepare(p) for p in papers])
+
+
+def save_prepared(
+    db: Database, items: Iterable[Prepared], extra: Callable[[ImportCounts], None] | None = None
+) -> ImportCounts:
+    """save_papers for papers already prepared; `extra` runs inside the same transaction
+    (a bulk import records how far it got there, so progress and papers commit together)."""
     from radar.follows import rematch_papers
 
     counts = ImportCounts()
-    latest: dict[str, dict[str, Any]] = {}
-    objects: dict[str, Paper] = {}
-    for paper in papers:
-        row = paper_to_row(paper)
+    latest: dict[str, Prepared] = {}
+    for item in items:
+        row = item.row
         if row["listing_date"] is None:
-            counts.skipped.append(f"{paper.id}: no date")
+            counts.skipped.append(f"{row['id']}: no date")
             continue
-        seen = latest.get(paper.id)
+        seen = latest.get(row["id"])
         # The same paper twice in one batch: keep the newest version.
-        if seen is None or row["version"] >= seen["version"]:
-            latest[paper.id] = row
-            objects[paper.id] = paper
-    if not latest:
-        return counts
+        if seen is None or row["version"] >= seen.row["version"]:
+            latest[row["id"]] = item
     now = utc_now()
     with db.atomic():
-        ids = list(latest)
-        existing: dict[str, dict[str, Any]] = {}
-        for part in chunks(ids):
-            for stored in db.query(f"select * from papers where id in ({placeholders(part)})", part):
-                existing[stored["id"]] = stored
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        versions: list[dict[str, Any]] = []
-        for paper_id, row in latest.items():
-            old = existing.get(paper_id)
-            if old is None:
-                inserts.append({**row, "first_seen_utc": now, "changed_utc": now})
-                counts.new += 1
-                counts.new_ids.append(paper_id)
-            else:
-                outcome, merged = _merge(old, row)
-                if outcome == "unchanged":
-                    counts.unchanged += 1
-                    continue
-                updates.append({**merged, "first_seen_utc": old["first_seen_utc"], "changed_utc": now})
-                if outcome == "updated":
-                    counts.updated += 1
-                    counts.updated_ids.append(paper_id)
-                else:
-                    counts.unchanged += 1  # same version, gaps filled in: not news
-            versions.append(
-                {
-                    "paper_id": paper_id,
-                    "version": row["version"],
-                    "updated_utc": row["updated_utc"],
-                    "seen_utc": now,
-                }
-            )
-        # Plain executemany on the hot path: sqlite-utils' generic insert_all costs
-        # more than the SQLite work itself at thousands of papers a second.
-        if inserts:
-            _insert_papers(db, inserts)
-        if updates:
-            # A fixed list: rows from a stored record carry columns a parsed paper lacks.
-            columns = [*_FIELDS, "first_seen_utc", "changed_utc"]
-            db.conn.executemany(
-                f"update papers set {', '.join(f'{c} = ?' for c in columns)} where id = ?",
-                [[row[c] for c in columns] + [row["id"]] for row in updates],
-            )
-        db.conn.executemany(
-            "insert or ignore into paper_versions (paper_id, version, updated_utc, seen_utc) values (?, ?, ?, ?)",
-            [(v["paper_id"], v["version"], v["updated_utc"], v["seen_utc"]) for v in versions],
-        )
-        touched = [r["id"] for r in inserts] + [r["id"] for r in updates]
-        _write_authors_and_categories(db, [objects[r["id"]] for r in inserts], updates)
-        rematch_papers(db, touched, new_ids=[r["id"] for r in inserts])
-        link_versions(db, touched)
-        if has_feedback(db):
-            from radar.feedback import learn_from_new_papers
+        if latest:
+            _save_rows(db, latest, counts, now)
+            touched = counts.changed_ids + counts.filled_ids
+            rematch_papers(db, touched, new_ids=counts.new_ids)
+            link_versions(db, touched)
+            if has_feedback(db):
+                from radar.feedback import learn_from_new_papers
 
-            learn_from_new_papers(db, touched)
+                learn_from_new_papers(db, touched)
+        if extra is not None:
+            extra(counts)
     return counts
+
+
+def _save_rows(db: Database, latest: dict[str, Prepared], counts: ImportCounts, now: str) -> None:
+    ids = list(latest)
+    existing: dict[str, dict[str, Any]] = {}
+    for part in chunks(ids):
+        for stored in db.query(f"select * from papers where id in ({placeholders(part)})", part):
+            existing[stored["id"]] = stored
+    inserts: list[Prepared] = []
+    updates: list[dict[str, Any]] = []
+    versions: list[tuple[str, int, str | None, str]] = []
+    for paper_id, item in latest.items():
+        row = item.row
+        old = existing.get(paper_id)
+        if old is None:
+            inserts.append(item)
+            counts.new += 1
+            counts.new_ids.append(paper_id)
+        else:
+            outcome, merged = _merge(old, row)
+            if outcome == "unchanged":
+                counts.unchanged += 1
+                continue
+            updates.append({**merged, "first_seen_utc": old["first_seen_utc"], "changed_utc": now})
+            if outcome == "updated":
+                counts.updated += 1
+                counts.updated_ids.append(paper_id)
+            else:
+                counts.unchanged += 1  # same version, gaps filled in: not news
+                counts.filled_ids.append(paper_id)
+        versions.append((paper_id, row["version"], row["updated_utc"], now))
+    # Plain executemany on the hot path: sqlite-utils' generic insert_all costs
+    # more than the SQLite work itself at thousands of papers a second.
+    if inserts:
+        _insert_papers(db, [{**i.row, "first_seen_utc": now, "changed_utc": now} for i in inserts])
+    if updates:
+        # A fixed list: rows from a stored record carry columns a parsed paper lacks.
+        columns = [*_FIELDS, "first_seen_utc", "changed_utc"]
+        db.conn.executemany(
+            f"update papers set {', '.join(f'{c} = ?' for c in columns)} where id = ?",
+            [[row[c] for c in columns] + [row["id"]] for row in updates],
+        )
+    db.conn.executemany(
+        "insert or ignore into paper_versions (paper_id, version, updated_utc, seen_utc) values (?, ?, ?, ?)",
+        versions,
+    )
+    _write_authors_and_categories(db, inserts, updates)
 
 
 # Batches larger than this index their full text in one statement, not row by row.
@@ -366,26 +403,27 @@ def _insert_papers(db: Database, rows: list[dict[str, Any]]) -> None:
     db.execute(trigger[0])
 
 
-def _write_authors_and_categories(db: Database, inserted: list[Paper], updates: list[dict[str, Any]]) -> None:
+def _write_authors_and_categories(
+    db: Database, inserted: list[Prepared], updates: list[dict[str, Any]]
+) -> None:
     # Only updated papers have rows to replace; new ones have none to delete.
     for part in chunks([r["id"] for r in updates]):
         db.execute(f"delete from paper_authors where paper_id in ({placeholders(part)})", part)
         db.execute(f"delete from paper_categories where paper_id in ({placeholders(part)})", part)
     # An update's final row may keep stored fields, so its authors come from the row.
-    entries = [(p.id, [a.name for a in p.authors], p.categories) for p in inserted] + [
-        (r["id"], [a["name"] for a in json.loads(r["authors_json"])], json.loads(r["categories_json"]))
+    entries = [(i.row["id"], i.authors, i.categories) for i in inserted] + [
+        (
+            r["id"],
+            author_rows(a["name"] for a in json.loads(r["authors_json"])),
+            list(dict.fromkeys(json.loads(r["categories_json"]))),
+        )
         for r in updates
     ]
     authors: list[tuple[str, int, str, str]] = []
     categories: list[tuple[str, str]] = []
     for paper_id, names, cats in entries:
-        for position, name in enumerate(names):
-            try:
-                key = surname_key(name)
-            except ValueError:
-                key = ""
-            authors.append((paper_id, position, name, key))
-        categories.extend((paper_id, category) for category in dict.fromkeys(cats))
+        authors.extend((paper_id, position, name, key) for position, (name, key) in enumerate(names))
+        categories.extend((paper_id, category) for category in cats)
     db.conn.executemany(
         "insert into paper_authors (paper_id, position, name, name_key) values (?, ?, ?, ?)", authors
     )
