@@ -185,6 +185,7 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
         ("radar", "m006_reindex_only_changed_text"),
         ("radar", "m007_journal_feeds"),
         ("radar", "m008_similar_papers"),
+        ("radar", "m009_snapshot_imports"),
     ]
     migrations.apply(db)
     assert schema(db) == before

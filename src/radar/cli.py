@@ -285,59 +285,128 @@ def import_(
     ctx: typer.Context,
     files: Annotated[
         list[Path],
-        typer.Argument(help="Saved arXiv API responses or RSS/Atom listing feeds.", show_default=False),
+        typer.Argument(
+            help="Saved arXiv API responses, RSS/Atom listing feeds, or arXiv metadata snapshots "
+            "(JSON Lines, plain or .gz).",
+            show_default=False,
+        ),
     ],
     format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="text or json (the report).")
     ] = ListFormat.text,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=0, help="Processes parsing a snapshot beside the writer (default: cores - 1)."
+        ),
+    ] = None,
 ) -> None:
-    """Load saved arXiv responses (API pages, RSS or Atom listings) into the store.
+    """Load saved arXiv responses or the arXiv metadata snapshot into the store.
 
     Importing the same file twice changes nothing; a newer version of a paper updates it.
+    A snapshot (arxiv-metadata-oai-snapshot.json, one paper per line) is streamed in
+    batches: memory stays flat, bad lines are counted and skipped, and an interrupted
+    import resumes where it stopped when run again.
     """
-    from radar.importer import import_files
+    from radar.importer import FileReport, import_files, import_snapshot, is_snapshot
     from radar.render import to_json
 
-    reports = import_files(state(ctx).open(), files)
-    failed = [r for r in reports if r.error]
+    db = state(ctx).open()
+    results: list[Any] = []
+    failed = False
+    for path in files:
+        if path.is_file() and is_snapshot(path):
+            with progress_bar(f"importing {path.name}", quiet=format is ListFormat.json) as update:
+                snap = import_snapshot(
+                    db,
+                    path,
+                    progress=lambda p: update(
+                        p.done_bytes, p.total_bytes, f"{p.new:,} new, {p.bad:,} bad lines"
+                    ),
+                    workers=workers,
+                )
+            results.append(snap)
+            failed = failed or snap.error is not None
+        else:
+            (report,) = import_files(db, [path])
+            results.append(report)
+            failed = failed or report.error is not None
     if format is ListFormat.json:
-        print(
-            to_json(
-                [
-                    {
-                        "file": r.path,
-                        "kind": r.kind,
-                        "new": r.counts.new,
-                        "updated": r.counts.updated,
-                        "unchanged": r.counts.unchanged,
-                        "skipped": r.counts.skipped,
-                        "error": r.error,
-                        "note": r.note,
-                    }
-                    for r in reports
-                ]
-            )
-        )
+        print(to_json([_import_json(r) for r in results]))
     else:
-        for r in reports:
-            if r.error:
-                say(f"not imported: {r.error}", style="red")
-                continue
-            c = r.counts
-            line = f"{r.path}: {c.new} new, {c.updated} updated, {c.unchanged} unchanged, {len(c.skipped)} skipped"
-            if r.note:
-                line += f" ({r.note})"
-            say(line)
-            for reason in c.skipped[:10]:
-                say(f"  skipped {reason}", style="dim")
-        if len(reports) > 1:
-            total_new = sum(r.counts.new for r in reports)
-            total_updated = sum(r.counts.updated for r in reports)
-            say(
-                f"{len(reports) - len(failed)} of {len(reports)} files imported: {total_new} new, {total_updated} updated."
+        for r in results:
+            if isinstance(r, FileReport):
+                _say_file_report(r)
+            else:
+                _say_snapshot_report(r)
+        if len(results) > 1:
+            total_new = sum(r.new if not isinstance(r, FileReport) else r.counts.new for r in results)
+            total_updated = sum(
+                r.updated if not isinstance(r, FileReport) else r.counts.updated for r in results
             )
+            ok_count = sum(1 for r in results if r.error is None)
+            say(f"{ok_count} of {len(results)} files imported: {total_new} new, {total_updated} updated.")
     if failed:
         raise typer.Exit(1)
+
+
+def _import_json(r: Any) -> dict[str, Any]:
+    from radar.importer import FileReport
+
+    if isinstance(r, FileReport):
+        return {
+            "file": r.path,
+            "kind": r.kind,
+            "new": r.counts.new,
+            "updated": r.counts.updated,
+            "unchanged": r.counts.unchanged,
+            "skipped": r.counts.skipped,
+            "error": r.error,
+            "note": r.note,
+        }
+    return {
+        "file": r.path,
+        "kind": "snapshot",
+        "new": r.new,
+        "updated": r.updated,
+        "unchanged": r.unchanged,
+        "bad_lines": r.bad,
+        "bad_examples": r.bad_examples,
+        "lines": r.lines,
+        "resumed_at_line": r.resumed_at_line,
+        "already_imported": r.already_done,
+        "seconds": round(r.seconds, 2),
+        "error": r.error,
+    }
+
+
+def _say_file_report(r: Any) -> None:
+    if r.error:
+        say(f"not imported: {r.error}", style="red")
+        return
+    c = r.counts
+    line = f"{r.path}: {c.new} new, {c.updated} updated, {c.unchanged} unchanged, {len(c.skipped)} skipped"
+    if r.note:
+        line += f" ({r.note})"
+    say(line)
+    for reason in c.skipped[:10]:
+        say(f"  skipped {reason}", style="dim")
+
+
+def _say_snapshot_report(r: Any) -> None:
+    if r.already_done:
+        say(f"{r.path}: already imported; nothing to do.")
+        return
+    resumed = f", resumed at line {r.resumed_at_line + 1:,}" if r.resumed_at_line else ""
+    say(
+        f"{r.path}: {r.new:,} new, {r.updated:,} updated, {r.unchanged:,} unchanged, "
+        f"{r.bad:,} bad line{'s' if r.bad != 1 else ''} skipped; {r.lines:,} lines in {r.seconds:.1f} s"
+        f" ({r.papers_per_second:,.0f} papers/s{resumed})."
+    )
+    for example in r.bad_examples:
+        say(f"  skipped {example}", style="dim")
+    if r.error:
+        say(f"Error: {r.error}. Run the same command again to resume.", style="red")
 
 
 # --- fetching -------------------------------------------------------------------------------
@@ -358,6 +427,30 @@ def live_status(first: str, quiet: bool = False) -> Iterator[Callable[[str], Non
         return
     with console.status(first) as status:
         yield lambda message: status.update(Text(message))
+
+
+@contextmanager
+def progress_bar(description: str, quiet: bool = False) -> Iterator[Callable[[int, int, str], None]]:
+    """A progress bar on stderr, only on a terminal; yields update(done, total, detail)."""
+    console = err()
+    if quiet or not console.is_terminal:
+        yield lambda done, total, detail: None
+        return
+    from rich.markup import escape
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[detail]}"),
+        console=console,
+        transient=True,
+    ) as bar:
+        # The columns read markup: a file named "[red]x" must print as it is.
+        task = bar.add_task(escape(description), total=None, detail="")
+        yield lambda done, total, detail: bar.update(task, completed=done, total=total, detail=escape(detail))
 
 
 @app.command()

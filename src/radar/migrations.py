@@ -239,3 +239,25 @@ def m008_similar_papers(db: Database) -> None:
         foreign_keys=[("paper_id", "papers", "id")],
     )
     db.table("similar").create_index(["example_id"])
+
+
+@migrations()
+def m009_snapshot_imports(db: Database) -> None:
+    # How far each bulk snapshot import got, committed with each batch of papers, so a
+    # killed import of a multi-gigabyte file resumes where it stopped.
+    db.table("imports").create(
+        {
+            "key": str,  # the file's identity: its size and a hash of its first and last bytes
+            "path": str,
+            "offset": int,  # bytes of the (uncompressed) stream read and stored
+            "lines": int,
+            "new": int,
+            "updated": int,
+            "unchanged": int,
+            "bad": int,
+            "started_utc": str,
+            "updated_utc": str,
+            "finished_utc": str,
+        },
+        pk="key",
+    )

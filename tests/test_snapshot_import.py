@@ -1,0 +1,257 @@
+"""`radar import` of arXiv's metadata snapshot: JSON Lines, plain or gzipped, streamed,
+resumable, idempotent, with bad lines counted and skipped."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import radar_executable, run_radar
+
+from radar.importer import import_snapshot, is_snapshot
+from radar.sources.arxiv_snapshot import BadLine, parse_line
+from radar.store import get_paper, open_db
+
+FIXTURES = Path(__file__).parent / "fixtures" / "snapshot"
+SAMPLE = FIXTURES / "arxiv-metadata-2lines.jsonl"
+REAL = [json.loads(line) for line in SAMPLE.read_text().splitlines()]
+
+
+def synthetic_lines(n: int, start: int = 1) -> list[str]:
+    """n snapshot lines in the shape of the real ones, with distinct ids and authors."""
+    lines = []
+    for i in range(start, start + n):
+        record = dict(REAL[i % 2])
+        record["id"] = f"2101.{i:05d}"
+        record["title"] = f"Paper number {i} on\n  world models"
+        record["authors_parsed"] = [["Lemire", "Daniel", ""], [f"Author{i}", "Alex", ""]]
+        lines.append(json.dumps(record, separators=(",", ":")))
+    return lines
+
+
+def write_lines(path: Path, lines: list[str], gz: bool = False) -> Path:
+    data = ("\n".join(lines) + "\n").encode()
+    path.write_bytes(gzip.compress(data) if gz else data)
+    return path
+
+
+def db_at(home: Path) -> sqlite3.Connection:
+    return sqlite3.connect(home / "radar.db")
+
+
+def test_real_lines_map_to_papers() -> None:
+    first = parse_line(SAMPLE.read_bytes().splitlines()[0])
+    paper = first.paper
+    assert paper.id == "0704.0001" and paper.version == 2
+    assert (
+        paper.title == "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies"
+    )
+    assert paper.abstract.startswith(
+        "A fully differential calculation in perturbative quantum chromodynamics is presented"
+    )
+    # authors_parsed, decoded, not the TeX of `authors`
+    assert [a.name for a in paper.authors] == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C. -P. Yuan"]
+    assert paper.published is not None and paper.published.isoformat() == "2007-04-02T19:18:42+00:00"
+    assert paper.updated is not None and paper.updated.isoformat() == "2007-07-24T20:10:27+00:00"
+    assert paper.categories == ["hep-ph"] and paper.primary_category == "hep-ph"
+    assert paper.doi == "10.1103/PhysRevD.76.013009"
+    assert paper.journal_ref == "Phys.Rev.D76:013009,2007"
+    assert paper.comment == "37 pages, 15 figures; published version"
+    assert first.update_date is not None and first.update_date.isoformat() == "2008-11-26"
+
+    second = parse_line(SAMPLE.read_bytes().splitlines()[1]).paper
+    assert second.categories == ["cs.DS", "cs.MS"] and second.version == 2
+    assert [a.name for a in second.authors] == ["Daniel Lemire"]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (b"{not json", "not JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"title": "x"}', "no id"),
+        (b'{"id": "not an id", "title": "x"}', "bad id"),
+        (b'{"id": "2101.00001", "title": " ", "categories": "cs.LG"}', "no title"),
+        (b'{"id": "2101.00001", "title": "T", "categories": "cs.LG", "versions": []}', "no versions"),
+        (
+            b'{"id": "2101.00001", "title": "T", "categories": "cs.LG", '
+            b'"versions": [{"version": "v1", "created": "yesterday"}]}',
+            "bad version date",
+        ),
+        (b'{"id": "2101.00001", "title": "T", "categories": ""}', "no categories"),
+        (b'{"id": "2101.00001", "title": "\xff\xfe"}', "not JSON"),
+    ],
+)
+def test_bad_lines_are_refused_with_a_reason(line: bytes, reason: str) -> None:
+    with pytest.raises(BadLine, match=reason):
+        parse_line(line)
+
+
+def test_sniffing_tells_snapshots_from_feeds(tmp_path: Path) -> None:
+    assert is_snapshot(SAMPLE)
+    assert is_snapshot(write_lines(tmp_path / "s.gz", synthetic_lines(3), gz=True))
+    feed = Path(__file__).parent / "fixtures" / "arxiv" / "api_atom_2026_empty_result.xml"
+    assert not is_snapshot(feed)
+
+
+def test_import_cli_plain_and_gzipped_give_the_same_store(tmp_path: Path, radar_home: Path) -> None:
+    result = run_radar("import", str(SAMPLE))
+    assert result.returncode == 0, result.stderr
+    assert "2 new, 0 updated, 0 unchanged, 0 bad lines skipped" in result.stderr
+    db = open_db(radar_home / "radar.db")
+    paper = get_paper(db, "0704.0001")
+    assert paper is not None and paper.version == 2
+    assert db.execute("select count(*) from paper_versions").fetchone()[0] == 2
+
+    gz = tmp_path / "snapshot.jsonl.gz"
+    gz.write_bytes(gzip.compress(SAMPLE.read_bytes()))
+    again = run_radar("import", "--format", "json", str(gz))
+    assert again.returncode == 0, again.stderr
+    (report,) = json.loads(again.stdout)
+    # The same papers through another file: nothing new, nothing changed.
+    assert (report["kind"], report["new"], report["updated"], report["unchanged"]) == ("snapshot", 0, 0, 2)
+
+
+def test_bad_lines_are_counted_and_the_rest_imported(tmp_path: Path, radar_home: Path) -> None:
+    good = synthetic_lines(5)
+    lines = [
+        good[0],
+        "{broken",
+        good[1],
+        "",
+        '{"id": "2101.99999"}',
+        good[2],
+        good[3],
+        "\x00garbage",
+        good[4],
+    ]
+    path = tmp_path / "mixed.jsonl"
+    # The last record cut off mid-way, as an interrupted download leaves it.
+    path.write_text("\n".join(lines) + "\n" + good[0][:40])
+    result = run_radar("import", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "5 new" in result.stderr and "4 bad lines skipped" in result.stderr
+    assert "line 2: not JSON" in result.stderr
+    assert "line 5: 2101.99999: no title" in result.stderr
+    assert "line 10: not JSON" in result.stderr
+    assert db_at(radar_home).execute("select count(*) from papers").fetchone()[0] == 5
+
+
+def test_a_finished_file_is_not_read_again_even_renamed(tmp_path: Path, radar_home: Path) -> None:
+    path = write_lines(tmp_path / "a.jsonl", synthetic_lines(20))
+    db = open_db(radar_home / "radar.db")
+    assert import_snapshot(db, path, workers=0).new == 20
+    renamed = path.rename(tmp_path / "b.jsonl")
+    again = import_snapshot(db, renamed, workers=0)
+    assert again.already_done and again.lines == 0
+    # A newer snapshot with more lines is another file: only what is new changes.
+    newer = write_lines(tmp_path / "c.jsonl", synthetic_lines(25))
+    report = import_snapshot(db, newer, workers=0)
+    assert (report.new, report.unchanged) == (5, 20)
+
+
+def test_an_interrupted_import_resumes_at_the_first_unstored_batch(tmp_path: Path, radar_home: Path) -> None:
+    path = write_lines(tmp_path / "s.jsonl.gz", synthetic_lines(100), gz=True)
+    db = open_db(radar_home / "radar.db")
+    seen: list[int] = []
+
+    def interrupt(progress) -> None:  # type: ignore[no-untyped-def]
+        seen.append(progress.lines)
+        if len(seen) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_snapshot(db, path, progress=interrupt, workers=0, batch_lines=10)
+    assert db.execute("select count(*) from papers").fetchone()[0] == 30
+    resumed = import_snapshot(db, path, workers=0, batch_lines=10)
+    assert resumed.resumed_at_line == 30 and resumed.lines == 70
+    assert (resumed.new, resumed.unchanged) == (70, 0)
+    assert db.execute("select count(*) from papers").fetchone()[0] == 100
+    row = db.execute("select lines, new, finished_utc from imports").fetchone()
+    assert row[0] == 100 and row[1] == 100 and row[2] is not None
+
+
+def test_parsing_in_a_worker_process_stores_the_same(tmp_path: Path, radar_home: Path) -> None:
+    path = write_lines(tmp_path / "s.jsonl", synthetic_lines(60) + ["{bad"])
+    one = open_db(tmp_path / "one.db")
+    two = open_db(tmp_path / "two.db")
+    inline = import_snapshot(one, path, workers=0, batch_lines=7)
+    pooled = import_snapshot(two, path, workers=1, batch_lines=7)
+    assert (inline.new, inline.bad) == (pooled.new, pooled.bad) == (60, 1)
+    query = "select id, version, title, authors_json, listing_date from papers order by id"
+    assert one.execute(query).fetchall() == two.execute(query).fetchall()
+    authors = "select paper_id, position, name, name_key from paper_authors order by 1, 2"
+    assert one.execute(authors).fetchall() == two.execute(authors).fetchall()
+
+
+def test_imported_history_is_there_when_following(tmp_path: Path, radar_home: Path) -> None:
+    assert run_radar("import", str(SAMPLE)).returncode == 0
+    result = run_radar("follow", "--no-fetch", "E. L. Berger")
+    assert result.returncode == 0, result.stderr
+    assert "1 paper" in result.stdout + result.stderr
+    search = db_at(radar_home).execute(
+        "select p.id from papers_fts join papers p on p.rowid = papers_fts.rowid where papers_fts match 'diphoton'"
+    )
+    assert [r[0] for r in search] == ["0704.0001"]
+
+
+def test_a_truncated_gzip_keeps_what_was_read_and_fails(tmp_path: Path, radar_home: Path) -> None:
+    data = gzip.compress(("\n".join(synthetic_lines(3000)) + "\n").encode())
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[: len(data) * 2 // 3])
+    result = run_radar("import", str(path))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "ends early or is damaged" in result.stderr and "resume" in result.stderr
+
+
+def test_kill_9_mid_import_leaves_a_sound_store_that_resumes(tmp_path: Path, radar_home: Path) -> None:
+    path = write_lines(tmp_path / "big.jsonl", synthetic_lines(40_000))
+    env = dict(os.environ)
+    proc = subprocess.Popen(
+        [radar_executable(), "import", "--workers", "0", str(path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    db_path = radar_home / "radar.db"
+    deadline = time.monotonic() + 60
+    stored = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        if not db_path.exists():
+            continue
+        try:
+            with sqlite3.connect(db_path, timeout=5) as conn:
+                stored = conn.execute("select coalesce(max(lines), 0) from imports").fetchone()[0]
+        except sqlite3.OperationalError:
+            continue
+        if stored > 0:
+            break
+    assert proc.poll() is None, "the import finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        lines, finished = conn.execute("select lines, finished_utc from imports").fetchone()
+        papers = conn.execute("select count(*) from papers").fetchone()[0]
+        # Papers and progress commit together: no half batch, no batch counted but missing.
+        assert finished is None and papers == lines and 0 < lines < 40_000
+    result = run_radar("import", "--format", "json", str(path), timeout=240)
+    assert result.returncode == 0, result.stderr
+    (report,) = json.loads(result.stdout)
+    assert report["resumed_at_line"] == lines and report["new"] == 40_000 - lines
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("select count(*) from papers").fetchone()[0] == 40_000
+        assert (
+            conn.execute("select count(*) from papers_fts where papers_fts match 'world'").fetchone()[0]
+            == 40_000
+        )
