@@ -607,8 +607,8 @@ def today(
     remember_shown(db, [c.paper.id for c in shown])
 
 
-def _empty(format: Format, message: str) -> None:
-    if format is Format.json:
+def _empty(format: Format | ListFormat, message: str) -> None:
+    if format.value == "json":
         print("[]")
     say(message)
 

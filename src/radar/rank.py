@@ -48,9 +48,12 @@ class Card:
     score: float
     reasons: list[Match] = field(default_factory=list)
     rank: int = 0
+    label_override: str | None = None  # search results say the version, not "NEW"
 
     @property
     def label(self) -> str:
+        if self.label_override is not None:
+            return self.label_override
         kind = self.paper.announce_type
         if kind == "cross":
             return "CROSS-LIST"

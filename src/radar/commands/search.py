@@ -1,0 +1,60 @@
+"""`radar search`: full-text search of the local store."""
+
+from typing import Annotated
+
+import typer
+
+from radar.cli import ListFormat, _empty, app, out, state
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[
+        str,
+        typer.Argument(
+            help='Words to find in titles and abstracts, or an FTS5 query: "world models", '
+            "diffusion NOT image, transform*, title:robot.",
+            show_default=False,
+        ),
+    ],
+    author: Annotated[
+        str | None, typer.Option("--author", help="Only papers by this person (matched as a follow is).")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option("--category", "-c", help="Only papers listed in this category (cs.LG).")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", "-s", help="Only papers since: 3d, 2w or a date.", show_default=False),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Results to show.")] = 20,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="text or json.")] = ListFormat.text,
+) -> None:
+    """Search every stored paper, offline, best matches first (FTS5 bm25).
+
+    Plain words must all appear; papers with them as a phrase come first. Quotes, OR,
+    NOT, NEAR, prefix* and title: work as in SQLite's FTS5.
+    """
+    from radar.follows import follow_key
+    from radar.rank import parse_since
+    from radar.render import card_dict, print_cards, to_json
+    from radar.search import search as run_search
+
+    db = state(ctx).open()
+    start = parse_since(since) if since is not None else None
+    cat = follow_key("category", category)[0] if category is not None else None
+    cards = run_search(db, query, author=author, category=cat, since=start, limit=limit)
+    if not cards:
+        filters = "".join(
+            f" {label} {value}"
+            for label, value in (("by", author), ("in", cat), ("since", start))
+            if value is not None
+        )
+        _empty(format, f"No stored paper matches {query!r}{filters}.")
+        return
+    if format is ListFormat.json:
+        print(to_json([card_dict(c) for c in cards]))
+        return
+    what = "paper" if len(cards) == 1 else "papers"
+    print_cards(out(), cards, f"radar search · {query} · best {len(cards)} {what}", None)
