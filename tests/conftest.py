@@ -27,6 +27,7 @@ def radar_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     # loopback server, requests go to a closed local port and fail at once.
     monkeypatch.setenv("RADAR_ARXIV_API_URL", "http://127.0.0.1:9/api/query")
     monkeypatch.setenv("RADAR_ARXIV_RSS_URL", "http://127.0.0.1:9/rss/")
+    monkeypatch.setenv("RADAR_OAI_URL", "http://127.0.0.1:9/oai")
     monkeypatch.setenv("RADAR_ARXIV_DELAY", "0")
     monkeypatch.setenv("RADAR_HTTP_BACKOFF", "0.01")
     yield home

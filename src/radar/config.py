@@ -22,6 +22,7 @@ APP_NAME = "radar"
 SETTINGS: dict[str, tuple[str, Any, type]] = {
     "arxiv_api_url": ("RADAR_ARXIV_API_URL", "https://export.arxiv.org/api/query", str),
     "arxiv_rss_url": ("RADAR_ARXIV_RSS_URL", "https://rss.arxiv.org/rss/", str),
+    "oai_url": ("RADAR_OAI_URL", "https://oaipmh.arxiv.org/oai", str),
     "arxiv_delay": ("RADAR_ARXIV_DELAY", 3.0, float),
     "http_timeout": ("RADAR_HTTP_TIMEOUT", 30.0, float),
     "http_retries": ("RADAR_HTTP_RETRIES", 4, int),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES: list[str] = ["reading", "config", "schedule", "search"]
+MODULES: list[str] = ["reading", "config", "schedule", "search", "harvest"]
 
 
 def register_all() -> None:
