@@ -14,7 +14,7 @@ from feeds import FIXTURES, Item, rss_feed, write
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.xml"))
 HOSTILE = "On the [MASK] Token: Why [bold]BERT[/bold] Forgets"
-COMMANDS = ["follow", "unfollow", "following", "import", "today", "show", "search", "harvest"]
+COMMANDS = ["follow", "unfollow", "following", "import", "today", "show", "search", "harvest", "export"]
 
 
 def ok(*args: str, **kw) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES: list[str] = ["reading", "config", "schedule", "search", "harvest"]
+MODULES: list[str] = ["reading", "config", "schedule", "search", "harvest", "export"]
 
 
 def register_all() -> None:

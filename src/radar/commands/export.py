@@ -1,0 +1,167 @@
+"""`radar export`: papers as citation records (BibTeX, CSL-JSON, RIS) or data (JSON Lines, CSV)."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from radar.cli import app, say, state
+from radar.errors import RadarError
+
+
+class ExportFormat(StrEnum):
+    bibtex = "bibtex"
+    csl_json = "csl-json"
+    ris = "ris"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def _id_values(values: list[str]) -> list[str]:
+    """Ids as typed: repeated --ids, commas or spaces between them, or "-" for stdin."""
+    found: list[str] = []
+    for value in values:
+        text = sys.stdin.read() if value.strip() == "-" else value
+        found += [v for v in re.split(r"[\s,]+", text) if v]
+    return found
+
+
+def write_stream(pieces: Iterable[str], path: Path | None) -> None:
+    """stdout as the pieces come, or a file replaced atomically once it is whole.
+
+    Like `radar.cli.write_output`, for output too large to build as one string. Written
+    as UTF-8 bytes whatever the locale says: citation files are UTF-8, and CRLF line ends
+    (RIS, CSV) reach the file as they are.
+    """
+    if path is None:
+        sys.stdout.flush()
+        raw = getattr(sys.stdout, "buffer", None)
+        for piece in pieces:
+            if raw is not None:
+                raw.write(piece.encode("utf-8"))
+            else:
+                sys.stdout.write(piece)
+        (raw or sys.stdout).flush()
+        return
+    import tempfile
+
+    target = path.expanduser()
+    temp: Path | None = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "wb", dir=target.parent, prefix=f".{target.name}.", delete=False
+        ) as fh:
+            temp = Path(fh.name)
+            for piece in pieces:
+                fh.write(piece.encode("utf-8"))
+        # NamedTemporaryFile is private (0600); an export is meant to be shared: use the umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        temp.chmod(0o666 & ~umask)
+        temp.replace(target)
+        temp = None
+    except OSError as exc:
+        raise RadarError(f"cannot write {target}: {exc.strerror}") from None
+    finally:
+        # An error (or Ctrl-C) half-way leaves no half-written file behind.
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    format: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="bibtex, csl-json, ris, jsonl or csv.",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ],
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", "-s", help="Only papers listed since: 24h, 7d, 2w or a date.", show_default=False
+        ),
+    ] = None,
+    follow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--follow",
+            help='Papers that match this follow, as radar following shows it: "Akshay Krishnamurthy", cs.LG, "world models" (repeatable).',
+            show_default=False,
+        ),
+    ] = None,
+    ids: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ids",
+            metavar="ID",
+            help="These papers: arXiv ids or doi:... ids (repeatable; commas or spaces between; - reads stdin).",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file (atomically) instead of stdout.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Export papers for a reference manager (BibTeX, CSL-JSON, RIS) or a spreadsheet (CSV, JSON Lines).
+
+    Without --ids or --follow: every paper that matches a follow. Newest first.
+    Examples: radar export --since 7d -f bibtex -o week.bib;
+    radar export --follow "Akshay Krishnamurthy" -f csl-json > refs.json.
+    """
+    from radar.export import iter_papers, select_papers, write_papers
+    from radar.model import Paper
+
+    cutoff = None
+    if since is not None:
+        from radar.rank import parse_since
+
+        cutoff = parse_since(since)
+    db = state(ctx).open()
+    selection = select_papers(db, _id_values(ids or []), follow or [], cutoff)
+    papers = iter_papers(db, selection)
+    first = next(papers, None)
+    if first is None:
+        from radar.store import has_follows
+
+        after = f" since {cutoff.isoformat()}" if cutoff else ""
+        if selection.any_follow and not has_follows(db):
+            what = 'you follow nothing yet (radar follow "Akshay Krishnamurthy"), or name papers with --ids'
+        elif selection.follows:
+            what = f"no paper listed{after} matches {'that follow' if len(selection.follows) == 1 else 'those follows'}"
+            what += " or is among those named" if selection.ids else ""
+        elif selection.ids:
+            what = f"none of the papers named was listed{after}"
+        else:
+            what = f"no paper listed{after} matches your follows"
+        say(f"Nothing to export: {what}." + (f" {output} was not written." if output else ""))
+        return
+    count = 0
+
+    def counted() -> Iterator[Paper]:
+        nonlocal count
+        count = 1
+        yield first
+        for paper in papers:
+            count += 1
+            yield paper
+
+    write_stream(write_papers(counted(), format.value), output)
+    where = f" to {output}" if output else ""
+    say(f"Exported {count} paper{'s' if count != 1 else ''}{where}.", style="dim")

@@ -1,0 +1,427 @@
+"""`radar export`: BibTeX, CSL-JSON, RIS, JSON Lines and CSV from a real store.
+
+Most tests build the store in process through radar's own code paths (the importer,
+`save_papers`, `add_follow`, the journal-feed parser) and call the export core; a few
+run the installed `radar` console script on the same file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import bibtexparser
+import pytest
+from conftest import run_radar
+from feeds import FIXTURES
+from jsonschema import Draft7Validator
+from sqlite_utils import Database
+
+from radar import export as ex
+from radar.follows import add_follow
+from radar.importer import import_files
+from radar.model import Author, Paper
+from radar.render import paper_dict
+from radar.sources.journal_feeds import parse_feed
+from radar.store import open_db, save_papers
+from radar.text import one_line
+
+HERE = Path(__file__).parent
+CSL_SCHEMA = json.loads((HERE / "fixtures" / "csl-data.json").read_text(encoding="utf-8"))
+JOURNAL = (HERE / "fixtures" / "journals" / "nature-machine-intelligence.rdf").read_bytes()
+JOURNAL_URL = "https://www.nature.com/natmachintell.rss"
+LISTING = FIXTURES / "rss_combined_csLG+csAI+csCL+statML_2026-09-24_trimmed_4items.xml"
+API = FIXTURES / "api_atom_2026_cat_csLG_OR_csAI_20entries.xml"
+
+HOSTILE = "50% of $x_1$ & {braces} #hash ~tilde ^hat \\cmd _under: }} , note = {pwned} @misc{x,"
+HOSTILE_RAW = HOSTILE + "\x1b[31m\u202e\x00 tail\nsecond line"
+NAMES = ["Łukasz Kaiser", "José García-Márquez", "Ludwig van Beethoven", "Martin Luther King Jr."]
+
+
+def paper(pid: str, title: str, day: str, **kw) -> Paper:
+    when = datetime.fromisoformat(day + "T12:00:00+00:00")
+    fields = {
+        "version": 1,
+        "abstract": "We study things.",
+        "authors": [Author("Ada Lovelace")],
+        "primary_category": "cs.LG",
+        "categories": ["cs.LG"],
+        "published": when,
+        "updated": when,
+        "announce_type": "new",
+        "announced": when.date(),
+    }
+    fields.update(kw)
+    return Paper(id=pid, title=title, **fields)
+
+
+# Papers crafted for the formats' corner cases, all in cs.LG on 2026-11-19/20.
+CRAFTED = [
+    paper(
+        "2611.00001",
+        HOSTILE_RAW,
+        "2026-11-20",
+        authors=[Author(n) for n in [*NAMES, "The ATLAS Collaboration"]],
+        abstract="Line one\nline two \x07 with a {lone brace and \u2028 a separator.",
+        doi="10.1234/ab_c{d}",
+    ),
+    paper("2611.00002", '=HYPERLINK("http://evil","x")', "2026-11-20", authors=[Author("@Sam Cell")]),
+    paper(
+        "2611.00003", "+1 trick", "2026-11-19", journal_ref="Phys. Rev. D 100, 123 (2026)", doi="10.1103/x"
+    ),
+    paper("2611.00004", "-2 trick", "2026-11-19", authors=[Author("Sham M. Kakade")]),
+    paper("2611.00005", "@at trick", "2026-11-19", categories=["cs.LG", "stat.ML"]),
+]
+
+
+@pytest.fixture
+def db(radar_home: Path) -> Iterator[Database]:
+    """radar's own database file (the one `radar` in a subprocess opens too)."""
+    database = open_db(radar_home / "radar.db")
+    import_files(database, [LISTING, API])
+    save_papers(database, CRAFTED)
+    add_follow(database, "category", "cs.LG")
+    add_follow(database, "author", "Sham Kakade")
+    feed = add_follow(database, "feed", JOURNAL_URL).follow
+    save_papers(database, parse_feed(JOURNAL, JOURNAL_URL, f"feed:{feed.id}").papers)
+    yield database
+    database.close()
+
+
+def everything(db: Database, **kw) -> list[Paper]:
+    return list(ex.iter_papers(db, ex.select_papers(db, **kw)))
+
+
+def text_of(db: Database, fmt: str, **kw) -> str:
+    return "".join(ex.write_papers(ex.iter_papers(db, ex.select_papers(db, **kw)), fmt))
+
+
+def crafted(pid: str) -> Paper:
+    return next(p for p in CRAFTED if p.id == pid)
+
+
+# --- selection ------------------------------------------------------------------------------
+
+
+def test_default_selection_is_every_followed_paper_newest_first(db: Database) -> None:
+    papers = everything(db)
+    matched = {r[0] for r in db.execute("select paper_id from matches")}
+    ids = [p.id for p in papers]
+    assert len(ids) == len(set(ids)) and set(ids) <= matched
+    keys = [(p.listing_date, p.id) for p in papers]
+    assert keys == sorted(keys, key=lambda k: (-k[0].toordinal(), k[1]))  # newest first, then id
+    assert ids[:2] == ["2611.00001", "2611.00002"]
+    # The journal's version of an arXiv paper that is exported as well is not a second entry.
+    drift = next(p for p in papers if p.title.startswith("The Drift Contract"))
+    assert drift.is_arxiv and drift.journal_ref == "Nature Machine Intelligence"
+    assert [p.title for p in papers].count(drift.title) == 1
+    assert "doi:10.1038/s42256-026-01002-2" in ids  # only in the journal: exported
+    assert [p.id for p in everything(db)] == ids  # the same order every time
+
+
+def test_selection_by_ids_follow_and_since(db: Database) -> None:
+    assert [p.id for p in everything(db, ids=["2611.00004", "arXiv:2611.00001v2", "2611.00004"])] == [
+        "2611.00001",
+        "2611.00004",
+    ]
+    assert [p.id for p in everything(db, follows=["sham kakade"])] == ["2611.00004"]
+    both = everything(db, ids=["2611.00002"], follows=["Sham Kakade"])
+    assert [p.id for p in both] == ["2611.00002", "2611.00004"]
+    recent = everything(db, follows=["cs.LG"], since=date(2026, 11, 20))
+    assert {p.id for p in recent} == {"2611.00001", "2611.00002"}
+    feed = everything(db, follows=[JOURNAL_URL])
+    assert len(feed) == 3 and all(not p.is_arxiv for p in feed)  # named follow: all its papers
+    assert everything(db, ids=["2611.00003"], since=date(2026, 11, 20)) == []
+
+
+def test_unknown_ids_and_follows_are_errors(db: Database) -> None:
+    from radar.errors import NotFoundError, UsageError
+
+    with pytest.raises(NotFoundError, match=r"^not in the store: 2611\.09999, 2611\.09998$"):
+        ex.select_papers(db, ids=["2611.00001", "2611.09999", "2611.09998"])
+    with pytest.raises(NotFoundError, match="you do not follow 'world models'"):
+        ex.select_papers(db, follows=["world models"])
+    with pytest.raises(UsageError):
+        ex.select_papers(db, ids=["not-an-id"])
+
+
+def test_rows_stream_through_the_listing_date_index(db: Database) -> None:
+    for kw in ({}, {"follows": ["cs.LG"]}, {"since": date(2026, 1, 1)}):
+        sql, params = ex.selection_query(ex.select_papers(db, **kw))
+        plan = " / ".join(r[-1] for r in db.execute("explain query plan " + sql, params))
+        assert "USING INDEX idx_papers_listing_date" in plan, plan
+        assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan  # no sort of the whole selection
+
+
+@pytest.mark.parametrize("fmt", sorted(ex.WRITERS))
+def test_every_writer_is_lazy(fmt: str) -> None:
+    def endless() -> Iterator[Paper]:
+        for n in itertools.count():
+            yield paper(f"2611.{n % 100000:05d}", f"Paper {n}", "2026-11-20")
+
+    assert len(list(itertools.islice(ex.write_papers(endless(), fmt), 3))) == 3
+
+
+# --- BibTeX ---------------------------------------------------------------------------------
+
+_UNLATEX = {
+    r"\textbackslash{}": "\\",
+    r"\textasciitilde{}": "~",
+    r"\textasciicircum{}": "^",
+    r"\textbraceleft{}": "{",
+    r"\textbraceright{}": "}",
+}
+
+
+def unlatex(value: str) -> str:
+    """The inverse of radar's escaping (bibtexparser's own decoder loses characters)."""
+    pattern = "|".join(re.escape(k) for k in _UNLATEX) + r"|\\([%$&#_{}])"
+    return re.sub(pattern, lambda m: m.group(1) or _UNLATEX[m.group(0)], value)
+
+
+def test_bibtex_round_trips_hostile_text_and_names(db: Database) -> None:
+    text = text_of(db, "bibtex")
+    library = bibtexparser.loads(text)
+    entries = {e["eprint"] if "eprint" in e else e["doi"]: e for e in library.entries}
+    assert len(library.entries) == len(everything(db))  # no entry injected, none lost
+    hostile = entries["2611.00001"]
+    assert hostile["ENTRYTYPE"] == "misc" and "note" not in hostile
+    assert unlatex(hostile["title"].removeprefix("{").removesuffix("}")) == one_line(HOSTILE_RAW)
+    assert "\x1b" not in text and "\u202e" not in text and "\x00" not in text and "\x07" not in text
+    assert hostile["archiveprefix"] == "arXiv" and hostile["primaryclass"] == "cs.LG"
+    assert hostile["url"] == "https://arxiv.org/abs/2611.00001"
+    assert hostile["doi"] == "10.1234/ab_c%7Bd%7D"  # verbatim field: no LaTeX escapes
+    assert hostile["author"] == (
+        "Łukasz Kaiser and José García-Márquez and van Beethoven, Ludwig and "
+        "King, Jr., Martin Luther and {The ATLAS Collaboration}"
+    )
+    assert "{lone brace" not in hostile["abstract"] and r"\textbraceleft{}lone" in hostile["abstract"]
+    published = entries["2611.00003"]
+    assert published["ENTRYTYPE"] == "article" and published["journal"] == "Phys. Rev. D 100, 123 (2026)"
+    assert published["doi"] == "10.1103/x" and published["eprint"] == "2611.00003"
+    journal = entries["10.1038/s42256-026-01002-2"]
+    assert journal["ENTRYTYPE"] == "article" and journal["journal"] == "Nature Machine Intelligence"
+    assert "eprint" not in journal and journal["url"] == "https://www.nature.com/articles/s42256-026-01002-2"
+
+
+def test_bibtex_keys_are_unique_and_stable(db: Database, radar_home: Path) -> None:
+    keys = [e["ID"] for e in bibtexparser.loads(text_of(db, "bibtex")).entries]
+    assert len(keys) == len(set(keys))
+    assert all(re.fullmatch(r"[A-Za-z0-9_.:-]+", k) for k in keys), keys
+    assert "kaiser2026braces_2611.00001" in keys
+    again = open_db(radar_home / "radar.db")
+    assert [e["ID"] for e in bibtexparser.loads(text_of(again, "bibtex")).entries] == keys
+    # A DOI with characters a key cannot hold keeps its key apart with a hash of the id.
+    odd = [paper("doi:10.1/a_b", "Same", "2026-11-20"), paper("doi:10.1/a/b", "Same", "2026-11-20")]
+    assert len({ex.citation_key(p) for p in odd}) == 2
+
+
+def test_stars_bibtex_still_uses_the_same_entries() -> None:
+    one = crafted("2611.00003")
+    assert ex.bibtex([one]) == ex.bibtex_entry(one)
+    assert ex.bibtex([one, one]) == ex.bibtex_entry(one) + "\n" + ex.bibtex_entry(one)
+    assert ex.bibtex([]) == ""
+
+
+# --- CSL-JSON -------------------------------------------------------------------------------
+
+
+def test_csl_json_is_valid_against_the_official_schema(db: Database) -> None:
+    items = json.loads(text_of(db, "csl-json"))
+    errors = sorted(Draft7Validator(CSL_SCHEMA).iter_errors(items), key=str)
+    assert not errors, errors[0]
+    by_number = {i.get("number", i["id"]): i for i in items}
+    hostile = by_number["2611.00001"]
+    assert hostile["type"] == "article" and hostile["publisher"] == "arXiv"
+    assert hostile["title"] == one_line(HOSTILE_RAW) and hostile["note"] == "arXiv:2611.00001"
+    assert hostile["author"] == [
+        {"family": "Kaiser", "given": "Łukasz"},
+        {"family": "García-Márquez", "given": "José"},
+        {"family": "Beethoven", "given": "Ludwig", "non-dropping-particle": "van"},
+        {"family": "King", "given": "Martin Luther", "suffix": "Jr."},
+        {"literal": "The ATLAS Collaboration"},
+    ]
+    assert hostile["issued"] == {"date-parts": [[2026, 11, 20]]}
+    assert hostile["URL"] == "https://arxiv.org/abs/2611.00001" and hostile["DOI"] == "10.1234/ab_c{d}"
+    assert "\u2028" not in hostile["abstract"] and "\x07" not in hostile["abstract"]
+    assert hostile["id"] == "kaiser2026braces_2611.00001"  # the BibTeX key: @key in Pandoc
+    published = by_number["2611.00003"]
+    assert published["type"] == "article-journal" and "publisher" not in published
+    assert published["container-title"] == "Phys. Rev. D 100, 123 (2026)"
+    journal = next(i for i in items if i.get("DOI") == "10.1038/s42256-026-01002-2")
+    assert (
+        journal["type"] == "article-journal" and journal["container-title"] == "Nature Machine Intelligence"
+    )
+    assert "number" not in journal and "note" not in journal
+    # A listing gives no first-version date: the arXiv id's year and month stand in.
+    listed = by_number["2009.13987"]  # v3 in a 2026 listing; v1 was September 2020
+    assert listed["issued"] == {"date-parts": [[2020, 9]]}
+
+
+def test_csl_json_of_one_paper_and_of_none() -> None:
+    assert json.loads("".join(ex.csl_json([]))) == []
+    (item,) = json.loads("".join(ex.csl_json([crafted("2611.00004")])))
+    assert item["author"] == [{"family": "Kakade", "given": "Sham M."}]
+
+
+# --- RIS ------------------------------------------------------------------------------------
+
+RIS_LINE = re.compile(r"^([A-Z][A-Z0-9])  - (.*)$")
+
+
+def parse_ris(text: str) -> list[dict[str, list[str]]]:
+    records: list[dict[str, list[str]]] = []
+    current: dict[str, list[str]] = {}
+    for line in text.split("\r\n"):
+        if not line:
+            continue
+        m = RIS_LINE.match(line)
+        assert m, f"not a RIS line: {line!r}"
+        tag, value = m.groups()
+        if tag == "ER":
+            records.append(current)
+            current = {}
+        else:
+            current.setdefault(tag, []).append(value)
+    assert not current, "a record without ER"
+    return records
+
+
+def test_ris_parses_back_one_record_per_paper(db: Database) -> None:
+    text = text_of(db, "ris")
+    assert "\n" not in text.replace("\r\n", "")  # CRLF throughout, no bare line feeds
+    records = parse_ris(text)
+    assert len(records) == len(everything(db))
+    by_an = {r["AN"][0]: r for r in records if "AN" in r}
+    hostile = by_an["arXiv:2611.00001"]
+    assert hostile["TY"] == ["UNPB"] and hostile["TI"] == [one_line(HOSTILE_RAW)]
+    assert hostile["AU"] == [
+        "Kaiser, Łukasz",
+        "García-Márquez, José",
+        "van Beethoven, Ludwig",
+        "King, Martin Luther, Jr.",
+        "The ATLAS Collaboration",
+    ]
+    assert hostile["PY"] == ["2026"] and hostile["DA"] == ["2026/11/20/"]
+    assert hostile["UR"] == ["https://arxiv.org/abs/2611.00001"] and hostile["DO"] == ["10.1234/ab_c{d}"]
+    assert hostile["PB"] == ["arXiv"] and "JO" not in hostile
+    assert hostile["AB"] == [one_line(crafted("2611.00001").abstract)]
+    published = by_an["arXiv:2611.00003"]
+    assert published["TY"] == ["JOUR"] and published["JO"] == ["Phys. Rev. D 100, 123 (2026)"]
+    journal = next(r for r in records if r.get("DO") == ["10.1038/s42256-026-01002-2"])
+    assert journal["TY"] == ["JOUR"] and journal["JO"] == journal["T2"] == ["Nature Machine Intelligence"]
+
+
+# --- JSON Lines -----------------------------------------------------------------------------
+
+
+def test_jsonl_is_one_paper_dict_per_line(db: Database) -> None:
+    text = text_of(db, "jsonl")
+    lines = text.splitlines()  # splits at U+2028 too: it must not occur unescaped
+    papers = everything(db)
+    assert len(lines) == len(papers) and text.endswith("\n")
+    for line, p in zip(lines, papers, strict=True):
+        record = json.loads(line)
+        assert record.keys() == paper_dict(p).keys() and record["id"] == p.id
+    hostile = json.loads(lines[0])
+    assert hostile["title"] == HOSTILE + "[31m tail\nsecond line"  # controls gone, text kept
+    assert "\u2028" in hostile["abstract"] and "\x07" not in hostile["abstract"]
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def test_csv_parses_back_and_neutralises_formulas(db: Database) -> None:
+    text = text_of(db, "csv")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert tuple(rows[0]) == ex.CSV_COLUMNS
+    assert len(rows) == len(everything(db)) + 1
+    by_id = {r[0]: dict(zip(ex.CSV_COLUMNS, r, strict=True)) for r in rows[1:]}
+    assert by_id["2611.00002"]["title"] == '\'=HYPERLINK("http://evil","x")'
+    assert by_id["2611.00002"]["authors"] == "'@Sam Cell"
+    assert by_id["2611.00003"]["title"] == "'+1 trick"
+    assert by_id["2611.00004"]["title"] == "'-2 trick"
+    assert by_id["2611.00005"]["title"] == "'@at trick"
+    hostile = by_id["2611.00001"]
+    assert hostile["title"] == one_line(HOSTILE_RAW)
+    assert hostile["authors"] == "; ".join([*NAMES, "The ATLAS Collaboration"])
+    assert hostile["version"] == "1" and hostile["published"] == "2026-11-20T12:00:00Z"
+    assert hostile["doi"] == "10.1234/ab_c{d}" and hostile["url"] == "https://arxiv.org/abs/2611.00001"
+    assert by_id["2611.00005"]["categories"] == "cs.LG stat.ML"
+    assert by_id["2611.00003"]["journal_ref"] == "Phys. Rev. D 100, 123 (2026)"
+    assert by_id["doi:10.1038/s42256-026-01002-2"]["journal_ref"] == "Nature Machine Intelligence"
+
+
+# --- the command, end to end ----------------------------------------------------------------
+
+
+def test_export_help() -> None:
+    result = run_radar("export", "--help")
+    assert result.returncode == 0 and "Usage: radar export" in result.stdout
+    assert "bibtex, csl-json, ris, jsonl or csv" in " ".join(result.stdout.split())
+
+
+def test_export_to_stdout_and_to_a_file(db: Database, tmp_path: Path) -> None:
+    result = run_radar("export", "--since", "2026-11-20", "--follow", "cs.LG", "--format", "bibtex")
+    assert result.returncode == 0, result.stderr
+    assert [e["eprint"] for e in bibtexparser.loads(result.stdout).entries] == ["2611.00001", "2611.00002"]
+    assert result.stderr.strip() == "Exported 2 papers."
+    target = tmp_path / "out" / "refs.json"
+    result = run_radar("export", "--ids", "2611.00004,2611.00003", "-f", "csl-json", "-o", str(target))
+    assert result.returncode == 0 and result.stdout == ""
+    assert [i["number"] for i in json.loads(target.read_text(encoding="utf-8"))] == [
+        "2611.00003",
+        "2611.00004",
+    ]
+    assert result.stderr.strip() == f"Exported 2 papers to {target}."
+    assert [p.name for p in target.parent.iterdir()] == ["refs.json"]  # no temporary file left
+
+
+def test_export_ids_from_stdin_as_ris(db: Database, tmp_path: Path) -> None:
+    target = tmp_path / "refs.ris"
+    result = run_radar(
+        "export", "--ids", "-", "-f", "ris", "-o", str(target), input="2611.00005\n2611.00004\n"
+    )
+    assert result.returncode == 0, result.stderr
+    # Read as bytes: the CRLF line ends must reach the file as they are.
+    records = parse_ris(target.read_bytes().decode("utf-8"))
+    assert [r["AN"] for r in records] == [["arXiv:2611.00004"], ["arXiv:2611.00005"]]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--ids", "2611.00001", "--ids", "2611.09999"], 1, "Error: not in the store: 2611.09999"),
+        (["--follow", "Nobody Here"], 1, "Error: you do not follow 'Nobody Here'"),
+        (["--since", "yesterday"], 2, "Error: cannot read the date 'yesterday'"),
+    ],
+)
+def test_export_errors_are_one_line(db: Database, args: list[str], code: int, message: str) -> None:
+    result = run_radar("export", *args, "--format", "csv")
+    assert result.returncode == code and result.stdout == ""
+    assert result.stderr.startswith(message) and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_export_of_nothing_is_empty_and_succeeds(db: Database, tmp_path: Path) -> None:
+    target = tmp_path / "none.csv"
+    result = run_radar("export", "--since", "2030-01-01", "--format", "csv", "-o", str(target))
+    assert result.returncode == 0 and result.stdout == "" and not target.exists()
+    assert result.stderr.startswith("Nothing to export: no paper listed since 2030-01-01")
+    assert run_radar("export", "--format", "xml").returncode == 2
+
+
+def test_export_with_no_follows_says_what_to_do(radar_home: Path) -> None:
+    db = open_db(radar_home / "radar.db")
+    save_papers(db, [crafted("2611.00004")])
+    db.close()
+    result = run_radar("export", "-f", "jsonl")
+    assert result.returncode == 0 and result.stdout == ""
+    assert "you follow nothing yet" in result.stderr
+    assert json.loads(run_radar("export", "-f", "jsonl", "--ids", "2611.00004").stdout)["id"] == "2611.00004"
