@@ -186,6 +186,7 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
         ("radar", "m007_journal_feeds"),
         ("radar", "m008_similar_papers"),
         ("radar", "m009_snapshot_imports"),
+        ("radar", "m010_fts_automerge"),
     ]
     migrations.apply(db)
     assert schema(db) == before
