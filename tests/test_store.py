@@ -213,7 +213,7 @@ def test_reopening_keeps_data(tmp_path: Path) -> None:
     db.close()
     again = open_db(path)
     assert count(again, "papers") == 1
-    assert count(again, "_sqlite_migrations") == 8
+    assert count(again, "_sqlite_migrations") == 10
 
 
 # --- open_db refusals ---------------------------------------------------------------------
