@@ -394,6 +394,13 @@ def test_export_ids_from_stdin_as_ris(db: Database, tmp_path: Path) -> None:
     assert [r["AN"] for r in records] == [["arXiv:2611.00004"], ["arXiv:2611.00005"]]
 
 
+def test_export_of_an_empty_pipe_exports_nothing(db: Database) -> None:
+    # `radar today ... | jq ... | radar export --ids -` on a day with nothing new.
+    result = run_radar("export", "--ids", "-", "-f", "csv", input="")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

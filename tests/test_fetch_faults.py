@@ -615,7 +615,7 @@ def test_a_second_fetch_steps_aside_while_the_lock_is_held(arxiv: FakeArxiv, rad
         started = time.monotonic()
         result = fetch("--wait", "0.5", code=0)
         assert time.monotonic() - started < 5
-    assert "another radar fetch is running" in result.stderr
+    assert "another radar fetch, harvest or import is writing" in result.stderr
     assert arxiv.hits == [] and stored(radar_home) == set()
 
 
@@ -721,7 +721,7 @@ def test_today_and_a_second_fetch_work_while_a_fetch_is_running(
 
     hits_before = len(arxiv.hits)
     second = fetch("--wait", "0.5", code=0)
-    assert "another radar fetch is running" in second.stderr
+    assert "another radar fetch, harvest or import is writing" in second.stderr
     assert len(arxiv.hits) == hits_before
 
     arxiv.gate.opened.set()
@@ -813,7 +813,7 @@ def test_follow_waits_for_a_running_fetch(arxiv: FakeArxiv, radar_home: Path) ->
         started = time.monotonic()
         result = run_radar("follow", "--wait", "0.5", "--topic", "world models", timeout=60)
     assert result.returncode == 0, result.stderr
-    assert "another radar fetch is running" in result.stderr
+    assert "another radar fetch, harvest or import is writing" in result.stderr
     assert "Following topic world models" in result.stderr
     assert time.monotonic() - started < 10
     assert arxiv.hits == []

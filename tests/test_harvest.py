@@ -543,7 +543,7 @@ def test_a_harvest_steps_aside_while_a_fetch_writes(
     with FileLock(str(radar_home / "radar.db") + ".fetch-lock"):
         result = radar("harvest", "--set", "math", "--wait", "0")
     assert result.code == 0 and not oai.hits
-    assert "another radar fetch or harvest is running" in result.stderr
+    assert "another radar fetch, harvest or import is writing" in result.stderr
 
 
 def test_the_installed_console_script(oai: FakeOai, radar_home: Path) -> None:

@@ -90,7 +90,7 @@ def test_fts5_syntax_passes_through(db: sqlite_utils.Database) -> None:
     assert ids(search(db, "title:language")) == ["2611.00003"]
 
 
-@pytest.mark.parametrize("query", ['"unclosed', "a AND", "title:(", "abstrakt: x NOT"])
+@pytest.mark.parametrize("query", ['"unclosed', "a AND OR b", "title:(", "world NOT NOT x"])
 def test_bad_fts_syntax_is_a_usage_error(db: sqlite_utils.Database, query: str) -> None:
     with pytest.raises(UsageError, match="cannot search for"):
         search(db, query)
@@ -109,6 +109,12 @@ def test_category_and_since_filters(db: sqlite_utils.Database) -> None:
     assert ids(search(db, "world", category="cs.RO")) == ["2611.00001"]
     assert set(ids(search(db, "world", since=date(2026, 1, 1)))) == {"2611.00001", "2611.00002"}
     assert ids(search(db, "world", since=date(2026, 1, 1), limit=1)) == ["2611.00001"]
+
+
+def test_capitalised_words_alone_are_not_operators(db: sqlite_utils.Database) -> None:
+    assert build_query("NOT gate").fts == '"NOT" "gate"'
+    assert build_query("NEAR-field optics").fts == '"NEAR-field" "optics"'
+    assert build_query("world AND models").fts == "world AND models"
 
 
 def test_build_query_quotes_plain_words() -> None:

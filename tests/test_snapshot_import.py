@@ -210,7 +210,10 @@ def test_a_truncated_gzip_keeps_what_was_read_and_fails(tmp_path: Path, radar_ho
     result = run_radar("import", str(path))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "ends early or is damaged" in result.stderr and "resume" in result.stderr
+    assert "ends early or is damaged" in result.stderr and "Download it again" in result.stderr
+    # Everything read before the break is stored, the last partial batch included.
+    stored = db_at(radar_home).execute("select count(*) from papers").fetchone()[0]
+    assert 1_000 < stored < 3_000 and stored % 5_000 != 0
 
 
 def test_kill_9_mid_import_leaves_a_sound_store_that_resumes(tmp_path: Path, radar_home: Path) -> None:
@@ -255,3 +258,50 @@ def test_kill_9_mid_import_leaves_a_sound_store_that_resumes(tmp_path: Path, rad
             conn.execute("select count(*) from papers_fts where papers_fts match 'world'").fetchone()[0]
             == 40_000
         )
+
+
+def test_a_bulk_import_builds_its_indexes_at_the_end(
+    tmp_path: Path, radar_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import radar.importer
+
+    monkeypatch.setattr(radar.importer, "BULK_BYTES", 0)  # every file counts as big here
+    db = open_db(radar_home / "radar.db")
+    index_names = "select name from sqlite_master where type = 'index' and name like 'idx_%'"
+    before = {r[0] for r in db.execute(index_names)}
+    during: list[set[str]] = []
+
+    def watch(progress) -> None:  # type: ignore[no-untyped-def]
+        during.append({r[0] for r in db.execute(index_names)})
+        if len(during) == 2:
+            raise KeyboardInterrupt
+
+    path = write_lines(tmp_path / "s.jsonl", synthetic_lines(50))
+    with pytest.raises(KeyboardInterrupt):
+        import_snapshot(db, path, progress=watch, workers=0, batch_lines=10)
+    assert "idx_paper_authors_name_key" not in during[0] and "idx_papers_listing_date" not in during[0]
+    # Interrupted: the store owes its indexes, and says which.
+    owed = db.execute("select dropped_indexes_json from imports").fetchone()[0]
+    assert "idx_paper_authors_name_key" in owed
+    # Any later import gives them back, and the store ends as it began, indexes and all.
+    other = write_lines(tmp_path / "t.jsonl", synthetic_lines(3, start=900))
+    import_snapshot(db, other, workers=0)
+    assert {r[0] for r in db.execute(index_names)} == before
+    assert (
+        db.execute("select count(*) from imports where dropped_indexes_json is not null").fetchone()[0] == 0
+    )
+    resumed = import_snapshot(db, path, workers=0, batch_lines=10)
+    assert resumed.new == 30 and {r[0] for r in db.execute(index_names)} == before
+    plan = db.execute(
+        "explain query plan select paper_id from paper_authors where name_key = 'lemire'"
+    ).fetchall()
+    assert "idx_paper_authors_name_key" in plan[0][-1]
+
+
+@pytest.mark.parametrize("version", ["v²", "v" + "9" * 5000, "v" + "9" * 30, "v0"])
+def test_a_strange_version_is_a_bad_line_not_a_crash(tmp_path: Path, radar_home: Path, version: str) -> None:
+    record = dict(REAL[1])
+    record["versions"] = [{"version": version, "created": "Mon, 11 Jan 2021 20:31:27 GMT"}]
+    path = write_lines(tmp_path / "v.jsonl", [json.dumps(record), *synthetic_lines(2)])
+    report = import_snapshot(open_db(radar_home / "radar.db"), path, workers=0)
+    assert (report.new, report.bad) == (2, 1) and "bad version" in report.bad_examples[0]

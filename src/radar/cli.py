@@ -297,9 +297,15 @@ def import_(
     workers: Annotated[
         int | None,
         typer.Option(
-            "--workers", min=0, help="Processes parsing a snapshot beside the writer (default: cores - 1)."
+            "--workers",
+            min=0,
+            max=16,
+            help="Processes parsing a snapshot beside the writer (default: cores - 1, at most 4).",
         ),
     ] = None,
+    wait: Annotated[
+        float, typer.Option("--wait", min=0, help="Seconds to wait for a running fetch, harvest or import.")
+    ] = 10.0,
 ) -> None:
     """Load saved arXiv responses or the arXiv metadata snapshot into the store.
 
@@ -317,14 +323,19 @@ def import_(
     for path in files:
         if path.is_file() and is_snapshot(path):
             with progress_bar(f"importing {path.name}", quiet=format is ListFormat.json) as update:
-                snap = import_snapshot(
-                    db,
-                    path,
-                    progress=lambda p: update(
-                        p.done_bytes, p.total_bytes, f"{p.new:,} new, {p.bad:,} bad lines"
-                    ),
-                    workers=workers,
-                )
+                try:
+                    snap = import_snapshot(
+                        db,
+                        path,
+                        progress=lambda p: update(
+                            p.done_bytes, p.total_bytes, f"{p.new:,} new, {p.bad:,} bad lines"
+                        ),
+                        workers=workers,
+                        note=lambda text: update(1, 1, text),
+                    )
+                except KeyboardInterrupt:
+                    say("Interrupted. What was imported is kept: run the same command again to resume.")
+                    raise typer.Exit(130) from None
             results.append(snap)
             failed = failed or snap.error is not None
         else:
@@ -406,7 +417,7 @@ def _say_snapshot_report(r: Any) -> None:
     for example in r.bad_examples:
         say(f"  skipped {example}", style="dim")
     if r.error:
-        say(f"Error: {r.error}. Run the same command again to resume.", style="red")
+        say(f"Error: {r.error}.", style="red")
 
 
 # --- fetching -------------------------------------------------------------------------------

@@ -37,11 +37,13 @@ class Selection:
     ids: list[str]
     follows: list[Follow]
     since: date | None = None
+    ids_given: bool = False  # --ids was used, even if it named nothing (empty stdin)
 
     @property
     def any_follow(self) -> bool:
-        # Neither papers nor follows named: every paper that matches a follow.
-        return not self.ids and not self.follows
+        # Neither papers nor follows named: every paper that matches a follow. An empty
+        # --ids list (a pipe that carried no ids) selects nothing, not everything.
+        return not self.ids and not self.follows and not self.ids_given
 
 
 def resolve_follows(db: Database, values: Sequence[str]) -> list[Follow]:
@@ -68,7 +70,11 @@ def resolve_follows(db: Database, values: Sequence[str]) -> list[Follow]:
 
 
 def select_papers(
-    db: Database, ids: Sequence[str] = (), follows: Sequence[str] = (), since: date | None = None
+    db: Database,
+    ids: Sequence[str] = (),
+    follows: Sequence[str] = (),
+    since: date | None = None,
+    ids_given: bool = False,
 ) -> Selection:
     """Check a selection before anything is written: unknown ids and follows are errors."""
     wanted = list(dict.fromkeys(paper_ref(i) for i in ids))
@@ -84,7 +90,7 @@ def select_papers(
         if missing:
             more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
             raise NotFoundError(f"not in the store: {', '.join(missing[:10])}{more}")
-    return Selection(wanted, resolve_follows(db, follows), since)
+    return Selection(wanted, resolve_follows(db, follows), since, ids_given=ids_given or bool(wanted))
 
 
 def _chosen(alias: str, selection: Selection) -> str:
@@ -97,7 +103,8 @@ def _chosen(alias: str, selection: Selection) -> str:
         parts.append(f"{alias}.id in (select value from json_each(:ids))")
     if selection.follows:
         parts.append(matched + " and m.follow_id in (select value from json_each(:follows)))")
-    return "(" + " or ".join(parts) + ")"
+    # An empty --ids and no follows: nothing is chosen.
+    return "(" + " or ".join(parts) + ")" if parts else "0"
 
 
 def selection_query(selection: Selection) -> tuple[str, dict[str, Any]]:

@@ -90,7 +90,7 @@ def fetch_lock(db_path: Path, wait: float) -> Iterator[None]:
         lock.acquire(timeout=wait)
     except Timeout:
         raise LockedError(
-            f"another radar fetch is running on {db_path}; this one stopped after waiting {wait:g} s"
+            f"another radar fetch, harvest or import is writing to {db_path}; this one stopped after waiting {wait:g} s"
         ) from None
     try:
         yield

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import time
 import zlib
@@ -12,7 +13,6 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -20,7 +20,18 @@ from sqlite_utils import Database
 
 from radar.errors import BadResponseError, RadarError
 from radar.model import Paper
-from radar.store import ImportCounts, Prepared, save_papers, save_prepared, utc_now
+from radar.store import (
+    ImportCounts,
+    Prepared,
+    drop_bulk_indexes,
+    link_versions,
+    restore_indexes,
+    save_papers,
+    save_prepared,
+    unlinked_feed_papers,
+    utc_now,
+    write_transaction,
+)
 
 GZIP_MAGIC = b"\x1f\x8b"
 # Lines per batch: one transaction and one unit of resumption. Big enough that each
@@ -28,6 +39,9 @@ GZIP_MAGIC = b"\x1f\x8b"
 BATCH_LINES = 5_000
 IN_FLIGHT = 2  # batches parsed ahead of the writer, per worker
 BAD_EXAMPLES = 10
+# A file this big is a bulk load: the store's random-order indexes are dropped for it and
+# built again at its end (store.BULK_INDEXES), which keeps the import from slowing down.
+BULK_BYTES = 256 * 1024 * 1024
 
 
 @dataclass
@@ -164,25 +178,56 @@ def prepare_lines(first_line: int, lines: list[bytes]) -> tuple[list[Prepared], 
             prepared.append(prepare(parse_line(line).paper))
         except BadLine as exc:
             bad.append(f"line {number}: {exc}")
+        except (ValueError, TypeError, OverflowError) as exc:
+            # Whatever else one line can hold must not stop the millions after it.
+            bad.append(f"line {number}: unusable record ({type(exc).__name__})")
     return prepared, bad
 
 
+class _Damaged(Exception):
+    """The stream broke off; `lines` were read before it did."""
+
+    def __init__(self, lines: list[bytes], cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.lines = lines
+
+
 def _batches(stream: IO[bytes], first_line: int, size: int) -> Iterator[tuple[int, list[bytes], int]]:
-    """(number of the first line, lines, bytes they take) from where the stream stands."""
+    """(number of the first line, lines, bytes they take) from where the stream stands.
+    When the stream breaks off, the lines read before the break still come out first."""
     number = first_line
     while True:
-        lines = list(islice(stream, size))
+        lines: list[bytes] = []
+        try:
+            for line in stream:
+                lines.append(line)
+                if len(lines) == size:
+                    break
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            if lines:
+                yield number, lines, sum(len(line) for line in lines)
+            raise _Damaged(lines, exc) from exc
         if not lines:
             return
         yield number, lines, sum(len(line) for line in lines)
         number += len(lines)
 
 
+MAX_WORKERS = 16
+
+
 def worker_count() -> int:
-    """Processes that parse while this one writes: one fewer than the cores, at least one.
-    On one core, parse in this process."""
+    """Processes that parse while this one writes: one fewer than the cores (at most four:
+    one writer cannot keep more busy). On one core, none: parse in this process."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return min(4, cores - 1)
+    return max(0, min(4, cores - 1))
+
+
+def _ignore_sigint() -> None:
+    import signal
+
+    # Ctrl-C is the writer's to handle; workers just stop with the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def import_snapshot(
@@ -191,10 +236,12 @@ def import_snapshot(
     progress: Callable[[SnapshotProgress], None] | None = None,
     workers: int | None = None,
     batch_lines: int = BATCH_LINES,
+    note: Callable[[str], None] | None = None,
 ) -> SnapshotReport:
     """Stream a snapshot into the store, batch by batch, each batch in one transaction
     together with how far the import got. Safe to interrupt and to run again: a finished
-    file is not read twice, an interrupted one resumes at the first unstored batch."""
+    file is not read twice, an interrupted one resumes at the first unstored batch.
+    The caller holds the store's writer lock (fetch.fetch_lock) for the whole import."""
     started = time.perf_counter()
     report = SnapshotReport(str(path))
     try:
@@ -209,77 +256,96 @@ def import_snapshot(
     offset, lines_done = (state[0], state[1]) if state else (0, 0)
     report.resumed_at_line = lines_done
     now = utc_now()
-    if state is None:
-        with db.atomic():
-            db.execute(
-                "insert into imports (key, path, offset, lines, new, updated, unchanged, bad, started_utc, "
-                "updated_utc) values (?, ?, 0, 0, 0, 0, 0, 0, ?, ?)",
-                [key, str(path), now, now],
+    with db.atomic():
+        db.execute(
+            "insert or ignore into imports (key, path, offset, lines, new, updated, unchanged, bad, "
+            "started_utc, updated_utc) values (?, ?, 0, 0, 0, 0, 0, 0, ?, ?)",
+            [key, str(path), now, now],
+        )
+    workers = min(MAX_WORKERS, worker_count() if workers is None else workers)
+    bulk = total >= BULK_BYTES
+    if bulk:
+        with write_transaction(db):
+            owed = json.loads(
+                db.execute("select dropped_indexes_json from imports where key = ?", [key]).fetchone()[0]
+                or "[]"
             )
-    workers = worker_count() if workers is None else workers
-    raw = path.open("rb")
-    compressed = raw.read(2) == GZIP_MAGIC
-    raw.seek(0)
-    stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if compressed else raw  # type: ignore[assignment]
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_spawn()) if workers > 0 else None
-    try:
-        if offset:
-            stream.seek(offset)
-        pending: deque[tuple[Future[Any] | tuple[list[Prepared], list[str]], int, int]] = deque()
-        batches = _batches(stream, lines_done + 1, batch_lines)
+            owed += drop_bulk_indexes(db)
+            db.execute("update imports set dropped_indexes_json = ? where key = ?", [json.dumps(owed), key])
 
-        def store(result: tuple[list[Prepared], list[str]], nbytes: int, nlines: int) -> None:
-            nonlocal offset, lines_done
-            prepared, bad = result
-            offset += nbytes
-            lines_done += nlines
+    def store(result: tuple[list[Prepared], list[str]], nbytes: int, nlines: int) -> None:
+        nonlocal offset, lines_done
+        prepared, bad = result
+        offset += nbytes
+        lines_done += nlines
 
-            def record_progress(counts: ImportCounts) -> None:
-                db.execute(
-                    "update imports set offset = ?, lines = ?, new = new + ?, updated = updated + ?, "
-                    "unchanged = unchanged + ?, bad = bad + ?, updated_utc = ? where key = ?",
-                    [
-                        offset,
-                        lines_done,
-                        counts.new,
-                        counts.updated,
-                        counts.unchanged,
-                        len(bad),
-                        utc_now(),
-                        key,
-                    ],
+        def record_progress(counts: ImportCounts) -> None:
+            db.execute(
+                "update imports set offset = ?, lines = ?, new = new + ?, updated = updated + ?, "
+                "unchanged = unchanged + ?, bad = bad + ?, updated_utc = ? where key = ?",
+                [
+                    offset,
+                    lines_done,
+                    counts.new,
+                    counts.updated,
+                    counts.unchanged,
+                    len(bad) + len(counts.skipped),
+                    utc_now(),
+                    key,
+                ],
+            )
+
+        saved = save_prepared(db, prepared, extra=record_progress, link=not bulk)
+        report.new += saved.new
+        report.updated += saved.updated
+        # The same paper twice in one batch is stored once: the other is unchanged.
+        report.unchanged += len(prepared) - saved.new - saved.updated - len(saved.skipped)
+        report.lines += nlines
+        report.bad += len(bad) + len(saved.skipped)
+        room = BAD_EXAMPLES - len(report.bad_examples)
+        if room > 0:
+            report.bad_examples.extend((bad + saved.skipped)[:room])
+        if progress is not None:
+            progress(SnapshotProgress(raw.tell(), total, lines_done, report.new, report.bad))
+
+    with path.open("rb") as raw:
+        compressed = raw.read(2) == GZIP_MAGIC
+        raw.seek(0)
+        stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if compressed else raw  # type: ignore[assignment]
+        pool = (
+            ProcessPoolExecutor(max_workers=workers, mp_context=_spawn(), initializer=_ignore_sigint)
+            if workers > 0
+            else None
+        )
+        pending: deque[tuple[Future[tuple[list[Prepared], list[str]]], int, int]] = deque()
+        try:
+            if offset:
+                stream.seek(offset)
+            try:
+                for first, lines, nbytes in _batches(stream, lines_done + 1, batch_lines):
+                    if pool is None:
+                        store(prepare_lines(first, lines), nbytes, len(lines))
+                        continue
+                    pending.append((pool.submit(prepare_lines, first, lines), nbytes, len(lines)))
+                    if len(pending) >= IN_FLIGHT * workers:
+                        future, nb, nl = pending.popleft()
+                        store(future.result(), nb, nl)
+            except (_Damaged, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+                # A download that broke off: store everything read before the break.
+                cause = exc.__cause__ if isinstance(exc, _Damaged) else exc
+                report.error = (
+                    f"{path} ends early or is damaged ({cause}); the {lines_done + sum(n for _, _, n in pending):,} "
+                    "lines before that are stored. Download it again and import the new copy"
                 )
-
-            saved = save_prepared(db, prepared, extra=record_progress)
-            report.new += saved.new
-            report.updated += saved.updated
-            report.unchanged += saved.unchanged + len(saved.skipped)
-            report.lines += nlines
-            report.bad += len(bad)
-            room = BAD_EXAMPLES - len(report.bad_examples)
-            report.bad_examples.extend((bad + saved.skipped)[:room] if room > 0 else [])
-            if progress is not None:
-                progress(SnapshotProgress(raw.tell(), total, lines_done, report.new, report.bad))
-
-        for first, lines, nbytes in batches:
-            if pool is None:
-                store(prepare_lines(first, lines), nbytes, len(lines))
-                continue
-            pending.append((pool.submit(prepare_lines, first, lines), nbytes, len(lines)))
-            if len(pending) >= IN_FLIGHT * workers:
+            while pending:
                 future, nb, nl = pending.popleft()
-                store(future.result(), nb, nl)  # type: ignore[union-attr]
-        while pending:
-            future, nb, nl = pending.popleft()
-            store(future.result(), nb, nl)  # type: ignore[union-attr]
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        # A download that broke off: what was read is stored, and the next run resumes.
-        report.error = f"{path}: the file ends early or is damaged ({exc}); the papers before that are stored"
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-        stream.close()
-        raw.close()
+                store(future.result(), nb, nl)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+            stream.close()
+    # Also what an earlier, interrupted bulk import still owes.
+    finish_bulk(db, note)
     if report.error is None:
         with db.atomic():
             db.execute("update imports set finished_utc = ? where key = ?", [utc_now(), key])
@@ -287,6 +353,23 @@ def import_snapshot(
         db.execute("pragma optimize")
     report.seconds = time.perf_counter() - started
     return report
+
+
+def finish_bulk(db: Database, note: Callable[[str], None] | None = None) -> None:
+    """Build the indexes bulk imports dropped (this one's, and any an interrupted import
+    left owing), then link journal papers to the arXiv papers that arrived meanwhile."""
+    owing = db.execute(
+        "select key, dropped_indexes_json from imports where dropped_indexes_json is not null"
+    ).fetchall()
+    for owner, statements in owing:
+        if note is not None:
+            note("building the search indexes…")
+        with write_transaction(db):
+            restore_indexes(db, json.loads(statements))
+            db.execute("update imports set dropped_indexes_json = null where key = ?", [owner])
+    if owing:
+        with write_transaction(db):
+            link_versions(db, unlinked_feed_papers(db))
 
 
 def _spawn() -> Any:

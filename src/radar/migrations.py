@@ -258,6 +258,8 @@ def m009_snapshot_imports(db: Database) -> None:
             "started_utc": str,
             "updated_utc": str,
             "finished_utc": str,
+            # CREATE INDEX statements a bulk import dropped and owes back (JSON list).
+            "dropped_indexes_json": str,
         },
         pk="key",
     )

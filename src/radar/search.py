@@ -18,9 +18,9 @@ from radar.store import fts_phrase
 # what people look for first.
 TITLE_WEIGHT = 5.0
 # What makes a query FTS5 syntax rather than plain words: quotes, grouping, prefix
-# search, column filters, and the operators (upper case, as FTS5 requires). "C++" and
-# "arXiv:2101.00001" stay plain words.
-_SYNTAX_RE = re.compile(r'["()*^]|\b(?:AND|OR|NOT|NEAR)\b|\b(?:title|abstract)\s*:')
+# search, column filters, and an operator (upper case, as FTS5 requires) between two
+# terms. "C++", "arXiv:2101.00001", "NOT gate" and "NEAR-field optics" stay plain words.
+_SYNTAX_RE = re.compile(r'["()*^]|\S\s+(?:AND|OR|NOT|NEAR)\s+\S|\b(?:title|abstract)\s*:')
 _WORD_RE = re.compile(r"\w", re.UNICODE)
 
 
@@ -88,7 +88,8 @@ def search(
     limit: int = 20,
 ) -> list[Card]:
     query = build_query(text)
-    where = ["papers_fts match :q"]
+    # A journal's version of an arXiv paper is shown as that paper, not beside it.
+    where = ["papers_fts match :q", "p.linked_to is null"]
     params: dict[str, object] = {"q": query.fts, "limit": limit, "tw": TITLE_WEIGHT}
     if since is not None:
         where.append("p.listing_date >= :since")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -284,6 +285,27 @@ def prepare(paper: Paper) -> Prepared:
     )
 
 
+@contextmanager
+def write_transaction(db: Database) -> Iterator[None]:
+    """A transaction that takes the write lock first (BEGIN IMMEDIATE); nested, a savepoint.
+
+    A plain BEGIN reads first and asks for the lock at its first write: in WAL mode, if
+    another process committed in between, SQLite fails that write at once instead of
+    waiting out the busy timeout. Taking the lock up front makes writers queue instead.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
 def save_papers(db: Database, papers: Iterable[Paper]) -> ImportCounts:
     """Store papers in one transaction: all of them or none (a killed run leaves no half).
 
@@ -293,7 +315,10 @@ def save_papers(db: Database, papers: Iterable[Paper]) -> ImportCounts:
 
 
 def save_prepared(
-    db: Database, items: Iterable[Prepared], extra: Callable[[ImportCounts], None] | None = None
+    db: Database,
+    items: Iterable[Prepared],
+    extra: Callable[[ImportCounts], None] | None = None,
+    link: bool = True,
 ) -> ImportCounts:
     """save_papers for papers already prepared; `extra` runs inside the same transaction
     (a bulk import records how far it got there, so progress and papers commit together)."""
@@ -311,12 +336,13 @@ def save_prepared(
         if seen is None or row["version"] >= seen.row["version"]:
             latest[row["id"]] = item
     now = utc_now()
-    with db.atomic():
+    with write_transaction(db):
         if latest:
             _save_rows(db, latest, counts, now)
             touched = counts.changed_ids + counts.filled_ids
             rematch_papers(db, touched, new_ids=counts.new_ids)
-            link_versions(db, touched)
+            if link:
+                link_versions(db, touched)
             if has_feedback(db):
                 from radar.feedback import learn_from_new_papers
 
@@ -428,6 +454,39 @@ def _write_authors_and_categories(
         "insert into paper_authors (paper_id, position, name, name_key) values (?, ?, ?, ?)", authors
     )
     db.conn.executemany("insert into paper_categories (paper_id, category) values (?, ?)", categories)
+
+
+# Indexes whose entries land at random places (surnames, title words, DOIs, days): at
+# millions of rows each insert touches a page outside the cache, and a bulk import slows
+# down as the store grows. Dropped for a bulk import and built once at its end, by sorting.
+BULK_INDEXES = (
+    "idx_paper_authors_name_key",
+    "idx_papers_title_key",
+    "idx_papers_doi_key",
+    "idx_papers_listing_date",
+    "idx_paper_categories_category_paper_id",
+)
+
+
+def drop_bulk_indexes(db: Database) -> list[str]:
+    """Drop BULK_INDEXES; returns their CREATE statements, to be given back to
+    restore_indexes. The caller records them in the same transaction."""
+    marks = placeholders(BULK_INDEXES)
+    rows = db.execute(
+        f"select name, sql from sqlite_master where type = 'index' and name in ({marks})", list(BULK_INDEXES)
+    ).fetchall()
+    for name, _ in rows:
+        db.execute(f'drop index "{name}"')
+    return [sql for _, sql in rows]
+
+
+def restore_indexes(db: Database, statements: Sequence[str]) -> None:
+    for sql in statements:
+        db.execute(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+
+
+def unlinked_feed_papers(db: Database) -> list[str]:
+    return [r[0] for r in db.execute("select id from papers where source is not null and linked_to is null")]
 
 
 def link_versions(db: Database, paper_ids: Sequence[str]) -> int:

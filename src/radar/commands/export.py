@@ -134,7 +134,7 @@ def export(
 
         cutoff = parse_since(since)
     db = state(ctx).open()
-    selection = select_papers(db, _id_values(ids or []), follow or [], cutoff)
+    selection = select_papers(db, _id_values(ids or []), follow or [], cutoff, ids_given=bool(ids))
     papers = iter_papers(db, selection)
     first = next(papers, None)
     if first is None:

@@ -63,7 +63,7 @@ def harvest(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (for cron).")] = False,
     wait: Annotated[
-        float, typer.Option("--wait", min=0, help="Seconds to wait for a running fetch or harvest.")
+        float, typer.Option("--wait", min=0, help="Seconds to wait for a running fetch, harvest or import.")
     ] = 10.0,
 ) -> None:
     """Keep a local copy of arXiv's metadata current over OAI-PMH.
@@ -99,10 +99,11 @@ def harvest(
                     db, http, st.settings, spec, format.value, from_date, progress, limit, wait
                 )
         except LockedError as exc:
-            # A fetch or another harvest is writing: step aside (silently for cron).
+            # A fetch, import or another harvest is writing: step aside (silently for
+            # cron), but a set that already failed still makes the exit code 1.
             if not quiet:
-                say(str(exc).replace("radar fetch", "radar fetch or harvest"))
-            return
+                say(str(exc))
+            break
         if report.error:
             failed = True
             if not quiet and report.pages:

@@ -61,9 +61,11 @@ def _versions(record: dict[str, Any]) -> tuple[int, datetime, datetime]:
         if not isinstance(entry, dict):
             raise BadLine("bad versions entry")
         label = entry.get("version")
-        if not isinstance(label, str) or not label[1:].isdigit() or label[:1] != "v":
-            raise BadLine(f"bad version {label!r}")
-        numbered.append((int(label[1:]), entry.get("created")))
+        number = label[1:] if isinstance(label, str) and label[:1] == "v" else ""
+        # ASCII digits only ("v²" is a digit to str.isdigit) and a sane number.
+        if not (number.isascii() and number.isdigit() and 0 < len(number) <= 3 and int(number) > 0):
+            raise BadLine(f"bad version {str(label)[:20]!r}")
+        numbered.append((int(number), entry.get("created")))
     numbered.sort(key=lambda pair: pair[0])
     return numbered[-1][0], _created(numbered[0][1]), _created(numbered[-1][1])
 
