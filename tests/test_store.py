@@ -92,7 +92,7 @@ def test_migrations_create_tables_and_columns() -> None:
     assert db["paper_categories"].pks == ["paper_id", "category"]
     assert list(db["paper_versions"].columns_dict) == ["paper_id", "version", "updated_utc", "seen_utc"]
     assert db["paper_versions"].pks == ["paper_id", "version"]
-    assert list(db["follows"].columns_dict) == ["id", "kind", "value", "key", "created_utc"]
+    assert list(db["follows"].columns_dict) == ["id", "kind", "value", "key", "created_utc", "matched"]
     assert list(db["matches"].columns_dict) == [
         "follow_id",
         "paper_id",
@@ -128,7 +128,7 @@ def test_migrations_create_indexes() -> None:
         return {(tuple(i.columns), bool(i.unique)) for i in db[table].indexes}
 
     assert (("listing_date",), False) in indexes("papers")
-    assert (("name_key",), False) in indexes("paper_authors")
+    assert (("name_key", "name"), False) in indexes("paper_authors")
     assert (("category", "paper_id"), False) in indexes("paper_categories")
     assert (("kind", "key"), True) in indexes("follows")
     assert (("paper_id",), False) in indexes("matches")
@@ -149,7 +149,14 @@ def test_migrations_create_fts_with_triggers() -> None:
     assert db["papers"].detect_fts() == "papers_fts"
     assert list(db["papers_fts"].columns_dict) == ["title", "abstract"]
     triggers = {t.name: t.table for t in db.triggers}
-    assert triggers == {"papers_ai": "papers", "papers_ad": "papers", "papers_au": "papers"}
+    assert triggers == {
+        "papers_ai": "papers",
+        "papers_ad": "papers",
+        "papers_au": "papers",
+        # follows.matched, kept as matches come and go
+        "matches_ai": "matches",
+        "matches_ad": "matches",
+    }
     fts_sql = db.execute("select sql from sqlite_master where name = 'papers_fts'").fetchone()[0]
     assert "fts5" in fts_sql.lower()
     assert "porter" in fts_sql.lower()
@@ -187,6 +194,7 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
         ("radar", "m008_similar_papers"),
         ("radar", "m009_snapshot_imports"),
         ("radar", "m010_fts_automerge"),
+        ("radar", "m011_counts_and_name_lookups"),
     ]
     migrations.apply(db)
     assert schema(db) == before
@@ -213,7 +221,7 @@ def test_reopening_keeps_data(tmp_path: Path) -> None:
     db.close()
     again = open_db(path)
     assert count(again, "papers") == 1
-    assert count(again, "_sqlite_migrations") == 10
+    assert count(again, "_sqlite_migrations") == 11
 
 
 # --- open_db refusals ---------------------------------------------------------------------
@@ -433,10 +441,33 @@ def plan(db: sqlite_utils.Database, sql: str, params: list[str]) -> str:
     return " | ".join(row[-1] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
 
 
+def test_follow_counts_stay_right_as_matches_change(db: sqlite_utils.Database) -> None:
+    from radar.follows import add_follow, list_follows, rematch_papers, remove_follow
+
+    import_files(db, [API_TESTING])
+    add_follow(db, "category", "cs.LG")
+    add_follow(db, "category", "cs.AI")
+
+    def counted() -> dict[str, int]:
+        return {f.value: f.papers for f in list_follows(db)}
+
+    def actual() -> dict[str, int]:
+        sql = "select f.value, count(m.paper_id) from follows f left join matches m on m.follow_id = f.id group by f.id"
+        return dict(db.execute(sql).fetchall())
+
+    assert counted() == actual() and counted()["cs.LG"] > 0
+    ids = [r[0] for r in db.execute("select id from papers limit 30")]
+    rematch_papers(db, ids)  # matches deleted and inserted again
+    rematch_papers(db, ids, new_ids=ids)  # upserted over themselves
+    assert counted() == actual()
+    remove_follow(db, "category", "cs.AI")
+    assert counted() == actual()
+
+
 def test_author_lookup_uses_name_key_index(db: sqlite_utils.Database) -> None:
     import_files(db, [API_TESTING])
     detail = plan(db, "select paper_id, name, name_key from paper_authors where name_key in (?)", ["gaudel"])
-    assert "SEARCH paper_authors USING INDEX idx_paper_authors_name_key" in detail
+    assert "SEARCH paper_authors USING INDEX idx_paper_authors_name_key_name (name_key=?)" in detail
     assert "SCAN" not in detail
 
 

@@ -77,11 +77,11 @@ def _follow_from_row(row: dict[str, Any]) -> Follow:
 
 
 def list_follows(db: Database, with_counts: bool = True) -> list[Follow]:
-    follows = [_follow_from_row(r) for r in db.query("select * from follows order by kind, id")]
-    if with_counts and follows:
-        counts = dict(db.execute("select follow_id, count(*) from matches group by follow_id").fetchall())
-        for f in follows:
-            f.papers = counts.get(f.id, 0)
+    rows = list(db.query("select * from follows order by kind, id"))
+    follows = [_follow_from_row(r) for r in rows]
+    if with_counts:
+        for f, row in zip(follows, rows, strict=True):
+            f.papers = row["matched"]  # kept by triggers on matches (migration m011)
     return follows
 
 
@@ -91,9 +91,7 @@ def add_follow(db: Database, kind: str, value: str) -> FollowResult:
         rows = list(db.query("select * from follows where kind = ? and key = ?", [kind, key]))
         if rows:
             existing = _follow_from_row(rows[0])
-            matched = db.execute(
-                "select count(*) from matches where follow_id = ?", [existing.id]
-            ).fetchone()[0]
+            matched = rows[0]["matched"]
             existing.papers = matched
             return FollowResult(
                 existing, created=False, matched=matched, near_misses=near_misses(db, existing)
@@ -153,7 +151,7 @@ def _author_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[st
             query = sql + f" and paper_id in ({placeholders(batch)})"
             rows = db.execute(query, params + list(batch)).fetchall()
         else:
-            rows = db.execute(sql, params).fetchall()
+            rows = _rows_of_matching_names(db, parsed)
         for paper_id, name, key in rows:
             try:
                 candidate = parse_name(name)
@@ -172,6 +170,33 @@ def _author_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[st
                 if previous is None or (previous.strength != "exact" and strength == "exact"):
                     best[(follow.id, paper_id)] = hit
     return list(best.values())
+
+
+def _rows_of_matching_names(
+    db: Database, parsed: dict[str, list[tuple[Follow, ParsedName]]]
+) -> list[tuple[str, str, str]]:
+    """(paper id, name, key) for every spelling under the surnames that may be a followed
+    person. The distinct spellings come from the (name_key, name) index alone, so a common
+    surname costs one pass over its index entries, not a table lookup per paper."""
+    rows: list[tuple[str, str, str]] = []
+    for key, wanted in parsed.items():
+        spellings = [
+            r[0] for r in db.execute("select distinct name from paper_authors where name_key = ?", [key])
+        ]
+        maybe = []
+        for name in spellings:
+            try:
+                candidate = parse_name(name)
+            except ValueError:
+                continue
+            if any(match_strength(w, candidate) is not None for _, w in wanted):
+                maybe.append(name)
+        for part in chunks(maybe):
+            rows += db.execute(
+                f"select paper_id, name, name_key from paper_authors where name_key = ? and name in ({placeholders(part)})",
+                [key, *part],
+            ).fetchall()
+    return rows
 
 
 def _category_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str] | None) -> list[_Hit]:
@@ -252,8 +277,9 @@ def _feed_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str]
 def _insert_hits(db: Database, hits: list[_Hit]) -> None:
     now = utc_now()
     db.conn.executemany(
-        "insert or replace into matches (follow_id, paper_id, strength, reason, matched_name, matched_utc) "
-        "values (?, ?, ?, ?, ?, ?)",
+        "insert into matches (follow_id, paper_id, strength, reason, matched_name, matched_utc) "
+        "values (?, ?, ?, ?, ?, ?) on conflict (follow_id, paper_id) do update set strength = excluded.strength, "
+        "reason = excluded.reason, matched_name = excluded.matched_name, matched_utc = excluded.matched_utc",
         [(h.follow_id, h.paper_id, h.strength, h.reason, h.matched_name, now) for h in hits],
     )
 
@@ -289,13 +315,16 @@ def near_misses(db: Database, follow: Follow) -> Counter[str]:
         return Counter()
     wanted = parse_name(follow.value)
     misses: Counter[str] = Counter()
-    for (name,) in db.execute("select name from paper_authors where name_key = ?", [wanted.key]).fetchall():
+    spellings = db.execute(
+        "select name, count(*) from paper_authors where name_key = ? group by name", [wanted.key]
+    ).fetchall()
+    for name, papers in spellings:
         try:
             candidate = parse_name(name)
         except ValueError:
             continue
         if similar_surname(wanted, candidate):
-            misses[name] += 1
+            misses[name] += papers
     return misses
 
 
@@ -309,12 +338,27 @@ class Preview:
     categories: list[tuple[str, int]]
 
 
+# The preview's co-authors and categories come from the newest papers of a follow: a
+# category follow over the whole of arXiv matches hundreds of thousands.
+PREVIEW_SAMPLE = 1_000
+
+
 def preview(db: Database, follow: Follow, latest: int = 5, top: int = 5) -> Preview:
-    rows = db.execute(
-        "select p.id, p.listing_date, p.title, p.authors_json, p.primary_category from matches m "
-        "join papers p on p.id = m.paper_id where m.follow_id = ? order by p.listing_date desc, p.id desc",
-        [follow.id],
-    ).fetchall()
+    total = db.execute("select matched from follows where id = ?", [follow.id]).fetchone()
+    papers = total[0] if total else 0
+    columns = "p.id, p.listing_date, p.title, p.authors_json, p.primary_category"
+    if papers > 20 * PREVIEW_SAMPLE:
+        # Dense (a category, a common topic): walk the newest days until the sample is full.
+        sql = (
+            f"select {columns} from papers p where exists (select 1 from matches m "
+            "where m.paper_id = p.id and m.follow_id = ?) order by p.listing_date desc, p.id desc limit ?"
+        )
+    else:
+        sql = (
+            f"select {columns} from matches m join papers p on p.id = m.paper_id where m.follow_id = ? "
+            "order by p.listing_date desc, p.id desc limit ?"
+        )
+    rows = db.execute(sql, [follow.id, PREVIEW_SAMPLE]).fetchall()
     coauthors: Counter[str] = Counter()
     categories: Counter[str] = Counter()
     wanted = parse_name(follow.value) if follow.kind == "author" else None
@@ -329,7 +373,7 @@ def preview(db: Database, follow: Follow, latest: int = 5, top: int = 5) -> Prev
             except ValueError:
                 continue
     return Preview(
-        papers=len(rows),
+        papers=papers,
         latest=[(r[0], r[1], r[2]) for r in rows[:latest]],
         coauthors=coauthors.most_common(top),
         categories=categories.most_common(3),

@@ -223,11 +223,21 @@ def worker_count() -> int:
     return max(0, min(4, cores - 1))
 
 
-def _ignore_sigint() -> None:
+def _worker_init(parent: int) -> None:
     import signal
+    import threading
 
     # Ctrl-C is the writer's to handle; workers just stop with the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def exit_with_parent() -> None:
+        # A writer killed with -9 cannot shut the pool down, and a worker blocked on its
+        # queue would wait forever: leave when the parent is gone.
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=exit_with_parent, daemon=True).start()
 
 
 def import_snapshot(
@@ -313,7 +323,9 @@ def import_snapshot(
         raw.seek(0)
         stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if compressed else raw  # type: ignore[assignment]
         pool = (
-            ProcessPoolExecutor(max_workers=workers, mp_context=_spawn(), initializer=_ignore_sigint)
+            ProcessPoolExecutor(
+                max_workers=workers, mp_context=_spawn(), initializer=_worker_init, initargs=(os.getpid(),)
+            )
             if workers > 0
             else None
         )

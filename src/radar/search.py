@@ -88,9 +88,10 @@ def search(
     limit: int = 20,
 ) -> list[Card]:
     query = build_query(text)
+    check_syntax(text, query.fts)
     # A journal's version of an arXiv paper is shown as that paper, not beside it.
-    where = ["papers_fts match :q", "p.linked_to is null"]
-    params: dict[str, object] = {"q": query.fts, "limit": limit, "tw": TITLE_WEIGHT}
+    where = ["p.linked_to is null"]
+    params: dict[str, object] = {"tw": TITLE_WEIGHT}
     if since is not None:
         where.append("p.listing_date >= :since")
         params["since"] = since.isoformat()
@@ -99,30 +100,47 @@ def search(
             "exists (select 1 from paper_categories pc where pc.paper_id = p.id and pc.category = :cat)"
         )
         params["cat"] = category
+    rowids = None
     if author is not None:
         rowids = author_rowids(db, author)
         if not rowids:
             return []
-        # A person's papers are few: FTS5 then tests the query on those rows only.
-        where.append("papers_fts.rowid in (select value from json_each(:rowids))")
-        params["rowids"] = "[" + ",".join(map(str, rowids)) + "]"
-    order = "score"
-    if query.phrase is not None:
-        order = (
-            "(papers_fts.rowid not in (select rowid from papers_fts where papers_fts match :phrase)), score"
-        )
-        params["phrase"] = query.phrase
-    sql = (
-        "select p.id, bm25(papers_fts, :tw, 1.0) as score from papers_fts "
-        "join papers p on p.rowid = papers_fts.rowid "
-        f"where {' and '.join(where)} order by {order} limit :limit"
-    )
-    check_syntax(text, query.fts)
-    rows = db.execute(sql, params).fetchall()
-
-    reasons = matches_for(db, [r[0] for r in rows])
-    ranked = [Ranked(r[0], -r[1], reasons.get(r[0], [])) for r in rows]
+    if query.phrase is None:
+        hits = _ranked(db, query.fts, where, params, rowids, limit)
+    else:
+        # The phrase first: it is what people mean, and it is cheaper to rank than every
+        # paper holding both words somewhere. Papers with all the words apart fill up.
+        hits = _ranked(db, query.phrase, where, params, rowids, limit)
+        if len(hits) < limit:
+            seen = {paper_id for paper_id, _ in hits}
+            more = _ranked(db, query.fts, where, params, rowids, limit + len(hits))
+            hits += [h for h in more if h[0] not in seen][: limit - len(hits)]
+    reasons = matches_for(db, [paper_id for paper_id, _ in hits])
+    ranked = [Ranked(paper_id, -score, reasons.get(paper_id, [])) for paper_id, score in hits]
     cards = load_cards(db, ranked)
     for card in cards:
         card.label_override = f"v{card.paper.version}"
     return cards
+
+
+def _ranked(
+    db: Database,
+    match: str,
+    where: list[str],
+    params: dict[str, object],
+    rowids: list[int] | None,
+    limit: int,
+) -> list[tuple[str, float]]:
+    """(paper id, bm25) of the best `limit` papers for an FTS5 query, best first."""
+    conditions = ["papers_fts match :q", *where]
+    if rowids is not None:
+        # One person's papers, as a literal list of integers (radar's own rowids): SQLite
+        # builds its lookup once. A subquery here was evaluated again for every paper
+        # that matched the words, which took half a minute for a common word.
+        conditions.append(f"papers_fts.rowid in ({','.join(str(int(r)) for r in rowids)})")
+    sql = (
+        "select p.id, bm25(papers_fts, :tw, 1.0) as score from papers_fts "
+        "join papers p on p.rowid = papers_fts.rowid "
+        f"where {' and '.join(conditions)} order by score limit :limit"
+    )
+    return [(r[0], r[1]) for r in db.execute(sql, {**params, "q": match, "limit": limit})]

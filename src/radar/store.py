@@ -460,7 +460,7 @@ def _write_authors_and_categories(
 # millions of rows each insert touches a page outside the cache, and a bulk import slows
 # down as the store grows. Dropped for a bulk import and built once at its end, by sorting.
 BULK_INDEXES = (
-    "idx_paper_authors_name_key",
+    "idx_paper_authors_name_key_name",
     "idx_papers_title_key",
     "idx_papers_doi_key",
     "idx_papers_listing_date",
