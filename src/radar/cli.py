@@ -8,7 +8,7 @@ turns it into one `Error: ...` line.
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -666,10 +666,24 @@ def show(
 
 
 def write_output(text: str, path: Path | None) -> None:
-    """stdout, or a file written atomically: a reader never sees half a brief."""
+    write_stream([text], path)
+
+
+def write_stream(pieces: Iterable[str], path: Path | None) -> None:
+    """stdout as the pieces come, or a file replaced atomically once it is whole (a
+    reader never sees half a brief or half an export), for output too large to build as
+    one string. UTF-8 bytes whatever the locale says: briefs and citation files are
+    UTF-8, and CRLF line ends (RIS, CSV) reach the file as they are.
+    """
     if path is None:
-        sys.stdout.write(text)
         sys.stdout.flush()
+        raw = getattr(sys.stdout, "buffer", None)
+        for piece in pieces:
+            if raw is not None:
+                raw.write(piece.encode("utf-8"))
+            else:
+                sys.stdout.write(piece)
+        (raw or sys.stdout).flush()
         return
     import tempfile
 
@@ -678,19 +692,23 @@ def write_output(text: str, path: Path | None) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False
+            "wb", dir=target.parent, prefix=f".{target.name}.", delete=False
         ) as fh:
             temp = Path(fh.name)
-            fh.write(text)
-        # NamedTemporaryFile is private (0600); a brief is meant to be shared: use the umask.
+            for piece in pieces:
+                fh.write(piece.encode("utf-8"))
+        # NamedTemporaryFile is private (0600); briefs and exports are meant to be shared.
         umask = os.umask(0)
         os.umask(umask)
         temp.chmod(0o666 & ~umask)
         temp.replace(target)
+        temp = None
     except OSError as exc:
+        raise RadarError(f"cannot write {target}: {exc.strerror}") from None
+    finally:
+        # An error (or Ctrl-C) half-way leaves no half-written file behind.
         if temp is not None:
             temp.unlink(missing_ok=True)
-        raise RadarError(f"cannot write {target}: {exc.strerror}") from None
 
 
 @app.command()

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from radar.cli import app, say, state
-from radar.errors import RadarError
+from radar.cli import app, say, state, write_stream
 
 
 class ExportFormat(StrEnum):
@@ -31,49 +29,6 @@ def _id_values(values: list[str]) -> list[str]:
         text = sys.stdin.read() if value.strip() == "-" else value
         found += [v for v in re.split(r"[\s,]+", text) if v]
     return found
-
-
-def write_stream(pieces: Iterable[str], path: Path | None) -> None:
-    """stdout as the pieces come, or a file replaced atomically once it is whole.
-
-    Like `radar.cli.write_output`, for output too large to build as one string. Written
-    as UTF-8 bytes whatever the locale says: citation files are UTF-8, and CRLF line ends
-    (RIS, CSV) reach the file as they are.
-    """
-    if path is None:
-        sys.stdout.flush()
-        raw = getattr(sys.stdout, "buffer", None)
-        for piece in pieces:
-            if raw is not None:
-                raw.write(piece.encode("utf-8"))
-            else:
-                sys.stdout.write(piece)
-        (raw or sys.stdout).flush()
-        return
-    import tempfile
-
-    target = path.expanduser()
-    temp: Path | None = None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "wb", dir=target.parent, prefix=f".{target.name}.", delete=False
-        ) as fh:
-            temp = Path(fh.name)
-            for piece in pieces:
-                fh.write(piece.encode("utf-8"))
-        # NamedTemporaryFile is private (0600); an export is meant to be shared: use the umask.
-        umask = os.umask(0)
-        os.umask(umask)
-        temp.chmod(0o666 & ~umask)
-        temp.replace(target)
-        temp = None
-    except OSError as exc:
-        raise RadarError(f"cannot write {target}: {exc.strerror}") from None
-    finally:
-        # An error (or Ctrl-C) half-way leaves no half-written file behind.
-        if temp is not None:
-            temp.unlink(missing_ok=True)
 
 
 @app.command()
