@@ -340,38 +340,34 @@ class Preview:
 
 # The preview's co-authors and categories come from the newest papers of a follow: a
 # category follow over the whole of arXiv matches hundreds of thousands.
-PREVIEW_SAMPLE = 1_000
+PREVIEW_SAMPLE = 500
 
 
 def preview(db: Database, follow: Follow, latest: int = 5, top: int = 5) -> Preview:
     total = db.execute("select matched from follows where id = ?", [follow.id]).fetchone()
     papers = total[0] if total else 0
-    columns = "p.id, p.listing_date, p.title, p.authors_json, p.primary_category"
     if papers > 20 * PREVIEW_SAMPLE:
         # Dense (a category, a common topic): walk the newest days until the sample is full.
         sql = (
-            f"select {columns} from papers p where exists (select 1 from matches m "
-            "where m.paper_id = p.id and m.follow_id = ?) order by p.listing_date desc, p.id desc limit ?"
+            "select p.id, p.listing_date, p.title, p.authors_json, p.primary_category, null from papers p "
+            "where exists (select 1 from matches m where m.paper_id = p.id and m.follow_id = ?) "
+            "order by p.listing_date desc, p.id desc limit ?"
         )
     else:
         sql = (
-            f"select {columns} from matches m join papers p on p.id = m.paper_id where m.follow_id = ? "
+            "select p.id, p.listing_date, p.title, p.authors_json, p.primary_category, m.matched_name "
+            "from matches m join papers p on p.id = m.paper_id where m.follow_id = ? "
             "order by p.listing_date desc, p.id desc limit ?"
         )
     rows = db.execute(sql, [follow.id, PREVIEW_SAMPLE]).fetchall()
     coauthors: Counter[str] = Counter()
     categories: Counter[str] = Counter()
-    wanted = parse_name(follow.value) if follow.kind == "author" else None
-    for _, _, _, authors_json, primary in rows:
+    for _, _, _, authors_json, primary, matched_name in rows:
         categories[primary] += 1
-        if wanted is None:
+        if follow.kind != "author":
             continue
-        for author in json.loads(authors_json):
-            try:
-                if match_strength(wanted, parse_name(author["name"])) is None:
-                    coauthors[author["name"]] += 1
-            except ValueError:
-                continue
+        # The followed person is the name the match recorded: no name parsing needed.
+        coauthors.update(a["name"] for a in json.loads(authors_json) if a["name"] != matched_name)
     return Preview(
         papers=papers,
         latest=[(r[0], r[1], r[2]) for r in rows[:latest]],
