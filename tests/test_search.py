@@ -214,3 +214,20 @@ def test_newest_matched_day_and_follow_counts_use_indexes(db: sqlite_utils.Datab
         [1],
     )
     assert "SEARCH m USING" in preview and "(follow_id=?)" in preview
+
+
+def test_the_journal_link_check_keeps_its_index_under_real_statistics(db: sqlite_utils.Database) -> None:
+    from radar.store import _FEED_PAPERS
+
+    # What ANALYZE records for 3 million arXiv papers: one value (null) in the source
+    # index. Given that, the planner scanned the table on every save (9 s per fetch).
+    db.execute("analyze")
+    db.execute("delete from sqlite_stat1 where tbl = 'papers'")
+    db.execute("insert into sqlite_stat1 values ('papers', 'idx_papers_source', '3000000 3000000')")
+    db.execute("insert into sqlite_stat1 values ('papers', 'sqlite_autoindex_papers_1', '3000000 1')")
+    db.conn.commit()
+    db.execute("analyze sqlite_schema")  # load the statistics into the planner
+    bare = plan(db, "select exists(select 1 from papers where source is not null and linked_to is null)")
+    assert "SCAN papers" in bare  # the trap
+    named = plan(db, f"select exists(select 1 from papers {_FEED_PAPERS} and linked_to is null)")
+    assert "SEARCH papers USING INDEX idx_papers_source (source>?)" in named
