@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -131,14 +132,31 @@ def _ranked(
     rowids: list[int] | None,
     limit: int,
 ) -> list[tuple[str, float]]:
-    """(paper id, bm25) of the best `limit` papers for an FTS5 query, best first."""
+    """(paper id, bm25) of the best `limit` papers for an FTS5 query, best first.
+
+    The index ranks on its own, and its ranking is read a few hundred rows at a time;
+    only those rows are joined with the papers and filtered, until `limit` pass. Joining
+    every match first meant loading tens of thousands of large rows for a common phrase.
+    """
     index = "papers_fts" if rowids is None else _person_index(db, rowids)
-    sql = (
-        f"select p.id, bm25({index}, :tw, 1.0) as score from {index} "
-        f"join papers p on p.rowid = {index}.rowid "
-        f"where {' and '.join([f'{index} match :q', *where])} order by score limit :limit"
+    ranking = db.execute(
+        f"select rowid, bm25({index}, :tw, 1.0) as score from {index} where {index} match :q order by score",
+        {"tw": params["tw"], "q": match},
     )
-    return [(r[0], r[1]) for r in db.execute(sql, {**params, "q": match, "limit": limit})]
+    filters = " and ".join(["p.rowid in (select value from json_each(:rowids))", *where])
+    hits: list[tuple[str, float]] = []
+    while len(hits) < limit:
+        chunk = ranking.fetchmany(max(200, limit * 5))
+        if not chunk:
+            break
+        scores = dict(chunk)
+        passed = db.execute(
+            f"select p.rowid, p.id from papers p where {filters}",
+            {**params, "rowids": json.dumps(list(scores))},
+        ).fetchall()
+        hits += sorted(((paper_id, scores[rowid]) for rowid, paper_id in passed), key=lambda h: (h[1], h[0]))
+    ranking.close()
+    return hits[:limit]
 
 
 def _person_index(db: Database, rowids: list[int]) -> str:
