@@ -294,3 +294,30 @@ def test_db_option_and_env_choose_the_file(tmp_path: Path) -> None:
     assert chosen.exists()
     listed = json.loads(ok("following", "--format", "json", env={"RADAR_DB": str(chosen)}))
     assert listed[0]["value"] == "graphs"
+
+
+def test_the_lazy_command_map_is_whole() -> None:
+    """Every command a module under radar/commands registers is in COMMANDS under that
+    module, so the console script loads the right module for it."""
+    from radar.cli import app
+    from radar.commands import COMMANDS, CORE_COMMANDS, MODULES, modules_for
+
+    registered = {
+        info.name or info.callback.__name__.replace("_", "-"): info.callback.__module__
+        for info in app.registered_commands
+    }
+    registered.update({g.name: "radar.commands.config" for g in app.registered_groups})
+    for name, module in registered.items():
+        if module == "radar.cli":
+            assert name in CORE_COMMANDS, name
+        else:
+            assert COMMANDS.get(name) == module.rsplit(".", 1)[1], name
+    assert set(registered) == set(COMMANDS) | CORE_COMMANDS
+    assert modules_for(["radar", "--db", "x.db", "search", "q"]) == ["search"]
+    assert modules_for(["radar", "today"]) == [] and modules_for(["radar", "--help"]) == MODULES
+
+
+@pytest.mark.parametrize(("args", "listed"), [(["--help"], "harvest"), (["status", "--help"], "status")])
+def test_the_console_script_still_knows_every_command(args: list[str], listed: str) -> None:
+    assert listed in ok(*args)
+    assert "No such command" in run_radar("serach").stderr
