@@ -34,9 +34,10 @@ from radar.store import (
 )
 
 GZIP_MAGIC = b"\x1f\x8b"
-# Lines per batch: one transaction and one unit of resumption. Big enough that each
-# commit and FTS flush is shared by many papers, small enough to keep memory flat.
-BATCH_LINES = 5_000
+# Lines per batch: one transaction and one unit of resumption. Measured on 400,000
+# lines: 2,000 imports 8% faster than 5,000 and peaks at 245 MB for radar and its worker
+# together instead of 332 MB.
+BATCH_LINES = 2_000
 IN_FLIGHT = 2  # batches parsed ahead of the writer, per worker
 BAD_EXAMPLES = 10
 # A file this big is a bulk load: the store's random-order indexes are dropped for it and
