@@ -340,9 +340,11 @@ class Text:
             title = f"{_syllable_word(rng, 2).capitalize()}: {title}"
         return title
 
+    abstract_words = (150, 250)
+
     def abstract(self, phrases: list[str]) -> str:
         rng = self.rng
-        words = self.words.many(rng, rng.randint(150, 250))
+        words = self.words.many(rng, rng.randint(*self.abstract_words))
         for phrase in phrases:
             at = rng.randrange(len(words))
             words[at : at + 1] = phrase.split()
