@@ -152,14 +152,7 @@ def test_migrations_create_fts_with_triggers() -> None:
     assert db["papers"].detect_fts() == "papers_fts"
     assert list(db["papers_fts"].columns_dict) == ["title", "abstract"]
     triggers = {t.name: t.table for t in db.triggers}
-    assert triggers == {
-        "papers_ai": "papers",
-        "papers_ad": "papers",
-        "papers_au": "papers",
-        # follows.matched, kept as matches come and go
-        "matches_ai": "matches",
-        "matches_ad": "matches",
-    }
+    assert triggers == {"papers_ai": "papers", "papers_ad": "papers", "papers_au": "papers"}
     fts_sql = db.execute("select sql from sqlite_master where name = 'papers_fts'").fetchone()[0]
     assert "fts5" in fts_sql.lower()
     assert "porter" in fts_sql.lower()

@@ -81,7 +81,7 @@ def list_follows(db: Database, with_counts: bool = True) -> list[Follow]:
     follows = [_follow_from_row(r) for r in rows]
     if with_counts:
         for f, row in zip(follows, rows, strict=True):
-            f.papers = row["matched"]  # kept by triggers on matches (migration m011)
+            f.papers = row["matched"]  # kept as matches change (rematch_papers, match_follow)
     return follows
 
 
@@ -290,6 +290,7 @@ def match_follow(db: Database, follow: Follow) -> int:
     with db.atomic():
         db.execute("delete from matches where follow_id = ?", [follow.id])
         _insert_hits(db, hits)
+        db.execute("update follows set matched = ? where id = ?", [len(hits), follow.id])
     return len(hits)
 
 
@@ -302,11 +303,30 @@ def rematch_papers(db: Database, paper_ids: Sequence[str], new_ids: Sequence[str
         return
     follows = list_follows(db, with_counts=False)
     fresh = set(new_ids)
+    # follows.matched moves by what is deleted and inserted here. (Triggers did this at
+    # first, but an UPDATE of follows per match row cost 15% of a 20,000-paper fetch.)
+    delta: Counter[int] = Counter()
     with db.atomic():
+        # The matches these papers had all go: deleted here, or (for papers said to be
+        # new) overwritten by the upsert below. So each follow loses what they had and
+        # gains the hits.
+        for part in chunks(list(paper_ids)):
+            marks = placeholders(part)
+            for follow_id, had in db.execute(
+                f"select follow_id, count(*) from matches where paper_id in ({marks}) group by follow_id",
+                list(part),
+            ):
+                delta[follow_id] -= had
         for part in chunks([i for i in paper_ids if i not in fresh]):
             db.execute(f"delete from matches where paper_id in ({placeholders(part)})", list(part))
         if follows:
-            _insert_hits(db, _hits(db, follows, paper_ids))
+            hits = _hits(db, follows, paper_ids)
+            _insert_hits(db, hits)
+            delta.update(h.follow_id for h in hits)
+        db.conn.executemany(
+            "update follows set matched = matched + ? where id = ?",
+            [(change, follow_id) for follow_id, change in delta.items() if change],
+        )
 
 
 def near_misses(db: Database, follow: Follow) -> Counter[str]:

@@ -275,19 +275,10 @@ def m010_fts_automerge(db: Database) -> None:
 @migrations()
 def m011_counts_and_name_lookups(db: Database) -> None:
     # `radar following` shows how many papers each follow matches; counting them took a
-    # scan of every match (a million rows with the whole of arXiv stored). Triggers keep
-    # the count instead. Matches are upserted, never REPLACEd: REPLACE would delete
-    # without firing the delete trigger.
+    # scan of every match (a million rows with the whole of arXiv stored). The count is
+    # kept here instead, by the code that adds and removes matches (radar.follows).
     db.table("follows").add_column("matched", int, not_null_default=0)
     db.execute("update follows set matched = (select count(*) from matches m where m.follow_id = follows.id)")
-    db.execute(
-        "create trigger matches_ai after insert on matches begin "
-        "update follows set matched = matched + 1 where id = new.follow_id; end"
-    )
-    db.execute(
-        "create trigger matches_ad after delete on matches begin "
-        "update follows set matched = matched - 1 where id = old.follow_id; end"
-    )
     # Following a person reads the distinct spellings under a surname (thousands of rows
     # for "Wang"): with the name in the index, that is an index scan, not a table lookup
     # per row.
