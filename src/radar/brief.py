@@ -143,7 +143,7 @@ def select(db: Database, window: Window, topic: str | None, author: str | None, 
     ranked = [r for r in ranked if not r.id.startswith(("doi:", "feed:"))]
     total = len(ranked)
     cards = load_cards(db, ranked[:max_papers])
-    return Selection(window, cards, list_follows(db, with_counts=False), total)
+    return Selection(window, cards, list_follows(db), total)
 
 
 # --- prompts --------------------------------------------------------------------------------

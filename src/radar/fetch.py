@@ -401,7 +401,7 @@ def run_fetch(
     """Fetch every source for the follows (all of them by default) and return what happened."""
     started = time.monotonic()
     started_utc = utc_now()
-    follows = list(only) if only is not None else list_follows(db, with_counts=False)
+    follows = list(only) if only is not None else list_follows(db)
     fetcher = Fetcher(db, http, api_url, rss_url, progress or (lambda message: None))
     summary = FetchSummary()
     totals = ImportCounts()

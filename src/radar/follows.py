@@ -73,16 +73,18 @@ def follow_key(kind: str, value: str) -> tuple[str, str]:
 
 
 def _follow_from_row(row: dict[str, Any]) -> Follow:
-    return Follow(id=row["id"], kind=row["kind"], value=row["value"], created_utc=row["created_utc"])
+    # `matched` is kept as matches change (rematch_papers, match_follow).
+    return Follow(
+        id=row["id"],
+        kind=row["kind"],
+        value=row["value"],
+        created_utc=row["created_utc"],
+        papers=row.get("matched") or 0,
+    )
 
 
-def list_follows(db: Database, with_counts: bool = True) -> list[Follow]:
-    rows = list(db.query("select * from follows order by kind, id"))
-    follows = [_follow_from_row(r) for r in rows]
-    if with_counts:
-        for f, row in zip(follows, rows, strict=True):
-            f.papers = row["matched"]  # kept as matches change (rematch_papers, match_follow)
-    return follows
+def list_follows(db: Database) -> list[Follow]:
+    return [_follow_from_row(r) for r in db.query("select * from follows order by kind, id")]
 
 
 def add_follow(db: Database, kind: str, value: str) -> FollowResult:
@@ -91,10 +93,8 @@ def add_follow(db: Database, kind: str, value: str) -> FollowResult:
         rows = list(db.query("select * from follows where kind = ? and key = ?", [kind, key]))
         if rows:
             existing = _follow_from_row(rows[0])
-            matched = rows[0]["matched"]
-            existing.papers = matched
             return FollowResult(
-                existing, created=False, matched=matched, near_misses=near_misses(db, existing)
+                existing, created=False, matched=existing.papers, near_misses=near_misses(db, existing)
             )
         db.table("follows").insert({"kind": kind, "value": value, "key": key, "created_utc": utc_now()})
         follow_id = db.execute("select last_insert_rowid()").fetchone()[0]
@@ -301,7 +301,7 @@ def rematch_papers(db: Database, paper_ids: Sequence[str], new_ids: Sequence[str
     """
     if not paper_ids:
         return
-    follows = list_follows(db, with_counts=False)
+    follows = list_follows(db)
     fresh = set(new_ids)
     # follows.matched moves by what is deleted and inserted here. (Triggers did this at
     # first, but an UPDATE of follows per match row cost 15% of a 20,000-paper fetch.)
