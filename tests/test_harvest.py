@@ -548,7 +548,7 @@ def test_a_harvest_steps_aside_while_a_fetch_writes(
 
 def test_the_installed_console_script(oai: FakeOai, radar_home: Path) -> None:
     oai.answer(page(*IDS[:3], token=TOKEN_1), page(*IDS[3:]))
-    result = run_radar("harvest", "--set", "math", "--format", "arXivRaw", timeout=30)
+    result = run_radar("harvest", "--set", "math", "--metadata", "arXivRaw", timeout=30)
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert result.stderr.startswith("math: 6 new, 0 updated, 0 deleted, 0 skipped; 2 pages, 2 requests")
@@ -561,7 +561,7 @@ def test_the_arxiv_format_can_be_harvested_too(
     oai: FakeOai, radar: Callable[..., Run], radar_home: Path
 ) -> None:
     oai.answer(ARXIV_HEP_TH)
-    result = radar("harvest", "--set", "hep-th", "--format", "arXiv", "--from", "2017-12-14")
+    result = radar("harvest", "--set", "hep-th", "--metadata", "arXiv", "--from", "2017-12-14")
     assert result.code == 0, result.stderr
     assert oai.args == [
         {"verb": "ListRecords", "metadataPrefix": "arXiv", "set": "physics:hep-th", "from": "2017-12-14"}

@@ -1,7 +1,7 @@
 """`radar harvest`: the arXiv metadata mirror kept current over OAI-PMH.
 
-Loaded on every radar start: only the standard library, typer and radar.cli at the top;
-the core is imported inside the command.
+Loaded whenever `radar --help` lists the commands: only the standard library, typer and
+radar.cli at the top; the core is imported inside the command.
 """
 
 from enum import StrEnum
@@ -42,11 +42,11 @@ def harvest(
             show_default=False,
         ),
     ] = None,
-    format: Annotated[
+    metadata: Annotated[
         MetadataFormat,
         typer.Option(
-            "--format",
-            "-f",
+            "--metadata",
+            "-m",
             help="arXivRaw: every version with its date; arXiv: structured author names, no version numbers.",
         ),
     ] = MetadataFormat.arXivRaw,
@@ -96,7 +96,7 @@ def harvest(
         try:
             with live_status("asking arXiv…", quiet) as progress:
                 report = run_harvest(
-                    db, http, st.settings, spec, format.value, from_date, progress, limit, wait
+                    db, http, st.settings, spec, metadata.value, from_date, progress, limit, wait
                 )
         except LockedError as exc:
             # A fetch, import or another harvest is writing: step aside (silently for

@@ -1,6 +1,6 @@
 """`radar schedule` (cron and systemd set-up) and `radar status` (how the fetches went).
 
-Loaded on every radar start: only the standard library, typer and rich at the top;
+Loaded whenever `radar --help` lists the commands: only the standard library, typer and rich at the top;
 the core modules are imported inside the commands.
 """
 
