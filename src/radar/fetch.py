@@ -101,12 +101,12 @@ def fetch_lock(db_path: Path, wait: float) -> Iterator[None]:
 # --- state ----------------------------------------------------------------------------------
 
 
-def _state(db: Database, key: str) -> dict[str, Any]:
+def load_state(db: Database, key: str) -> dict[str, Any]:
     rows = list(db.query("select * from fetch_state where key = ?", [key]))
     return rows[0] if rows else {"key": key}
 
 
-def _save_state(db: Database, key: str, **values: Any) -> None:
+def save_state(db: Database, key: str, **values: Any) -> None:
     db.table("fetch_state").upsert({"key": key, **values}, pk="key")
 
 
@@ -158,7 +158,7 @@ class Fetcher:
         report = SourceReport(name)
         summary.sources.append(report)
         self.progress(f"{name}: asking")
-        return report, _state(self.db, key)
+        return report, load_state(self.db, key)
 
     def _save(self, papers: list[Paper], report: SourceReport, totals: ImportCounts) -> None:
         counts = save_papers(self.db, papers)
@@ -171,7 +171,7 @@ class Fetcher:
     ) -> None:
         from radar.sources.arxiv_api import fetch_query
 
-        states = {f.id: _state(self.db, f"{kind}:{f.id}") for f in follows}
+        states = {f.id: load_state(self.db, f"{kind}:{f.id}") for f in follows}
         marks = [parse_utc(s.get("watermark_utc")) for s in states.values()]
         fresh = initial or any(m is None for m in marks)
         since = (self.now - INITIAL_WINDOW) if fresh else min(m for m in marks if m is not None) - OVERLAP
@@ -206,7 +206,7 @@ class Fetcher:
             for f in follows:
                 old = parse_utc(states[f.id].get("watermark_utc"))
                 mark = max((m for m in (old, newest) if m is not None), default=None)
-                _save_state(
+                save_state(
                     self.db,
                     f"{kind}:{f.id}",
                     watermark_utc=iso(mark),
@@ -268,7 +268,7 @@ class Fetcher:
         now = utc_now()
         with self.db.atomic():
             for key in keys:
-                _save_state(self.db, key, last_attempt_utc=now, last_error=str(exc))
+                save_state(self.db, key, last_attempt_utc=now, last_error=str(exc))
 
     def fetch_feed(
         self, follow: Follow, summary: FetchSummary, totals: ImportCounts, revalidate: bool = True
@@ -287,7 +287,7 @@ class Fetcher:
                 report.name = f"feed {got.page.title}"
                 self._save(got.page.papers, report, totals)
                 report.message = f"{len(got.page.papers)} entries: {report.new} new, {report.updated} updated"
-            _save_state(
+            save_state(
                 self.db,
                 key,
                 etag=got.etag,
@@ -312,7 +312,7 @@ class Fetcher:
             now = utc_now()
             if got.listing is None:
                 report.message = "unchanged since the last fetch"
-                _save_state(self.db, key, last_success_utc=now, last_attempt_utc=now, last_error=None)
+                save_state(self.db, key, last_success_utc=now, last_attempt_utc=now, last_error=None)
                 return
             listing = got.listing
             if listing.empty:
@@ -331,7 +331,7 @@ class Fetcher:
                     self._backfill(
                         categories, date.fromisoformat(previous), listing.announced, report, totals
                     )
-            _save_state(
+            save_state(
                 self.db,
                 key,
                 etag=got.etag,

@@ -21,12 +21,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from sqlite_utils import Database
 
+from radar.config import Settings
 from radar.errors import RadarError
-from radar.fetch import INITIAL_WINDOW, _save_state, _state, fetch_lock
+from radar.fetch import INITIAL_WINDOW, fetch_lock, load_state, save_state
 from radar.http import Http
 from radar.sources.oai_pmh import DEFAULT_FORMAT, FORMATS, ExpiredTokenError, list_records
 from radar.store import iso, parse_utc, save_papers, utc_now
@@ -76,26 +76,6 @@ class HarvestReport:
     def nothing_new(self) -> bool:
         return self.complete and not (self.new or self.updated)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "set": self.set_spec,
-            "format": self.metadata_prefix,
-            "from": self.from_date.isoformat() if self.from_date else None,
-            "new": self.new,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "deleted": self.deleted,
-            "skipped": len(self.skipped),
-            "pages": self.pages,
-            "requests": self.requests,
-            "seconds": round(self.seconds, 2),
-            "resumed": self.resumed,
-            "restarted": self.restarted,
-            "complete": self.complete,
-            "next_from": self.next_from.isoformat() if self.next_from else None,
-            "error": self.error,
-        }
-
 
 def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
@@ -109,7 +89,7 @@ def _stored_day(value: str | None) -> date | None:
 def harvest(
     db: Database,
     http: Http,
-    settings: Any,
+    settings: Settings,
     set_spec: str | None,
     metadata_prefix: str = DEFAULT_FORMAT,
     from_date: date | None = None,
@@ -141,7 +121,7 @@ def harvest(
             _run(db, http, settings.oai_url, key, source, report, from_date, say, limit, now)
         except RadarError as exc:
             report.error = str(exc)
-            _save_state(db, key, last_attempt_utc=utc_now(), last_error=report.error)
+            save_state(db, key, last_attempt_utc=utc_now(), last_error=report.error)
     report.requests = http.requests_made - requests_before
     report.seconds = time.monotonic() - started
     return report
@@ -159,7 +139,7 @@ def _run(
     limit: int | None,
     now: datetime | None,
 ) -> None:
-    state = _state(db, key)
+    state = load_state(db, key)
     token: str | None = None
     began: str | None = None  # responseDate of the pass's first page
     if from_date is not None:
@@ -183,7 +163,7 @@ def _run(
             say(f"{report.label}: the stored resumption token has expired; starting again from {pass_from}")
             report.restarted = True
             token = began = None
-            _save_state(db, key, etag=None, last_modified=None)
+            save_state(db, key, etag=None, last_modified=None)
             continue
         report.pages += 1
         began = began or iso(page.response_date)
@@ -210,7 +190,7 @@ def _run(
         # resumes at the next page, never re-reads this one, never skips one.
         with db.atomic():
             counts = save_papers(db, page.papers)
-            _save_state(db, key, **state_now)
+            save_state(db, key, **state_now)
         report.new += counts.new
         report.updated += counts.updated
         report.unchanged += counts.unchanged
