@@ -1,8 +1,11 @@
 """The arXiv listing feeds (rss.arxiv.org/rss/<cats> and /atom/<cats>): parsing.
 
-feedparser reads both flavours; radar adds what it cannot know: the id and version
-from the guid, the abstract without its `arXiv:... Announce Type: ... Abstract:`
-prefix, and authors split out of the single `dc:creator` string.
+Both flavours are read with strict lxml, as the API pages are: a truncated or malformed
+listing is refused whole. (feedparser, kept for journals' feeds of every shape, is
+lenient, and took 0.6 s for a 1,000-paper listing against lxml's 30 ms.) radar adds
+what the feed leaves implicit: the id and version from the guid, the abstract without
+its `arXiv:... Announce Type: ... Abstract:` prefix, and authors split out of the single
+`dc:creator` string.
 """
 
 from __future__ import annotations
@@ -85,27 +88,58 @@ def _day(raw: str | None) -> date | None:
         return None
 
 
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_ARXIV = "{http://arxiv.org/schemas/atom}"
+_DC = "{http://purl.org/dc/elements/1.1/}"
+# The same field in the two flavours: RSS 2.0 tag, Atom tag.
+_FIELDS = {
+    "title": "title",
+    _ATOM + "title": "title",
+    "link": "link",
+    "guid": "id",
+    _ATOM + "id": "id",
+    "description": "summary",
+    _ATOM + "summary": "summary",
+    "pubDate": "published",
+    _ATOM + "published": "published",
+    _ARXIV + "announce_type": "announce_type",
+    _ARXIV + "journal_reference": "journal_ref",
+    _ARXIV + "DOI": "doi",
+}
+
+
 def parse_listing(content: bytes, source: str = "arXiv listing") -> Listing:
     """Parse one listing feed. Raises BadResponseError for anything untrustworthy."""
-    import feedparser
+    from lxml import etree
 
-    # arXiv abstracts are plain text, but RSS <description> is read as HTML: feedparser's
-    # sanitiser would drop "<y and p <" from "x<y and p < 0.05". radar escapes on output.
-    parsed: Any = feedparser.parse(content, sanitize_html=False, resolve_relative_uris=False)
-    if parsed.bozo and not isinstance(parsed.bozo_exception, feedparser.CharacterEncodingOverride):
-        raise BadResponseError(f"{source}: not a well-formed feed ({parsed.bozo_exception})")
-    if not parsed.version:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=False)
+    try:
+        root = etree.fromstring(content, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise BadResponseError(f"{source}: not a well-formed feed ({exc})") from None
+    if root is None:
+        raise BadResponseError(f"{source}: an empty document")
+    if root.tag == "rss":
+        channel = root.find("channel")
+        items = channel.findall("item") if channel is not None else []
+        day_tag = "pubDate"
+    elif root.tag == _ATOM + "feed":
+        channel, items, day_tag = root, root.findall(_ATOM + "entry"), _ATOM + "published"
+    else:
+        channel = None
+    if channel is None:
         raise BadResponseError(f"{source}: not an RSS or Atom feed (an HTML page or another document)")
-    title = one_line(parsed.feed.get("title"))
+    title = one_line(channel.findtext("title") or channel.findtext(_ATOM + "title"))
     if title.lower().startswith("feed error"):
         raise ArxivQueryError(f"{source}: arXiv refused the request: {title}")
 
-    listing = Listing(title=title, announced=_day(parsed.feed.get("published")))
-    for entry in parsed.entries:
+    listing = Listing(title=title, announced=_day(channel.findtext(day_tag)))
+    for item in items:
         try:
-            paper = _paper(entry, listing.announced)
+            paper = _paper(item, listing.announced)
         except (ValueError, RadarError) as exc:
-            listing.skipped.append(one_line(f"{entry.get('id') or entry.get('link') or 'item'}: {exc}"))
+            name = item.findtext("guid") or item.findtext(_ATOM + "id") or item.findtext("link") or "item"
+            listing.skipped.append(one_line(f"{name}: {exc}"))
             continue
         listing.papers.append(paper)
         if listing.announced is None or (paper.announced and paper.announced > listing.announced):
@@ -113,16 +147,43 @@ def parse_listing(content: bytes, source: str = "arXiv listing") -> Listing:
     return listing
 
 
-def _paper(entry: Any, channel_day: date | None) -> Paper:
-    guid = entry.get("id") or ""
+def _fields(item: Any) -> tuple[dict[str, str], list[str], list[str]]:
+    """One pass over an item's children: its fields by flavour-free name, its creators
+    and its categories (primary first, as the feed lists them)."""
+    fields: dict[str, str] = {}
+    creators: list[str] = []
+    categories: list[str] = []
+    for child in item:
+        tag = child.tag
+        if tag == "category" or tag == _ATOM + "category":
+            term = child.get("term") if tag != "category" else child.text
+            if term and term.strip():
+                categories.append(term.strip())
+        elif tag == _DC + "creator" or tag == _ATOM + "author":
+            name = child.text if tag != _ATOM + "author" else child.findtext(_ATOM + "name")
+            if name and name.strip():
+                creators.append(name)
+        elif tag == _ATOM + "link":
+            if child.get("rel", "alternate") == "alternate" and "link" not in fields:
+                fields["link"] = child.get("href") or ""
+        else:
+            name = _FIELDS.get(tag) if isinstance(tag, str) else None
+            if name is not None and child.text is not None and name not in fields:
+                fields[name] = child.text
+    return fields, creators, categories
+
+
+def _paper(item: Any, channel_day: date | None) -> Paper:
+    fields, creators, categories = _fields(item)
+    guid = fields.get("id") or ""
     try:
         paper_id, version = parse_arxiv_id(guid)
     except UsageError:
         # Some mirrors put the abs link in the guid; fall back to the link.
-        paper_id, version = parse_arxiv_id(entry.get("link") or guid)
-    description = entry.get("summary") or ""
+        paper_id, version = parse_arxiv_id(fields.get("link") or guid)
+    description = fields.get("summary") or ""
     m = _PREFIX_RE.match(description)
-    announce_type = entry.get("arxiv_announce_type") or (m.group("type") if m else None)
+    announce_type = fields.get("announce_type") or (m.group("type") if m else None)
     if announce_type:
         announce_type = announce_type.strip().lower()
         if announce_type not in ANNOUNCE_TYPES:
@@ -132,9 +193,7 @@ def _paper(entry: Any, channel_day: date | None) -> Paper:
         # The description repeats the versioned id even when a guid lacks it.
         vm = re.search(r"arXiv:\S+?v(\d+)", description)
         version = int(vm.group(1)) if vm else 1
-    creators = ", ".join(a.get("name", "") for a in entry.get("authors", []) if a.get("name"))
-    categories = [t["term"] for t in entry.get("tags", []) if t.get("term")]
-    title = one_line(entry.get("title"))
+    title = one_line(fields.get("title"))
     if not title:
         raise ValueError("no title")
     return Paper(
@@ -142,13 +201,13 @@ def _paper(entry: Any, channel_day: date | None) -> Paper:
         version=version,
         title=title,
         abstract=one_line(abstract),
-        authors=split_creators(creators),
+        authors=split_creators(", ".join(creators)),
         primary_category=categories[0] if categories else "",
         categories=categories,
-        journal_ref=one_line(entry.get("arxiv_journal_reference")) or None,
-        doi=one_line(entry.get("arxiv_doi")) or None,
+        journal_ref=one_line(fields.get("journal_ref")) or None,
+        doi=one_line(fields.get("doi")) or None,
         announce_type=announce_type,
-        announced=_day(entry.get("published")) or channel_day,
+        announced=_day(fields.get("published")) or channel_day,
     )
 
 
