@@ -148,9 +148,19 @@ def _is_suffix_segment(segment: str) -> bool:
     return bool(words) and all(_is_suffix(tokens) for tokens in words)
 
 
+# Most names are plain ASCII words and initials ("Sham M. Kakade"): no commas,
+# parentheses, hyphens, apostrophes or digits. Those take the short way below.
+_PLAIN_NAME = re.compile(r"[A-Za-z. ]+")
+
+
 @lru_cache(maxsize=100_000)
 def parse_name(name: str) -> ParsedName:
     """Parse an author name. Cached: the same names recur across thousands of papers."""
+    if _PLAIN_NAME.fullmatch(name):
+        tokens = name.lower().replace(".", " ").split()
+        # What _parse_words does for such a name, unless a suffix or particle is involved.
+        if tokens and tokens[-1] not in _SUFFIXES and not (len(tokens) > 2 and tokens[-2] in PARTICLES):
+            return ParsedName(given=tuple(tokens[:-1]), surname=tokens[-1])
     text = name if name.isascii() else anyascii(name)
     # Loop so nested parentheses are removed from the inside out.
     while True:
@@ -174,7 +184,10 @@ def parse_name(name: str) -> ParsedName:
     return _parse_words(_words(" ".join([head, *rest])))
 
 
+@lru_cache(maxsize=100_000)
 def surname_key(name: str) -> str:
+    """The key a name is indexed under; cached like parse_name, since every stored
+    author asks for it."""
     return parse_name(name).key
 
 
