@@ -29,6 +29,10 @@ class Arxiv:
         self.listing_etag = '"listing-1"'
         self.requests: list[dict[str, str]] = []
         self.api_filter: Callable[[str, Item], bool] = lambda query, item: True
+        # arXiv's misbehaviour, by the start of a page: fewer results than asked for,
+        # or a response cut off half-way.
+        self.short_pages: dict[int, int] = {}
+        self.broken_pages: set[int] = set()
         server.expect_request("/api/query").respond_with_handler(self._api)
         server.expect_request("/rss/cs.LG").respond_with_handler(self._rss)
         server.expect_request("/rss/cs.LG+stat.ML").respond_with_handler(self._rss)
@@ -47,8 +51,11 @@ class Arxiv:
         hits = [p for p in self.papers if self.api_filter(query, p)]
         hits.sort(key=lambda p: p.updated or p.published, reverse=True)
         start, size = int(args.get("start", 0)), int(args.get("max_results", 10))
-        page = hits[start : start + size]
-        return Response(api_feed(page, total=len(hits), start=start, query=query), content_type=ATOM)
+        page = hits[start : start + min(size, self.short_pages.get(start, size))]
+        body = api_feed(page, total=len(hits), start=start, query=query)
+        if start in self.broken_pages:
+            body = body[: len(body) // 2]
+        return Response(body, content_type=ATOM)
 
     def _rss(self, request: Request) -> Response:
         self.requests.append(
@@ -209,6 +216,73 @@ def test_missed_listing_days_are_backfilled_through_the_api(arxiv: Arxiv) -> Non
         c["id"] for c in json.loads(radar(arxiv, "today", "--since", "2026-11-01", "--format", "json").stdout)
     }
     assert ids == {"2611.00040", "2611.00042", "2611.00043", "2611.00044"}
+
+
+# Enough for three pages of 2,000: two big enough (over a megabyte) to be parsed in a
+# worker process while radar stores the page before, and a small last one.
+BACKLOG = 4_500
+
+
+def missed_week(arxiv: Arxiv) -> None:
+    """A category followed, one listing fetched, a week of listings missed, and a backlog
+    of BACKLOG papers submitted in that week."""
+    radar(arxiv, "follow", "--no-fetch", "--category", "cs.LG")
+    arxiv.listing = rss_feed([Item("2611.00040")], day="2026-11-13")  # Friday
+    assert radar(arxiv, "fetch").returncode == 0
+    arxiv.listing, arxiv.listing_etag = rss_feed([Item("2611.00044")], day="2026-11-20"), '"listing-2"'
+    arxiv.papers = [
+        Item(f"2611.{10_000 + i:05d}", published=f"2026-11-{16 + i % 4}T{i % 24:02d}:00:00Z")
+        for i in range(BACKLOG)
+    ]
+
+
+def stored_count(arxiv: Arxiv) -> int:
+    shown = radar(arxiv, "today", "--since", "2026-11-01", "--limit", "10000", "--format", "json")
+    assert shown.returncode == 0, shown.stderr
+    return len(json.loads(shown.stdout))
+
+
+def test_a_large_backfill_comes_in_pages_each_asked_for_once(arxiv: Arxiv) -> None:
+    missed_week(arxiv)
+    result = radar(arxiv, "fetch")
+    assert result.returncode == 0, result.stderr
+    assert f"backfilled {BACKLOG} papers from missed days" in result.stderr
+    # The next page is asked for while the one before is parsed; none twice, none extra.
+    assert [(r["start"], r["max_results"]) for r in arxiv.api_requests()] == [
+        ("0", "2000"),
+        ("2000", "2000"),
+        ("4000", "2000"),
+    ]
+    assert stored_count(arxiv) == BACKLOG + 2
+
+
+def test_a_short_page_in_a_backfill_loses_nothing(arxiv: Arxiv) -> None:
+    missed_week(arxiv)
+    arxiv.short_pages = {2000: 1500}  # arXiv gives 1,500 results where 2,000 were asked for
+    result = radar(arxiv, "fetch")
+    assert result.returncode == 0, result.stderr
+    assert f"backfilled {BACKLOG} papers from missed days" in result.stderr
+    # The page asked for ahead (from 4,000) is dropped; the gap after the short page is asked for.
+    assert [r["start"] for r in arxiv.api_requests()] == ["0", "2000", "4000", "3500"]
+    assert stored_count(arxiv) == BACKLOG + 2
+
+
+def test_a_broken_page_parsed_in_a_worker_fails_cleanly_and_the_next_fetch_completes(arxiv: Arxiv) -> None:
+    missed_week(arxiv)
+    arxiv.broken_pages = {2000}
+    result = radar(arxiv, "fetch")
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if "not well-formed XML" in line]
+    assert len(errors) == 1 and "backfill" in errors[0], result.stderr
+    assert "Traceback" not in result.stderr
+    # The first page was sound and is kept; the listing day is not counted as seen.
+    assert stored_count(arxiv) == 2000 + 2
+
+    arxiv.broken_pages = set()
+    again = radar(arxiv, "fetch")
+    assert again.returncode == 0, again.stderr
+    assert f"backfilled {BACKLOG - 2000} papers from missed days" in again.stderr
+    assert stored_count(arxiv) == BACKLOG + 2
 
 
 def test_topics_are_searched_in_titles_and_abstracts(arxiv: Arxiv) -> None:

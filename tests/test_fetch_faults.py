@@ -526,7 +526,9 @@ def test_an_untrustworthy_listing_stores_nothing_and_keeps_the_etag(
     assert state(radar_home, "listing:")["etag"] == '"v2"'
 
 
-def test_a_truncated_second_page_discards_the_whole_query(arxiv: FakeArxiv, radar_home: Path) -> None:
+def test_a_truncated_second_page_is_not_trusted_and_moves_no_watermark(
+    arxiv: FakeArxiv, radar_home: Path
+) -> None:
     follow(AUTHOR)
     second = api_feed([paper(2, "2026-11-18T10:00:00Z")], total=2, start=1)
     arxiv.api = [api_ok([paper(1)], total=2), reply(second[: len(second) // 2])]
@@ -534,8 +536,17 @@ def test_a_truncated_second_page_discards_the_whole_query(arxiv: FakeArxiv, rada
     assert [h.args["start"] for h in arxiv.of(API_PATH)] == ["0", "1"]
     lines = error_lines(result.stderr)
     assert len(lines) == 1 and lines[0].startswith(API_NOT_XML), result.stderr
-    assert stored(radar_home) == set()  # page 1 was fine, but half a result is not kept
+    # Each page is stored as it comes: the sound first page is kept, nothing of the
+    # broken one, and the query counts as not done.
+    assert stored(radar_home) == {"2611.00001"}
     assert state(radar_home, "author:")["watermark_utc"] is None
+
+    # So the next fetch asks from the start again and gets everything.
+    arxiv.api = [api_ok([paper(1)], total=2), api_ok([paper(2, "2026-11-18T10:00:00Z")], total=2, start=1)]
+    fetch(code=0)
+    assert [h.args["start"] for h in arxiv.of(API_PATH)][-2:] == ["0", "1"]
+    assert stored(radar_home) == {"2611.00001", "2611.00002"}
+    assert state(radar_home, "author:")["watermark_utc"] == "2026-11-19T17:59:01Z"
 
 
 def test_an_empty_page_after_results_is_not_trusted(arxiv: FakeArxiv, radar_home: Path) -> None:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
@@ -26,7 +26,22 @@ from radar.follows import list_follows
 from radar.http import Http
 from radar.model import Follow, Paper
 from radar.names import ParsedName, match_strength, parse_name, similar_surname
-from radar.store import ImportCounts, chunks, iso, parse_utc, save_papers, utc_now
+from radar.store import (
+    ImportCounts,
+    Prepared,
+    background_checkpoints,
+    chunks,
+    iso,
+    parse_utc,
+    save_papers,
+    save_prepared,
+    utc_now,
+)
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from radar.sources.arxiv_api import ApiPage, ApiQuery
 
 BATCH = 10  # follows per API query: 60 followed authors cost 6 requests
 # Re-read a week before the watermark: a paper held for moderation keeps its submission
@@ -36,6 +51,9 @@ INITIAL_WINDOW = timedelta(days=365)  # how far back a new follow looks
 INCREMENTAL_LIMIT = 10000  # results per batch at most, per fetch (a month offline fits)
 INITIAL_LIMIT = 1000  # results at most for one newly followed author or topic
 PAGE = 100
+# A response this big (about 400 papers) is parsed in a worker process while this one
+# stores the page before; smaller ones are parsed here, without starting a process.
+WORKER_BYTES = 1_000_000
 
 Progress = Callable[[str], None]
 
@@ -160,17 +178,50 @@ class Fetcher:
         self.progress(f"{name}: asking")
         return report, load_state(self.db, key)
 
+    pool: ProcessPoolExecutor | None = None  # parsing workers, started for the first big page
+
     def _save(self, papers: list[Paper], report: SourceReport, totals: ImportCounts) -> None:
-        counts = save_papers(self.db, papers)
+        self._count(save_papers(self.db, papers), report, totals)
+
+    def _save_prepared(self, items: list[Prepared], report: SourceReport, totals: ImportCounts) -> None:
+        self._count(save_prepared(self.db, items), report, totals)
+
+    @staticmethod
+    def _count(counts: ImportCounts, report: SourceReport, totals: ImportCounts) -> None:
         report.new += counts.new
         report.updated += counts.updated
         totals.add(counts)
 
+    def _parse(self, content: bytes, source: str) -> Callable[[], ApiPage[Prepared]]:
+        """ParsePage for API queries: a big page goes to a worker process, so that
+        parsing it overlaps storing the page before."""
+        from radar.workers import prepare_api_page, start_pool, worker_count
+
+        if len(content) < WORKER_BYTES or worker_count() == 0:
+            return lambda: prepare_api_page(content, source)
+        if self.pool is None:
+            # One parser keeps the one writer busy. The first big page is parsed here
+            # while the worker starts (a fresh interpreter takes a quarter second).
+            self.pool = start_pool(1)
+            self.pool.submit(int)  # starts the process now
+            return lambda: prepare_api_page(content, source)
+        return self.pool.submit(prepare_api_page, content, source).result
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+    def _query(
+        self, query: str, source: str, since: datetime | None, limit: int, **kw: Any
+    ) -> ApiQuery[Prepared]:
+        from radar.sources.arxiv_api import ApiQuery
+
+        return ApiQuery(self.http, self.api_url, query, source, since, limit, self._parse, **kw)
+
     def _query_batch(
         self, kind: str, follows: Sequence[Follow], report: SourceReport, totals: ImportCounts, initial: bool
     ) -> None:
-        from radar.sources.arxiv_api import fetch_query
-
         states = {f.id: load_state(self.db, f"{kind}:{f.id}") for f in follows}
         marks = [parse_utc(s.get("watermark_utc")) for s in states.values()]
         fresh = initial or any(m is None for m in marks)
@@ -180,9 +231,7 @@ class Fetcher:
             query = _or([author_query(p) for _, p in parsed])
         else:
             query = _or([topic_query(f.value) for f in follows])
-        result = fetch_query(
-            self.http,
-            self.api_url,
+        results = self._query(
             query,
             report.name,
             since=since,
@@ -192,15 +241,16 @@ class Fetcher:
             page_size=200 if fresh else PAGE,
             expect_results=any((s.get("last_total") or 0) > 0 for s in states.values()),
         )
-        papers = result.papers
-        if kind == "author":
-            papers = self._keep_followed_authors(papers, parsed)
-        self._save(papers, report, totals)
-        if result.truncated and not fresh:
+        newest: datetime | None = None
+        # Each page is stored as it comes; the watermarks move only once all have come.
+        for page in results:
+            newest = max((w for w in (newest, *(r.when for r in page)) if w is not None), default=None)
+            self._save_prepared(
+                self._keep_followed_authors(page, parsed) if kind == "author" else page, report, totals
+            )
+        if results.truncated and not fresh:
             # Said out loud: the watermark moves on and older results stay unfetched.
-            report.message = f"stopped after {len(result.papers)} results; older ones were not fetched"
-        stamps = [p.updated or p.published for p in result.papers]
-        newest = max((s for s in stamps if s is not None), default=None)
+            report.message = f"stopped after {results.results} results; older ones were not fetched"
         now = utc_now()
         with self.db.atomic():
             for f in follows:
@@ -210,31 +260,31 @@ class Fetcher:
                     self.db,
                     f"{kind}:{f.id}",
                     watermark_utc=iso(mark),
-                    last_total=result.total,
+                    last_total=results.total,
                     last_success_utc=now,
                     last_attempt_utc=now,
                     last_error=None,
                 )
 
     def _keep_followed_authors(
-        self, papers: list[Paper], parsed: list[tuple[Follow, ParsedName]]
-    ) -> list[Paper]:
+        self, results: list[Prepared], parsed: list[tuple[Follow, ParsedName]]
+    ) -> list[Prepared]:
         """The API matches names loosely; keep only papers by the people followed."""
         kept = []
-        for paper in papers:
+        for result in results:
             matched = False
-            for author in paper.authors:
+            for name, _key in result.authors:
                 try:
-                    candidate = parse_name(author.name)
+                    candidate = parse_name(name)
                 except ValueError:
                     continue
                 for _, wanted in parsed:
                     if match_strength(wanted, candidate):
                         matched = True
                     elif similar_surname(wanted, candidate):
-                        self.near_misses[author.name] += 1
+                        self.near_misses[name] += 1
             if matched:
-                kept.append(paper)
+                kept.append(result)
         return kept
 
     def fetch_api_follows(
@@ -363,8 +413,6 @@ class Fetcher:
     ) -> None:
         """Listing days between two fetches were missed (a cron run did not happen):
         ask the API for what was submitted in the gap, so no day is lost."""
-        from radar.sources.arxiv_api import fetch_query
-
         # Submissions close at 14:00 US Eastern the working day before a listing, and a
         # weekend sits between Friday's close and Monday's listing: start four days back.
         start = (previous - timedelta(days=4)).strftime("%Y%m%d") + "0000"
@@ -372,11 +420,9 @@ class Fetcher:
         cats = " OR ".join(f"cat:{c}" for c in categories)
         query = f"({cats}) AND submittedDate:[{start} TO {end}]"
         self.progress(f"{report.name}: backfilling {previous} to {current} through the API")
-        result = fetch_query(
-            self.http, self.api_url, query, f"{report.name} backfill", since=None, limit=30000, page_size=2000
-        )
         before = report.new
-        self._save(result.papers, report, totals)
+        for page in self._query(query, f"{report.name} backfill", since=None, limit=30000, page_size=2000):
+            self._save_prepared(page, report, totals)
         report.message += f"; backfilled {report.new - before} papers from missed days"
 
 
@@ -411,14 +457,19 @@ def run_fetch(
     categories = [f for f in follows if f.kind == "category"]
     feeds = [f for f in follows if f.kind == "feed"]
     initial = only is not None
-    if authors:
-        fetcher.fetch_api_follows("author", authors, summary, totals, initial)
-    if topics:
-        fetcher.fetch_api_follows("topic", topics, summary, totals, initial)
-    if categories:
-        fetcher.fetch_categories(categories, summary, totals, revalidate=not initial)
-    for feed in feeds:
-        fetcher.fetch_feed(feed, summary, totals, revalidate=not initial)
+    # A backfill commits page after page: the WAL is written back beside it.
+    with background_checkpoints(db):
+        try:
+            if authors:
+                fetcher.fetch_api_follows("author", authors, summary, totals, initial)
+            if topics:
+                fetcher.fetch_api_follows("topic", topics, summary, totals, initial)
+            if categories:
+                fetcher.fetch_categories(categories, summary, totals, revalidate=not initial)
+            for feed in feeds:
+                fetcher.fetch_feed(feed, summary, totals, revalidate=not initial)
+        finally:
+            fetcher.close()
     summary.new = totals.new
     summary.updated = totals.updated
     summary.by_followed_authors = _by_followed_authors(db, totals.changed_ids)

@@ -6,15 +6,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
 import time
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from sqlite_utils import Database
 
@@ -32,6 +31,7 @@ from radar.store import (
     utc_now,
     write_transaction,
 )
+from radar.workers import MAX_WORKERS, start_pool, worker_count
 
 GZIP_MAGIC = b"\x1f\x8b"
 # What reading a broken-off or corrupt (gzipped) file raises.
@@ -210,33 +210,6 @@ def _batches(stream: IO[bytes], first_line: int, size: int) -> Iterator[tuple[in
         number += len(lines)
 
 
-MAX_WORKERS = 16
-
-
-def worker_count() -> int:
-    """Processes that parse while this one writes: one fewer than the cores (at most four:
-    one writer cannot keep more busy). On one core, none: parse in this process."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(0, min(4, cores - 1))
-
-
-def _worker_init(parent: int) -> None:
-    import signal
-    import threading
-
-    # Ctrl-C is the writer's to handle; workers just stop with the pool.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def exit_with_parent() -> None:
-        # A writer killed with -9 cannot shut the pool down, and a worker blocked on its
-        # queue would wait forever: leave when the parent is gone.
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(0)
-
-    threading.Thread(target=exit_with_parent, daemon=True).start()
-
-
 def import_snapshot(
     db: Database,
     path: Path,
@@ -317,13 +290,7 @@ def import_snapshot(
 
     with path.open("rb") as raw:
         stream = _decompressed(raw)
-        pool = (
-            ProcessPoolExecutor(
-                max_workers=workers, mp_context=_spawn(), initializer=_worker_init, initargs=(os.getpid(),)
-            )
-            if workers > 0
-            else None
-        )
+        pool = start_pool(workers) if workers > 0 else None
         pending: deque[tuple[Future[tuple[list[Prepared], list[str]]], int, int]] = deque()
         try:
             try:
@@ -376,10 +343,3 @@ def finish_bulk(db: Database, note: Callable[[str], None] | None = None) -> None
     if owing:
         with write_transaction(db):
             link_versions(db, unlinked_feed_papers(db))
-
-
-def _spawn() -> Any:
-    import multiprocessing
-
-    # A fresh interpreter, not a fork of one holding an open SQLite connection.
-    return multiprocessing.get_context("spawn")

@@ -95,6 +95,11 @@ class Paper:
         return self.url
 
     @property
+    def when(self) -> datetime | None:
+        """When this version was submitted (the first's time if a source gave no other)."""
+        return self.updated or self.published
+
+    @property
     def listing_date(self) -> date | None:
         """The day this version appeared: the announcement day, else its submission day."""
         if self.announced is not None:

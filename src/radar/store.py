@@ -170,6 +170,10 @@ _FIELDS = (
 )
 
 
+# json.dumps with an option builds a new encoder per call; this runs twice per paper.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def paper_to_row(paper: Paper) -> dict[str, Any]:
     listing = paper.listing_date
     return {
@@ -177,12 +181,9 @@ def paper_to_row(paper: Paper) -> dict[str, Any]:
         "version": paper.version,
         "title": paper.title,
         "abstract": paper.abstract,
-        "authors_json": json.dumps(
-            [{"name": a.name, "affiliations": a.affiliations} for a in paper.authors],
-            ensure_ascii=False,
-        ),
+        "authors_json": _to_json([{"name": a.name, "affiliations": a.affiliations} for a in paper.authors]),
         "primary_category": paper.primary_category,
-        "categories_json": json.dumps(paper.categories),
+        "categories_json": _to_json(paper.categories),
         "published_utc": iso(paper.published),
         "updated_utc": iso(paper.updated),
         "comment": paper.comment,
@@ -265,6 +266,11 @@ class Prepared:
     authors: list[tuple[str, str]]  # (name as printed, surname key) in paper order
     categories: list[str]
 
+    @property
+    def when(self) -> datetime | None:
+        """Paper.when, from the row."""
+        return parse_utc(self.row["updated_utc"] or self.row["published_utc"])
+
 
 def author_rows(names: Iterable[str]) -> list[tuple[str, str]]:
     rows = []
@@ -304,6 +310,51 @@ def write_transaction(db: Database) -> Iterator[None]:
         db.conn.rollback()
         raise
     db.conn.commit()
+
+
+# SQLite's own default: a commit that leaves the WAL longer than this many pages copies
+# it back into the database file.
+WAL_AUTOCHECKPOINT = 1000
+CHECKPOINT_EVERY_S = 0.25
+
+
+@contextmanager
+def background_checkpoints(db: Database) -> Iterator[None]:
+    """For a run of big commits (a backfill, an import): copy the WAL back into the
+    database file from a thread with its own connection instead of on every commit.
+
+    A commit that passes the WAL limit checkpoints on the writer's own thread, and the
+    fsyncs that takes stall the writer: 0.7 s of a 20,000-paper backfill. A PASSIVE
+    checkpoint never blocks the writer or readers, and SQLite waits on the disk without
+    holding the interpreter lock, so here the disk works while the writer goes on.
+    What the last commits leave in the WAL is checkpointed by the next commit or when
+    the last connection closes, as always.
+    """
+    import threading
+
+    path = db.execute("pragma database_list").fetchone()[2]
+    if not path:  # an in-memory database has no WAL
+        yield
+        return
+    stop = threading.Event()
+
+    def checkpoint() -> None:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
+        try:
+            while not stop.wait(CHECKPOINT_EVERY_S):
+                conn.execute("pragma wal_checkpoint(passive)")
+        finally:
+            conn.close()
+
+    db.execute("pragma wal_autocheckpoint = 0")
+    thread = threading.Thread(target=checkpoint, name="radar-checkpoint", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        db.execute(f"pragma wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
 
 
 def save_papers(db: Database, papers: Iterable[Paper]) -> ImportCounts:

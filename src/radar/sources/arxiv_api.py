@@ -6,9 +6,10 @@ refused whole, never half-trusted (the `arxiv` package parses with recover=True)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from radar.errors import ArxivQueryError, BadResponseError, RadarError
 from radar.model import Author, Paper, parse_arxiv_id
@@ -24,12 +25,23 @@ NS = {
 }
 
 
+class Dated(Protocol):
+    """What paging needs of a result: when it was last updated (Papers, and the rows
+    prepared from them for the store)."""
+
+    @property
+    def when(self) -> datetime | None: ...
+
+
+E = TypeVar("E", bound=Dated)
+
+
 @dataclass
-class ApiPage:
+class ApiPage(Generic[E]):
     total_results: int
     start_index: int
     items_per_page: int
-    papers: list[Paper] = field(default_factory=list)
+    papers: list[E] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # reasons, one per entry not kept
 
 
@@ -58,7 +70,7 @@ def _int(root: object, path: str) -> int:
         return 0
 
 
-def parse_api_response(content: bytes, source: str = "arXiv API") -> ApiPage:
+def parse_api_response(content: bytes, source: str = "arXiv API") -> ApiPage[Paper]:
     """Parse one API response page. Raises BadResponseError for anything untrustworthy."""
     from lxml import etree
 
@@ -71,13 +83,7 @@ def parse_api_response(content: bytes, source: str = "arXiv API") -> ApiPage:
         raise BadResponseError(f"{source}: not an Atom feed (an HTML page or another document)")
 
     entries = root.findall("atom:entry", NS)
-    for entry in entries:
-        entry_id = _text(entry, "atom:id") or ""
-        if "/api/errors" in entry_id:
-            message = one_line(_text(entry, "atom:summary")) or entry_id
-            raise ArxivQueryError(f"{source}: arXiv refused the query: {message}")
-
-    page = ApiPage(
+    page: ApiPage[Paper] = ApiPage(
         total_results=_int(root, "opensearch:totalResults"),
         start_index=_int(root, "opensearch:startIndex"),
         items_per_page=_int(root, "opensearch:itemsPerPage"),
@@ -85,6 +91,8 @@ def parse_api_response(content: bytes, source: str = "arXiv API") -> ApiPage:
     for entry in entries:
         try:
             page.papers.append(_paper(entry))
+        except ArxivQueryError as exc:
+            raise ArxivQueryError(f"{source}: arXiv refused the query: {exc}") from None
         except (ValueError, RadarError) as exc:
             page.skipped.append(one_line(f"{_text(entry, 'atom:id') or 'entry without id'}: {exc}"))
     return page
@@ -92,6 +100,10 @@ def parse_api_response(content: bytes, source: str = "arXiv API") -> ApiPage:
 
 _ATOM = "{" + NS["atom"] + "}"
 _ARXIV = "{" + NS["arxiv"] + "}"
+# Whole tags, built once: the loop below compares every child of every entry.
+_AUTHOR, _NAME, _AFFILIATION = _ATOM + "author", _ATOM + "name", _ARXIV + "affiliation"
+_CATEGORY, _PRIMARY = _ATOM + "category", _ARXIV + "primary_category"
+_ID, _TITLE, _SUMMARY = _ATOM + "id", _ATOM + "title", _ATOM + "summary"
 
 
 def _paper(entry: object) -> Paper:
@@ -102,29 +114,32 @@ def _paper(entry: object) -> Paper:
     primary = ""
     for child in entry:  # type: ignore[attr-defined]
         tag = child.tag
-        if tag == _ATOM + "author":
+        if tag == _AUTHOR:
             name = ""
             affiliations = []
             for part in child:
-                if part.tag == _ATOM + "name":
+                if part.tag == _NAME:
                     name = one_line(part.text)
-                elif part.tag == _ARXIV + "affiliation" and part.text:
+                elif part.tag == _AFFILIATION and part.text:
                     affiliations.append(one_line(part.text))
             if name:
                 authors.append(Author(name=name, affiliations=affiliations))
-        elif tag == _ATOM + "category":
+        elif tag == _CATEGORY:
             term = child.get("term")
             if term:
                 categories.append(term)
-        elif tag == _ARXIV + "primary_category":
+        elif tag == _PRIMARY:
             primary = child.get("term") or ""
         elif isinstance(tag, str) and child.text is not None and tag not in fields:
             fields[tag] = child.text
-    raw_id = fields.get(_ATOM + "id")
+    raw_id = fields.get(_ID)
+    if raw_id and "/api/errors" in raw_id:
+        # arXiv's answer to a query it refuses: a feed whose one entry is the error.
+        raise ArxivQueryError(one_line(fields.get(_SUMMARY)) or raw_id)
     if not raw_id:
         raise ValueError("no <id>")
     paper_id, version = parse_arxiv_id(raw_id)
-    title = one_line(fields.get(_ATOM + "title"))
+    title = one_line(fields.get(_TITLE))
     if not title:
         raise ValueError("no title")
     primary = primary or (categories[0] if categories else "")
@@ -136,7 +151,7 @@ def _paper(entry: object) -> Paper:
         id=paper_id,
         version=version,
         title=title,
-        abstract=one_line(fields.get(_ATOM + "summary")),
+        abstract=one_line(fields.get(_SUMMARY)),
         authors=authors,
         primary_category=primary,
         categories=categories,
@@ -155,71 +170,122 @@ def _paper(entry: object) -> Paper:
 MAX_PAGE = 2000  # arXiv's limit per request
 
 
+# Parses a response's bytes (content, source name) into a page: at once or in a worker.
+# What it returns is called for the page when paging needs it, so a worker can parse
+# this page while the caller stores the one before.
+ParsePage = Callable[[bytes, str], Callable[[], ApiPage[E]]]
+
+
+def parse_here(content: bytes, source: str) -> Callable[[], ApiPage[Paper]]:
+    """ParsePage in this process: the page is parsed when it is asked for."""
+    return lambda: parse_api_response(content, source)
+
+
 @dataclass
-class QueryResult:
-    papers: list[Paper] = field(default_factory=list)
+class ApiQuery(Generic[E]):
+    """All results of an API query, newest version first, back to `since` (or `limit`
+    results), page by page: iterating gives each page's results.
+
+    Sorted by lastUpdatedDate so new versions show up as well as new papers. Pages are
+    requested only until the first result older than `since`. A response that cannot be
+    trusted raises BadResponseError; pages given out before it were sound and may be kept,
+    but the query is not complete (a caller moves no watermark).
+    """
+
+    http: Http
+    api_url: str
+    query: str
+    source: str
+    since: datetime | None
+    limit: int
+    parse: ParsePage[E]
+    page_size: int = 100
+    expect_results: bool = False
     total: int = 0  # totalResults of the first page
     pages: int = 0
+    results: int = 0  # given out, all pages together
     reached_watermark: bool = False
     truncated: bool = False  # stopped at `limit` before reaching `since` or the end
 
+    def __iter__(self) -> Iterator[list[E]]:
+        if self.limit <= 0:
+            return
+        size = max(1, min(self.page_size, MAX_PAGE, self.limit))
+        current = self._ask(0, size)
+        ready: list[E] | None = None  # the page before, given out while this one is parsed
+        while True:
+            if ready is not None:
+                yield ready
+            # The first page is small because an incremental fetch usually ends there;
+            # a query that goes on is a backlog, fetched in large pages.
+            size = min(MAX_PAGE, max(size, self.page_size * 10))
+            ahead = self._ask_ahead(current, size)
+            page = current.pending()
+            if current.status != 200:
+                raise BadResponseError(f"{self.source}: HTTP {current.status}")
+            self.pages += 1
+            if self.pages == 1:
+                self.total = page.total_results
+                if not page.papers and (page.total_results > 0 or self.expect_results):
+                    # arXiv sometimes answers 200 with an empty page for a query that has
+                    # results; trusting it would silently lose a day.
+                    raise BadResponseError(
+                        f"{self.source}: arXiv returned an empty page for a query that has results"
+                    )
+            elif not page.papers and current.start < page.total_results:
+                raise BadResponseError(
+                    f"{self.source}: arXiv returned an empty page {self.pages} of a longer result"
+                )
+            ready = []
+            for result in page.papers:
+                when = result.when
+                if self.since is not None and when is not None and when < self.since:
+                    self.reached_watermark = True
+                    break
+                ready.append(result)
+            self.results += len(ready)
+            start = current.start + len(page.papers)
+            if self.reached_watermark or not page.papers or start >= page.total_results:
+                break
+            if start >= self.limit:
+                self.truncated = self.since is not None
+                break
+            if ahead is not None and ahead.start == start:
+                current = ahead
+            else:
+                current = self._ask(start, min(size, self.limit - start))
+        if ready:
+            yield ready
 
-def fetch_query(
-    http: Http,
-    api_url: str,
-    query: str,
-    source: str,
-    since: datetime | None,
-    limit: int,
-    page_size: int = 100,
-    expect_results: bool = False,
-) -> QueryResult:
-    """All results of `query`, newest version first, back to `since` (or `limit` papers).
-
-    Sorted by lastUpdatedDate so new versions show up as well as new papers. Pages are
-    requested only until the first paper older than `since`. A response that cannot be
-    trusted raises BadResponseError and nothing of this query is returned.
-    """
-    result = QueryResult()
-    start = 0
-    size = max(1, min(page_size, MAX_PAGE, limit))
-    while start < limit:
+    def _ask(self, start: int, size: int) -> _Asked[E]:
         params = {
-            "search_query": query,
+            "search_query": self.query,
             "sortBy": "lastUpdatedDate",
             "sortOrder": "descending",
             "start": str(start),
-            "max_results": str(min(size, limit - start)),
+            "max_results": str(size),
         }
-        response = http.get(api_url, source, params=params)
-        page = parse_api_response(response.content, source)
-        if response.status_code != 200:
-            raise BadResponseError(f"{source}: HTTP {response.status_code}")
-        result.pages += 1
-        if result.pages == 1:
-            result.total = page.total_results
-            if not page.papers and (page.total_results > 0 or expect_results):
-                # arXiv sometimes answers 200 with an empty page for a query that has
-                # results; trusting it would silently lose a day.
-                raise BadResponseError(f"{source}: arXiv returned an empty page for a query that has results")
-        elif not page.papers and start < page.total_results:
-            raise BadResponseError(
-                f"{source}: arXiv returned an empty page {result.pages} of a longer result"
-            )
-        for paper in page.papers:
-            when = paper.updated or paper.published
-            if since is not None and when is not None and when < since:
-                result.reached_watermark = True
-                break
-            result.papers.append(paper)
-        if result.reached_watermark or not page.papers:
-            break
-        start += len(page.papers)
-        if start >= page.total_results:
-            break
-        # The first page is small because an incremental fetch usually ends there;
-        # a query that goes on is a backlog, fetched in large pages.
-        size = min(MAX_PAGE, max(size, page_size * 10))
-    else:
-        result.truncated = since is not None and not result.reached_watermark
-    return result
+        response = self.http.get(self.api_url, self.source, params=params)
+        return _Asked(start, size, response.status_code, self.parse(response.content, self.source))
+
+    def _ask_ahead(self, current: _Asked[E], size: int) -> _Asked[E] | None:
+        """The page after `current`, asked for before `current` is parsed, so a worker
+        parsing `current` has the next one waiting. Only for a query with no watermark
+        (a backfill reads to the end anyway) and once the first page told the total:
+        then a full page means the next starts where it ends."""
+        if self.since is not None or self.pages == 0:
+            return None
+        start = current.start + current.size
+        if start >= min(self.limit, self.total):
+            return None
+        return self._ask(start, min(size, self.limit - start))
+
+
+@dataclass
+class _Asked(Generic[E]):
+    """A request made: where its page starts, how many it asked for, and its page."""
+
+    start: int
+    size: int
+    status: int
+    pending: Callable[[], ApiPage[E]]
