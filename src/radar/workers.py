@@ -2,17 +2,15 @@
 
 SQLite takes one writer, so radar's parallelism is parsing: workers turn raw responses
 and snapshot lines into rows ready for the store (store.Prepared) while the writer stores
-the previous batch. What runs in a worker is defined here or passed in by name, and each
-worker imports only what its job needs.
+the previous batch. Jobs are module-level functions (here, or the importer's), sent to
+the workers by name.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 
 # Imported here, not in the jobs: a worker imports this module as it starts, so it is
 # ready to parse by the time the first job arrives.
@@ -57,19 +55,6 @@ def start_pool(workers: int) -> ProcessPoolExecutor:
         initializer=_worker_init,
         initargs=(os.getpid(),),
     )
-
-
-@contextmanager
-def parsing_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """`workers` parsing processes for the duration of a with block; None for none."""
-    if workers <= 0:
-        yield None
-        return
-    pool = start_pool(workers)
-    try:
-        yield pool
-    finally:
-        pool.shutdown(cancel_futures=True)
 
 
 def prepare_api_page(content: bytes, source: str) -> ApiPage[Prepared]:
