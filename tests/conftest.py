@@ -64,3 +64,22 @@ def run_radar(
 @pytest.fixture
 def radar():
     return run_radar
+
+
+# --- processes, for kill -9 tests ---
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (its parsing workers), from /proc."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def alive(pid: int) -> bool:
+    """Whether a process runs (an unreaped zombie counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import run_radar
+from conftest import alive, children, radar_executable, run_radar
 from feeds import Item, api_feed, rss_feed
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -33,6 +39,9 @@ class Arxiv:
         # or a response cut off half-way.
         self.short_pages: dict[int, int] = {}
         self.broken_pages: set[int] = set()
+        # A page held until `release` is set (radar waits on it), with `reached` set on arrival.
+        self.held_page: int | None = None
+        self.reached, self.release = threading.Event(), threading.Event()
         server.expect_request("/api/query").respond_with_handler(self._api)
         server.expect_request("/rss/cs.LG").respond_with_handler(self._rss)
         server.expect_request("/rss/cs.LG+stat.ML").respond_with_handler(self._rss)
@@ -51,6 +60,9 @@ class Arxiv:
         hits = [p for p in self.papers if self.api_filter(query, p)]
         hits.sort(key=lambda p: p.updated or p.published, reverse=True)
         start, size = int(args.get("start", 0)), int(args.get("max_results", 10))
+        if start == self.held_page:
+            self.reached.set()
+            self.release.wait(30)
         page = hits[start : start + min(size, self.short_pages.get(start, size))]
         body = api_feed(page, total=len(hits), start=start, query=query)
         if start in self.broken_pages:
@@ -279,6 +291,47 @@ def test_a_broken_page_parsed_in_a_worker_fails_cleanly_and_the_next_fetch_compl
     assert stored_count(arxiv) == 2000 + 2
 
     arxiv.broken_pages = set()
+    again = radar(arxiv, "fetch")
+    assert again.returncode == 0, again.stderr
+    assert f"backfilled {BACKLOG - 2000} papers from missed days" in again.stderr
+    assert stored_count(arxiv) == BACKLOG + 2
+
+
+def test_kill_9_mid_backfill_stops_the_parsing_worker_and_the_next_fetch_completes(
+    arxiv: Arxiv, radar_home: Path
+) -> None:
+    missed_week(arxiv)
+    # Held: the third page, asked for while the worker parses the second.
+    arxiv.held_page = 4000
+    proc = subprocess.Popen(
+        [radar_executable(), "fetch"],
+        env={**os.environ, **arxiv.env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert arxiv.reached.wait(30), "the fetch never asked for the third page"
+        pool = children(proc.pid)
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(10) == -signal.SIGKILL
+    finally:
+        arxiv.release.set()
+        if proc.poll() is None:
+            proc.kill()
+    if Path("/proc").exists():
+        assert pool, "the backfill ran no parsing worker"
+    # The worker leaves with radar instead of waiting for work forever.
+    gone_by = time.monotonic() + 10
+    while any(alive(pid) for pid in pool) and time.monotonic() < gone_by:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in pool)
+    with sqlite3.connect(radar_home / "radar.db") as conn:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        # The first page was stored whole before the kill; the second was still in the worker.
+        backlog = conn.execute("select count(*) from papers where id >= '2611.10000'").fetchone()[0]
+        assert backlog == 2000
+
+    arxiv.held_page = None
     again = radar(arxiv, "fetch")
     assert again.returncode == 0, again.stderr
     assert f"backfilled {BACKLOG - 2000} papers from missed days" in again.stderr

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import radar_executable, run_radar
+from conftest import alive, children, radar_executable, run_radar
 
 from radar.importer import import_snapshot, is_snapshot
 from radar.sources.arxiv_snapshot import BadLine, parse_line
@@ -214,20 +214,6 @@ def test_a_truncated_gzip_keeps_what_was_read_and_fails(tmp_path: Path, radar_ho
     # Everything read before the break is stored, the last partial batch included.
     stored = db_at(radar_home).execute("select count(*) from papers").fetchone()[0]
     assert 1_000 < stored < 3_000 and stored % 2_000 != 0
-
-
-def children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
 
 
 @pytest.mark.parametrize("workers", ["0", "1"])
