@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import alive, children, radar_executable, run_radar
+from conftest import alive, children, command_line, radar_executable, run_radar
 from feeds import Item, api_feed, rss_feed
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -335,6 +335,32 @@ def test_kill_9_mid_backfill_stops_the_parsing_worker_and_the_next_fetch_complet
     again = radar(arxiv, "fetch")
     assert again.returncode == 0, again.stderr
     assert f"backfilled {BACKLOG - 2000} papers from missed days" in again.stderr
+    assert stored_count(arxiv) == BACKLOG + 2
+
+
+def test_a_parsing_worker_that_dies_does_not_fail_the_fetch(arxiv: Arxiv, radar_home: Path) -> None:
+    missed_week(arxiv)
+    arxiv.held_page = 4000
+    proc = subprocess.Popen(
+        [radar_executable(), "fetch"],
+        env={**os.environ, **arxiv.env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert arxiv.reached.wait(30), "the fetch never asked for the third page"
+        # The parsing worker, not multiprocessing's resource tracker beside it.
+        workers = [pid for pid in children(proc.pid) if b"resource_tracker" not in command_line(pid)]
+        assert workers or not Path("/proc").exists(), "the backfill ran no parsing worker"
+        for pid in workers:  # as the kernel's out-of-memory killer would
+            os.kill(pid, signal.SIGKILL)
+    finally:
+        arxiv.release.set()
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert f"backfilled {BACKLOG} papers from missed days" in stderr
     assert stored_count(arxiv) == BACKLOG + 2
 
 

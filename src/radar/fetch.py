@@ -179,6 +179,7 @@ class Fetcher:
         return report, load_state(self.db, key)
 
     pool: ProcessPoolExecutor | None = None  # parsing workers, started for the first big page
+    no_workers: bool = False  # they could not be started, or died
 
     def _save(self, papers: list[Paper], report: SourceReport, totals: ImportCounts) -> None:
         self._count(save_papers(self.db, papers), report, totals)
@@ -194,18 +195,42 @@ class Fetcher:
 
     def _parse(self, content: bytes, source: str) -> Callable[[], ApiPage[Prepared]]:
         """ParsePage for API queries: a big page goes to a worker process, so that
-        parsing it overlaps storing the page before."""
+        parsing it overlaps storing the page before. Without a worker (one core, or
+        processes cannot be started or died), pages are parsed here."""
+        from concurrent.futures import BrokenExecutor
+
         from radar.workers import prepare_api_page, start_pool, worker_count
 
-        if len(content) < WORKER_BYTES or worker_count() == 0:
-            return lambda: prepare_api_page(content, source)
-        if self.pool is None:
-            # One parser keeps the one writer busy. The first big page is parsed here
-            # while the worker starts (a fresh interpreter takes a quarter second).
-            self.pool = start_pool(1)
-            self.pool.submit(int)  # starts the process now
-            return lambda: prepare_api_page(content, source)
-        return self.pool.submit(prepare_api_page, content, source).result
+        def here() -> ApiPage[Prepared]:
+            return prepare_api_page(content, source)
+
+        if len(content) < WORKER_BYTES or self.no_workers or worker_count() == 0:
+            return here
+        try:
+            if self.pool is None:
+                # One parser keeps the one writer busy. The first big page is parsed here
+                # while the worker starts (a fresh interpreter takes a quarter second).
+                self.pool = start_pool(1)
+                self.pool.submit(int)  # starts the process now
+                return here
+            future = self.pool.submit(prepare_api_page, content, source)
+        except (OSError, BrokenExecutor):
+            self._stop_workers()
+            return here
+
+        def parsed() -> ApiPage[Prepared]:
+            try:
+                return future.result()
+            except BrokenExecutor:
+                # The worker died (killed, out of memory): this page and the rest here.
+                self._stop_workers()
+                return here()
+
+        return parsed
+
+    def _stop_workers(self) -> None:
+        self.no_workers = True
+        self.close()
 
     def close(self) -> None:
         if self.pool is not None:
