@@ -297,27 +297,39 @@ def test_a_broken_page_parsed_in_a_worker_fails_cleanly_and_the_next_fetch_compl
     assert stored_count(arxiv) == BACKLOG + 2
 
 
-def test_kill_9_mid_backfill_stops_the_parsing_worker_and_the_next_fetch_completes(
-    arxiv: Arxiv, radar_home: Path
-) -> None:
+def held_backfill(arxiv: Arxiv) -> subprocess.Popen[str]:
+    """A `radar fetch` of missed_week's backlog, waiting for its third page, which it
+    asked for while its parsing worker had the second."""
     missed_week(arxiv)
-    # Held: the third page, asked for while the worker parses the second.
     arxiv.held_page = 4000
     proc = subprocess.Popen(
         [radar_executable(), "fetch"],
         env={**os.environ, **arxiv.env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    if not arxiv.reached.wait(30):
+        proc.kill()
+        proc.communicate()
+        raise AssertionError("the fetch never asked for the third page")
+    return proc
+
+
+def test_kill_9_mid_backfill_stops_the_parsing_worker_and_the_next_fetch_completes(
+    arxiv: Arxiv, radar_home: Path
+) -> None:
+    proc = held_backfill(arxiv)
     try:
-        assert arxiv.reached.wait(30), "the fetch never asked for the third page"
         pool = children(proc.pid)
         proc.send_signal(signal.SIGKILL)
-        assert proc.wait(10) == -signal.SIGKILL
+        proc.communicate(timeout=10)
+        assert proc.returncode == -signal.SIGKILL
     finally:
         arxiv.release.set()
         if proc.poll() is None:
             proc.kill()
+            proc.communicate()
     if Path("/proc").exists():
         assert pool, "the backfill ran no parsing worker"
     # The worker leaves with radar instead of waiting for work forever.
@@ -339,17 +351,8 @@ def test_kill_9_mid_backfill_stops_the_parsing_worker_and_the_next_fetch_complet
 
 
 def test_a_parsing_worker_that_dies_does_not_fail_the_fetch(arxiv: Arxiv, radar_home: Path) -> None:
-    missed_week(arxiv)
-    arxiv.held_page = 4000
-    proc = subprocess.Popen(
-        [radar_executable(), "fetch"],
-        env={**os.environ, **arxiv.env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = held_backfill(arxiv)
     try:
-        assert arxiv.reached.wait(30), "the fetch never asked for the third page"
         # The parsing worker, not multiprocessing's resource tracker beside it.
         workers = [pid for pid in children(proc.pid) if b"resource_tracker" not in command_line(pid)]
         assert workers or not Path("/proc").exists(), "the backfill ran no parsing worker"
