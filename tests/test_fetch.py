@@ -279,6 +279,17 @@ def test_a_short_page_in_a_backfill_loses_nothing(arxiv: Arxiv) -> None:
     assert stored_count(arxiv) == BACKLOG + 2
 
 
+def test_an_unreadable_entry_counts_as_a_result_when_paging(arxiv: Arxiv) -> None:
+    missed_week(arxiv)
+    newest = max(arxiv.papers, key=lambda item: item.published)
+    newest.title = ""  # first on the first page, and skipped as unreadable
+    result = radar(arxiv, "fetch")
+    assert result.returncode == 0, result.stderr
+    assert f"backfilled {BACKLOG - 1} papers from missed days" in result.stderr
+    # The second page starts after the skipped entry, as the page asked for ahead does.
+    assert [r["start"] for r in arxiv.api_requests()] == ["0", "2000", "4000"]
+
+
 def test_a_broken_page_parsed_in_a_worker_fails_cleanly_and_the_next_fetch_completes(arxiv: Arxiv) -> None:
     missed_week(arxiv)
     arxiv.broken_pages = {2000}

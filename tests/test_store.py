@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,16 @@ from radar.importer import import_files
 from radar.migrations import migrations
 from radar.sources.arxiv_api import parse_api_response
 from radar.sources.arxiv_rss import parse_listing
-from radar.store import get_paper, open_db, paper_versions, save_papers
+from radar.store import (
+    WAL_AUTOCHECKPOINT,
+    WAL_BACKSTOP,
+    background_checkpoints,
+    get_paper,
+    open_db,
+    paper_versions,
+    save_papers,
+    write_transaction,
+)
 
 API_TESTING = FIXTURES / "api_atom_2026_search_testing_100entries.xml"
 RSS_COMBINED = FIXTURES / "rss_combined_csLG+csAI+csCL+statML_2026-09-24_trimmed_4items.xml"
@@ -525,3 +536,53 @@ def test_a_batch_mixing_filled_gaps_and_new_versions(tmp_path: Path) -> None:
     counts = save_papers(db, listing.papers)
     assert (counts.updated, counts.unchanged) == (1, 1)
     assert db.execute("select announce_type from papers where id = '2611.00001'").fetchone()[0] == "cross"
+
+
+def _commit_blobs(db: sqlite_utils.Database, count: int) -> None:
+    for _ in range(count):
+        with write_transaction(db):
+            db.conn.execute("insert into blobs values (?)", [os.urandom(200_000)])
+
+
+def test_background_checkpoints_write_the_wal_back_beside_the_writer(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "radar.db")
+    db.execute("create table blobs (b blob)")
+    wal = tmp_path / "radar.db-wal"
+    with background_checkpoints(db):
+        # The writer's own limit is far off: 20 commits of 200 KB stay under it.
+        assert db.execute("pragma wal_autocheckpoint").fetchone()[0] == WAL_BACKSTOP
+        before = (tmp_path / "radar.db").stat().st_size
+        _commit_blobs(db, 20)
+        deadline = time.monotonic() + 10
+        # Only a checkpoint writes pages into the database file itself.
+        while (tmp_path / "radar.db").stat().st_size < before + 4_000_000 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (tmp_path / "radar.db").stat().st_size >= before + 4_000_000
+    assert db.execute("pragma wal_autocheckpoint").fetchone()[0] == WAL_AUTOCHECKPOINT
+    assert wal.exists()
+    assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+    assert db.execute("select count(*) from blobs").fetchone()[0] == 20
+
+
+def test_a_failing_checkpoint_thread_leaves_the_writer_its_own_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import radar.store
+
+    db = open_db(tmp_path / "radar.db")
+    db.execute("create table blobs (b blob)")
+    real_connect = sqlite3.connect
+
+    def failing_connect(*args: object, **kwargs: object) -> sqlite3.Connection:
+        if threading.current_thread() is threading.main_thread():
+            return real_connect(*args, **kwargs)  # type: ignore[arg-type]
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(radar.store.sqlite3, "connect", failing_connect)
+    with background_checkpoints(db):
+        _commit_blobs(db, 5)
+        time.sleep(0.3)
+        assert db.execute("pragma wal_autocheckpoint").fetchone()[0] == WAL_BACKSTOP
+    assert "Traceback" not in capfd.readouterr().err
+    assert db.execute("pragma wal_autocheckpoint").fetchone()[0] == WAL_AUTOCHECKPOINT
+    assert db.execute("select count(*) from blobs").fetchone()[0] == 5

@@ -315,20 +315,23 @@ def write_transaction(db: Database) -> Iterator[None]:
 # SQLite's own default: a commit that leaves the WAL longer than this many pages copies
 # it back into the database file.
 WAL_AUTOCHECKPOINT = 1000
+# While a thread checkpoints (background_checkpoints): 40 MB with 4 KB pages.
+WAL_BACKSTOP = 10_000
 CHECKPOINT_EVERY_S = 0.25
 
 
 @contextmanager
 def background_checkpoints(db: Database) -> Iterator[None]:
-    """For a run of big commits (a backfill, an import): copy the WAL back into the
-    database file from a thread with its own connection instead of on every commit.
+    """For a fetch that commits page after page: copy the WAL back into the database
+    file from a thread with its own connection instead of on the writer's commits.
 
     A commit that passes the WAL limit checkpoints on the writer's own thread, and the
     fsyncs that takes stall the writer: 0.7 s of a 20,000-paper backfill. A PASSIVE
     checkpoint never blocks the writer or readers, and SQLite waits on the disk without
     holding the interpreter lock, so here the disk works while the writer goes on.
-    What the last commits leave in the WAL is checkpointed by the next commit or when
-    the last connection closes, as always.
+    The writer keeps a far limit of its own (WAL_BACKSTOP) in case commits outrun the
+    thread or the thread stops on an error. What the last commits leave in the WAL is
+    checkpointed by the next commit or when the last connection closes, as always.
     """
     import threading
 
@@ -339,21 +342,27 @@ def background_checkpoints(db: Database) -> Iterator[None]:
     stop = threading.Event()
 
     def checkpoint() -> None:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
         try:
-            while not stop.wait(CHECKPOINT_EVERY_S):
-                conn.execute("pragma wal_checkpoint(passive)")
-        finally:
-            conn.close()
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
+            try:
+                while not stop.wait(CHECKPOINT_EVERY_S):
+                    conn.execute("pragma wal_checkpoint(passive)")
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            # The disk is failing: the writer will hear of it at its next commit, and
+            # its own limit checkpoints meanwhile.
+            return
 
-    db.execute("pragma wal_autocheckpoint = 0")
     thread = threading.Thread(target=checkpoint, name="radar-checkpoint", daemon=True)
-    thread.start()
     try:
+        db.execute(f"pragma wal_autocheckpoint = {WAL_BACKSTOP}")
+        thread.start()
         yield
     finally:
         stop.set()
-        thread.join()
+        if thread.is_alive():
+            thread.join()
         db.execute(f"pragma wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
 
 

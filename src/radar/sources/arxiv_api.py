@@ -208,6 +208,8 @@ class ApiQuery(Generic[E]):
     truncated: bool = False  # stopped at `limit` before reaching `since` or the end
 
     def __iter__(self) -> Iterator[list[E]]:
+        self.total = self.pages = self.results = 0
+        self.reached_watermark = self.truncated = False
         if self.limit <= 0:
             return
         size = max(1, min(self.page_size, MAX_PAGE, self.limit))
@@ -244,7 +246,8 @@ class ApiQuery(Generic[E]):
                     break
                 ready.append(result)
             self.results += len(ready)
-            start = current.start + len(page.papers)
+            # Entries skipped as unreadable were results too: the next page starts after them.
+            start = current.start + len(page.papers) + len(page.skipped)
             if self.reached_watermark or not page.papers or start >= page.total_results:
                 break
             if start >= self.limit:
@@ -271,9 +274,9 @@ class ApiQuery(Generic[E]):
     def _ask_ahead(self, current: _Asked[E], size: int) -> _Asked[E] | None:
         """The page after `current`, asked for before `current` is parsed, so a worker
         parsing `current` has the next one waiting. Only for a query with no watermark
-        (a backfill reads to the end anyway) and once the first page told the total:
-        then a full page means the next starts where it ends."""
-        if self.since is not None or self.pages == 0:
+        (a backfill reads to the end anyway), once the first page told the total, and
+        not after an error: then a full page means the next starts where it ends."""
+        if self.since is not None or self.pages == 0 or current.status != 200:
             return None
         start = current.start + current.size
         if start >= min(self.limit, self.total):

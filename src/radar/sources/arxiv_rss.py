@@ -1,11 +1,11 @@
 """The arXiv listing feeds (rss.arxiv.org/rss/<cats> and /atom/<cats>): parsing.
 
-Both flavours are read with strict lxml, as the API pages are: a truncated or malformed
-listing is refused whole. (feedparser, kept for journals' feeds of every shape, is
-lenient, and took 0.6 s for a 1,000-paper listing against lxml's 30 ms.) radar adds
-what the feed leaves implicit: the id and version from the guid, the abstract without
-its `arXiv:... Announce Type: ... Abstract:` prefix, and authors split out of the single
-`dc:creator` string.
+Both flavours, RSS 2.0 and Atom (RSS 1.0 is not read), go through strict lxml, as the
+API pages do: a truncated, malformed or wrongly encoded listing is refused whole.
+feedparser, kept for journals' feeds of every shape, is lenient, and took 0.6 s for a
+1,000-paper listing where lxml takes 85 ms. radar adds what the feed leaves implicit:
+the id and version from the guid, the abstract without its `arXiv:... Announce Type:
+... Abstract:` prefix, and authors split out of the single `dc:creator` string.
 """
 
 from __future__ import annotations
@@ -168,8 +168,11 @@ def _fields(item: Any) -> tuple[dict[str, str], list[str], list[str]]:
                 fields["link"] = child.get("href") or ""
         else:
             name = _FIELDS.get(tag) if isinstance(tag, str) else None
-            if name is not None and child.text is not None and name not in fields:
-                fields[name] = child.text
+            if name is not None and name not in fields:
+                # All of the element's text: a comment inside must not cut a title short.
+                text = "".join(child.itertext())
+                if text:
+                    fields[name] = text
     return fields, creators, categories
 
 
