@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -444,7 +445,7 @@ def _save_rows(db: Database, latest: dict[str, Prepared], counts: ImportCounts, 
     # Plain executemany on the hot path: sqlite-utils' generic insert_all costs
     # more than the SQLite work itself at thousands of papers a second.
     if inserts:
-        _insert_papers(db, [{**i.row, "first_seen_utc": now, "changed_utc": now} for i in inserts])
+        _insert_papers(db, [i.row for i in inserts], now)
     if updates:
         # A fixed list: rows from a stored record carry columns a parsed paper lacks.
         columns = [*_FIELDS, "first_seen_utc", "changed_utc"]
@@ -463,10 +464,12 @@ def _save_rows(db: Database, latest: dict[str, Prepared], counts: ImportCounts, 
 BULK_INDEX_ROWS = 500
 
 
-def _insert_papers(db: Database, rows: list[dict[str, Any]]) -> None:
-    columns = list(rows[0])
+def _insert_papers(db: Database, rows: list[dict[str, Any]], now: str) -> None:
+    columns = [*rows[0], "first_seen_utc", "changed_utc"]
     insert = f"insert into papers ({', '.join(columns)}) values ({placeholders(columns)})"
-    values = [[row[c] for c in columns] for row in rows]
+    # itemgetter reads a row's fields in C; this runs for every paper stored.
+    fields = itemgetter(*rows[0])
+    values = [(*fields(row), now, now) for row in rows]
     if len(rows) < BULK_INDEX_ROWS:
         db.conn.executemany(insert, values)
         return
@@ -508,8 +511,8 @@ def _write_authors_and_categories(
     authors: list[tuple[str, int, str, str]] = []
     categories: list[tuple[str, str]] = []
     for paper_id, names, cats in entries:
-        authors.extend((paper_id, position, name, key) for position, (name, key) in enumerate(names))
-        categories.extend((paper_id, category) for category in cats)
+        authors += [(paper_id, position, name, key) for position, (name, key) in enumerate(names)]
+        categories += [(paper_id, category) for category in cats]
     db.conn.executemany(
         "insert into paper_authors (paper_id, position, name, name_key) values (?, ?, ?, ?)", authors
     )
