@@ -231,3 +231,27 @@ def test_unfollowing_forgets_the_source(arxiv: Arxiv) -> None:
     assert status_json(arxiv)["sources"] == []
     arxiv.radar("follow", "--no-fetch", "Bo Bee")
     assert status_json(arxiv)["sources"] == [], "the new follow (same id) inherits no fetch state"
+
+
+@pytest.mark.parametrize(
+    ("key", "label", "current"),
+    [
+        ("author:1", "author Ada Lovelace", True),
+        ("author:9", "author #9 (no longer followed)", False),
+        ("feed:2", "feed https://example.org/rss", True),
+        ("feed:1", "feed #1 (no longer followed)", False),
+        ("listing:cs.LG", "listing cs.LG", True),
+        ("listing:cs.AI", "listing cs.AI (no longer fetched)", False),
+        ("harvest:cs:cs:LG:arXivRaw", "harvest of set cs:cs:LG (arXivRaw)", True),
+        ("harvest:all:arXiv", "harvest of all of arXiv (arXiv)", True),
+    ],
+)
+def test_status_names_each_kind_of_source(key: str, label: str, current: bool) -> None:
+    from radar.status import describe_key
+
+    follows = {
+        1: ("author", "Ada Lovelace"),
+        2: ("feed", "https://example.org/rss"),
+        3: ("category", "cs.LG"),
+    }
+    assert describe_key(key, follows, ["cs.LG"]) == (label, current)

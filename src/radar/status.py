@@ -19,7 +19,7 @@ RUNS = 5  # recent runs shown
 
 @dataclass
 class SourceStatus:
-    key: str  # fetch_state's key: author:3, topic:5, listing:cs.LG+stat.ML
+    key: str  # fetch_state's key: author:3, topic:5, listing:cs.LG+stat.ML, feed:7, harvest:cs:cs:arXivRaw
     source: str  # in human terms: author Akshay Krishnamurthy, listing cs.LG+stat.ML
     current: bool  # False for a follow since removed, or a listing no longer fetched
     ok: bool  # the last attempt succeeded
@@ -83,9 +83,19 @@ def describe_key(key: str, follows: dict[int, tuple[str, str]], categories: list
         if found is None or found[0] != kind:
             return f"{kind} #{rest} (no longer followed)", False
         return f"{kind} {found[1]}", True
+    if kind == "feed" and rest.isdigit():
+        found = follows.get(int(rest))
+        if found is None or found[0] != "feed":
+            return f"feed #{rest} (no longer followed)", False
+        return f"feed {found[1]}", True
     if kind == "listing":
         current = rest == "+".join(sorted(categories))
         return f"listing {rest}" + ("" if current else " (no longer fetched)"), current
+    if kind == "harvest":
+        # harvest:<set>:<metadata format>, where the set itself may hold colons (cs:cs:LG).
+        set_spec, _, prefix = rest.rpartition(":")
+        what = "all of arXiv" if set_spec == "all" else f"set {set_spec}"
+        return f"harvest of {what} ({prefix})", True
     return key, False
 
 
@@ -110,8 +120,8 @@ def _sources(db: Database) -> list[SourceStatus]:
                 last_error=row["last_error"],
             )
         )
-    order = {"author": 0, "topic": 1, "listing": 2}
-    found.sort(key=lambda s: (not s.current, order.get(s.key.partition(":")[0], 3), s.source.lower()))
+    order = {"author": 0, "topic": 1, "listing": 2, "feed": 3, "harvest": 4}
+    found.sort(key=lambda s: (not s.current, order.get(s.key.partition(":")[0], 5), s.source.lower()))
     return found
 
 
