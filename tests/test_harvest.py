@@ -10,6 +10,7 @@ console script.
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import sqlite3
@@ -555,6 +556,28 @@ def test_the_installed_console_script(oai: FakeOai, radar_home: Path) -> None:
     shown = run_radar("show", "0704.0874", "--format", "json")
     assert shown.returncode == 0, shown.stderr
     assert '"version": 3' in shown.stdout and "Higher ramification" in shown.stdout
+
+
+def test_format_json_reports_each_set_on_stdout(oai: FakeOai, radar_home: Path) -> None:
+    oai.answer(page(*IDS[:3], token=TOKEN_1), page(*IDS[3:]))
+    result = run_radar("harvest", "--set", "math", "--format", "json", timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    (report,) = json.loads(result.stdout)
+    assert {
+        k: report[k] for k in ("set", "metadata", "new", "updated", "pages", "requests", "complete", "ok")
+    } == {
+        "set": "math",
+        "metadata": "arXivRaw",
+        "new": 6,
+        "updated": 0,
+        "pages": 2,
+        "requests": 2,
+        "complete": True,
+        "ok": True,
+    }
+    assert report["from"] == a_year_back() and report["error"] is None
+    assert report["next_from"] == "2015-01-05"
 
 
 def test_the_arxiv_format_can_be_harvested_too(

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from radar.cli import app, live_status, say, state
+from radar.cli import ListFormat, app, live_status, say, state
 from radar.errors import LockedError, UsageError
 
 
@@ -62,6 +62,9 @@ def harvest(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (for cron).")] = False,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="text or json (a report per set, on stdout).")
+    ] = ListFormat.text,
     wait: Annotated[
         float, typer.Option("--wait", min=0, help="Seconds to wait for a running fetch, harvest or import.")
     ] = 10.0,
@@ -91,10 +94,12 @@ def harvest(
     if specs is None:
         specs = _followed_archives(db)
     http = Http.from_settings(st.settings)
+    as_json = format is ListFormat.json
     failed = False
+    reports = []
     for spec in dict.fromkeys(specs):
         try:
-            with live_status("asking arXiv…", quiet) as progress:
+            with live_status("asking arXiv…", quiet or as_json) as progress:
                 report = run_harvest(
                     db, http, st.settings, spec, metadata.value, from_date, progress, limit, wait
                 )
@@ -104,15 +109,45 @@ def harvest(
             if not quiet:
                 say(str(exc))
             break
+        reports.append(report)
         if report.error:
             failed = True
-            if not quiet and report.pages:
+            if not quiet and not as_json and report.pages:
                 say(_summary(report), style="dim")
             say(f"Error: {report.error}", style="red")
-        elif not quiet:
+        elif not quiet and not as_json:
             say(_summary(report))
+    if as_json:
+        from radar.render import to_json
+
+        print(to_json([_report_json(r) for r in reports]))
     if failed:
         raise typer.Exit(1)
+
+
+def _report_json(report: Any) -> dict[str, Any]:
+    def day(value: Any) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "set": report.set_spec or "all",
+        "metadata": report.metadata_prefix,
+        "from": day(report.from_date),
+        "new": report.new,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "deleted": report.deleted,
+        "skipped": report.skipped,
+        "pages": report.pages,
+        "requests": report.requests,
+        "seconds": round(report.seconds, 2),
+        "resumed": report.resumed,
+        "restarted": report.restarted,
+        "complete": report.complete,
+        "next_from": day(report.next_from),
+        "ok": report.ok,
+        "error": report.error,
+    }
 
 
 def _followed_archives(db: Any) -> list[str | None]:
