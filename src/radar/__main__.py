@@ -1,3 +1,5 @@
 from radar.cli import main
 
-main()
+# Guarded: a parsing worker (spawned) imports the main module again and must not run radar.
+if __name__ == "__main__":
+    main()
