@@ -25,7 +25,8 @@ def one_line(text: str | None) -> str:
     if not text:
         return ""
     # Fold white space first: newlines and tabs then no longer defeat the fast path.
-    return strip_controls(" ".join(text.split())).strip()
+    folded = " ".join(text.split())
+    return folded if folded.isprintable() else strip_controls(folded).strip()
 
 
 def safe_url(url: str) -> str:
