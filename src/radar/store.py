@@ -316,8 +316,11 @@ def write_transaction(db: Database) -> Iterator[None]:
 # SQLite's own default: a commit that leaves the WAL longer than this many pages copies
 # it back into the database file.
 WAL_AUTOCHECKPOINT = 1000
-# While a thread checkpoints (background_checkpoints): 40 MB with 4 KB pages.
-WAL_BACKSTOP = 10_000
+# While a thread checkpoints (background_checkpoints): 100 MB with 4 KB pages. The WAL
+# keeps growing while pages come back to back (it restarts only when a checkpoint has
+# finished before the next transaction begins); at 40 MB the writer stalled twice on
+# its own checkpoint in a 20,000-paper backfill, at 100 MB once.
+WAL_BACKSTOP = 25_000
 CHECKPOINT_EVERY_S = 0.25
 
 
@@ -330,8 +333,8 @@ def background_checkpoints(db: Database) -> Iterator[None]:
     fsyncs that takes stall the writer: 0.7 s of a 20,000-paper backfill. A PASSIVE
     checkpoint never blocks the writer or readers, and SQLite waits on the disk without
     holding the interpreter lock, so here the disk works while the writer goes on.
-    The writer keeps a far limit of its own (WAL_BACKSTOP) in case commits outrun the
-    thread or the thread stops on an error. What the last commits leave in the WAL is
+    The writer keeps a far limit of its own (WAL_BACKSTOP) for commits that outrun the
+    thread, or a thread stopped by an error. What the last commits leave in the WAL is
     checkpointed by the next commit or when the last connection closes, as always.
     """
     import threading
