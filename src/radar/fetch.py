@@ -170,6 +170,8 @@ class Fetcher:
     progress: Progress = lambda message: None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     near_misses: Counter[str] = field(default_factory=Counter)
+    pool: ProcessPoolExecutor | None = None  # parsing workers, started for the first big page
+    no_workers: bool = False  # they could not be started, or died
 
     def _begin(self, summary: FetchSummary, name: str, key: str) -> tuple[SourceReport, dict[str, Any]]:
         """A source's report, added to the summary, and what the last fetch left of it."""
@@ -177,9 +179,6 @@ class Fetcher:
         summary.sources.append(report)
         self.progress(f"{name}: asking")
         return report, load_state(self.db, key)
-
-    pool: ProcessPoolExecutor | None = None  # parsing workers, started for the first big page
-    no_workers: bool = False  # they could not be started, or died
 
     def _save(self, papers: list[Paper], report: SourceReport, totals: ImportCounts) -> None:
         self._count(save_papers(self.db, papers), report, totals)
