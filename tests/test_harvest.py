@@ -313,6 +313,8 @@ def test_three_pages_chained_by_tokens_are_stored_and_matched(
         radar_home, "select version, published_utc, updated_utc from papers where id = '0704.0716'"
     ) == [(4, "2007-04-05T12:45:03Z", "2008-11-14T09:07:25Z")]
     assert rows(radar_home, "select version from paper_versions where paper_id = '0704.0716'") == [(4,)]
+    # The record's datestamp: arXiv changed it then, and a later one corrects it.
+    assert rows(radar_home, "select metadata_date from papers where id = '0704.0716'") == [("2014-12-22",)]
     assert rows(
         radar_home, "select name from paper_authors where paper_id = '0704.1109' order by position"
     ) == [

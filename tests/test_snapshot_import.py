@@ -316,3 +316,44 @@ def test_a_strange_version_is_a_bad_line_not_a_crash(tmp_path: Path, radar_home:
     path = write_lines(tmp_path / "v.jsonl", [json.dumps(record), *synthetic_lines(2)])
     report = import_snapshot(open_db(radar_home / "radar.db"), path, workers=0)
     assert (report.new, report.bad) == (2, 1) and "bad version" in report.bad_examples[0]
+
+
+def test_a_newer_snapshot_corrects_the_same_version_and_an_older_one_does_not(
+    tmp_path: Path, radar_home: Path
+) -> None:
+    record = json.loads((FIXTURES / "arxiv-metadata-2lines.jsonl").read_text().splitlines()[0])
+    assert record["id"] == "0704.0001" and record["categories"] == "hep-ph"
+    assert run_radar("follow", "--no-fetch", "--category", "hep-ex").returncode == 0
+    first = write_lines(tmp_path / "first.jsonl", [json.dumps(record)])
+    assert run_radar("import", str(first)).returncode == 0
+
+    # arXiv cross-listed the paper and corrected its journal reference, with no new version.
+    newer = {**record, "categories": "hep-ph hep-ex", "journal-ref": "Phys. Rev. D 76, 013009 (2007)"}
+    newer["update_date"] = "2009-01-01"
+    second = write_lines(tmp_path / "second.jsonl", [json.dumps(newer)])
+    result = run_radar("import", "--format", "json", str(second))
+    assert result.returncode == 0, result.stderr
+    (report,) = json.loads(result.stdout)
+    assert report["new"] == 0 and report["updated"] == 0  # a correction is not news
+    with db_at(radar_home) as conn:
+        assert conn.execute("select journal_ref, categories_json, metadata_date from papers").fetchone() == (
+            "Phys. Rev. D 76, 013009 (2007)",
+            '["hep-ph", "hep-ex"]',
+            "2009-01-01",
+        )
+        assert conn.execute("select category from paper_categories order by category").fetchall() == [
+            ("hep-ex",),
+            ("hep-ph",),
+        ]
+        # The cross-list now matches the followed category.
+        assert conn.execute("select paper_id from matches").fetchall() == [("0704.0001",)]
+
+    # An older copy of the record (the first snapshot, renamed) changes nothing back.
+    older = write_lines(tmp_path / "older.jsonl", [json.dumps({**record, "comments": "37 pages"})])
+    assert run_radar("import", str(older)).returncode == 0
+    with db_at(radar_home) as conn:
+        assert conn.execute("select journal_ref, categories_json, comment from papers").fetchone() == (
+            "Phys. Rev. D 76, 013009 (2007)",
+            '["hep-ph", "hep-ex"]',
+            "37 pages, 15 figures; published version",
+        )

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,10 @@ import sqlite_utils
 from feeds import FIXTURES, Item, api_feed, rss_feed
 
 from radar.errors import StoreError
+from radar.follows import add_follow, list_follows
 from radar.importer import import_files
 from radar.migrations import migrations
+from radar.model import Author, Paper
 from radar.sources.arxiv_api import parse_api_response
 from radar.sources.arxiv_rss import parse_listing
 from radar.store import (
@@ -26,6 +29,7 @@ from radar.store import (
     open_db,
     paper_versions,
     save_papers,
+    utc_now,
     write_transaction,
 )
 
@@ -95,6 +99,7 @@ def test_migrations_create_tables_and_columns() -> None:
         "linked_to",
         "doi_key",
         "title_key",
+        "metadata_date",
     ]
     assert db["papers"].pks == ["id"]
     assert list(db["paper_authors"].columns_dict) == ["paper_id", "position", "name", "name_key"]
@@ -203,6 +208,7 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
         ("radar", "m010_fts_automerge"),
         ("radar", "m011_counts_and_name_lookups"),
         ("radar", "m012_listing_index_covers_ranking"),
+        ("radar", "m013_metadata_date"),
     ]
     migrations.apply(db)
     assert schema(db) == before
@@ -229,7 +235,7 @@ def test_reopening_keeps_data(tmp_path: Path) -> None:
     db.close()
     again = open_db(path)
     assert count(again, "papers") == 1
-    assert count(again, "_sqlite_migrations") == 12
+    assert count(again, "_sqlite_migrations") == 13
 
 
 # --- open_db refusals ---------------------------------------------------------------------
@@ -586,3 +592,61 @@ def test_a_failing_checkpoint_thread_leaves_the_writer_its_own_limit(
     assert "Traceback" not in capfd.readouterr().err
     assert db.execute("pragma wal_autocheckpoint").fetchone()[0] == WAL_AUTOCHECKPOINT
     assert db.execute("select count(*) from blobs").fetchone()[0] == 5
+
+
+def _paper(categories: list[str], metadata_date: str | None, journal_ref: str | None = None) -> Paper:
+    return Paper(
+        id="2611.00001",
+        version=1,
+        title="A study of things",
+        abstract="We study things.",
+        authors=[Author("Ada Lovelace")],
+        primary_category=categories[0],
+        categories=categories,
+        published=datetime(2026, 11, 2, 10, tzinfo=UTC),
+        updated=datetime(2026, 11, 2, 10, tzinfo=UTC),
+        journal_ref=journal_ref,
+        metadata_date=metadata_date,
+    )
+
+
+def _stored(db: sqlite_utils.Database) -> tuple[list[str], str | None, str]:
+    row = db.execute("select categories_json, journal_ref, metadata_date from papers").fetchone()
+    return json.loads(row[0]), row[1], row[2]
+
+
+def test_a_fetched_paper_is_current_as_of_its_fetch_and_an_older_record_does_not_undo_it(
+    tmp_path: Path,
+) -> None:
+    db = open_db(tmp_path / "radar.db")
+    save_papers(db, [_paper(["cs.LG", "stat.ML"], None)])  # from the API: no date of its own
+    categories, _, as_of = _stored(db)
+    assert categories == ["cs.LG", "stat.ML"] and as_of == utc_now()[:10]
+    # A snapshot line from before the fetch, without the cross-list.
+    counts = save_papers(db, [_paper(["cs.LG"], "2026-01-05")])
+    assert (counts.new, counts.updated) == (0, 0)
+    assert _stored(db) == (["cs.LG", "stat.ML"], None, as_of)
+
+
+def test_a_record_dated_later_corrects_the_same_version(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "radar.db")
+    add_follow(db, "category", "math.NT")
+    save_papers(db, [_paper(["math.AG"], "2026-01-05")])  # the snapshot
+    assert db.execute("select count(*) from matches").fetchone()[0] == 0
+    # A fetch of the same version neither corrects nor dates the record.
+    save_papers(db, [_paper(["math.AG"], None, journal_ref="Fetched 1 (2026)")])
+    assert _stored(db) == (["math.AG"], "Fetched 1 (2026)", "2026-01-05")
+    # A harvest: arXiv cross-listed the paper and fixed its journal reference.
+    counts = save_papers(db, [_paper(["math.AG", "math.NT"], "2026-03-01", journal_ref="Ann. 2 (2026)")])
+    assert (counts.new, counts.updated, counts.filled_ids) == (0, 0, ["2611.00001"])
+    assert _stored(db) == (["math.AG", "math.NT"], "Ann. 2 (2026)", "2026-03-01")
+    assert db.execute("select category from paper_categories order by category").fetchall() == [
+        ("math.AG",),
+        ("math.NT",),
+    ]
+    assert db.execute("select paper_id from matches").fetchall() == [("2611.00001",)]
+    assert list_follows(db)[0].papers == 1
+    # The same day again, or an earlier one, changes nothing.
+    save_papers(db, [_paper(["math.AG"], "2026-03-01")])
+    save_papers(db, [_paper(["math.AG"], "2026-02-01")])
+    assert _stored(db) == (["math.AG", "math.NT"], "Ann. 2 (2026)", "2026-03-01")

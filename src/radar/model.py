@@ -83,6 +83,9 @@ class Paper:
     source: str | None = None  # feed:<follow id> for a followed feed's paper; None for arXiv
     source_name: str | None = None  # that feed's title
     url: str | None = None  # the paper's page outside arXiv
+    # The day arXiv last changed this record, when the source says (a harvest's datestamp,
+    # the snapshot's update_date): such a record corrects the same version's metadata.
+    metadata_date: str | None = None
 
     @property
     def is_arxiv(self) -> bool:

@@ -168,6 +168,20 @@ _FIELDS = (
     "url",
     "doi_key",
     "title_key",
+    "metadata_date",
+)
+# What a record dated later than the stored one corrects in the same version.
+_CORRECTABLE = (
+    "title",
+    "abstract",
+    "authors_json",
+    "primary_category",
+    "categories_json",
+    "comment",
+    "journal_ref",
+    "doi",
+    "doi_key",
+    "title_key",
 )
 
 
@@ -198,6 +212,7 @@ def paper_to_row(paper: Paper) -> dict[str, Any]:
         "url": paper.url,
         "doi_key": paper.doi.lower() if paper.doi else None,
         "title_key": title_key(paper.title),
+        "metadata_date": paper.metadata_date,
     }
 
 
@@ -230,10 +245,15 @@ def row_to_paper(row: dict[str, Any]) -> Paper:
     )
 
 
-def _merge(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """Decide what a freshly parsed row means for the stored one: new version, or same."""
+def _merge(old: dict[str, Any], new: dict[str, Any], today: str) -> tuple[str, dict[str, Any]]:
+    """Decide what a freshly parsed row means for the stored one: new version, or same.
+
+    For the same version, a source fills what the stored row lacks; a record dated later
+    than what is stored (a harvest or the snapshot: metadata_date) also corrects it.
+    """
     if new["version"] > old["version"]:
         merged = dict(new)
+        merged["metadata_date"] = new["metadata_date"] or today
         # The v1 submission time never changes; a listing does not carry it.
         merged["published_utc"] = new["published_utc"] or old["published_utc"]
         if new["announced_date"] is None and new["announce_type"] is None:
@@ -242,6 +262,14 @@ def _merge(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, dict[str, Any
     if new["version"] < old["version"]:
         return "unchanged", old
     merged = dict(old)
+    as_of = old.get("metadata_date") or (old.get("changed_utc") or "")[:10]
+    if new["metadata_date"] is not None and new["metadata_date"] > as_of:
+        # arXiv changed the record after the stored copy was current: a cross-list, a
+        # journal reference or a corrected title added without a new version.
+        for key in _CORRECTABLE:
+            if new.get(key) not in (None, "", "[]"):
+                merged[key] = new[key]
+        merged["metadata_date"] = new["metadata_date"]
     for key in _FIELDS:
         if merged.get(key) in (None, "", "[]") and new.get(key) not in (None, "", "[]"):
             merged[key] = new[key]
@@ -433,7 +461,7 @@ def _save_rows(db: Database, latest: dict[str, Prepared], counts: ImportCounts, 
             counts.new += 1
             counts.new_ids.append(paper_id)
         else:
-            outcome, merged = _merge(old, row)
+            outcome, merged = _merge(old, row, now[:10])
             if outcome == "unchanged":
                 counts.unchanged += 1
                 continue
@@ -448,6 +476,9 @@ def _save_rows(db: Database, latest: dict[str, Prepared], counts: ImportCounts, 
     # Plain executemany on the hot path: sqlite-utils' generic insert_all costs
     # more than the SQLite work itself at thousands of papers a second.
     if inserts:
+        for item in inserts:
+            # What a fetch brings is current as of today.
+            item.row["metadata_date"] = item.row["metadata_date"] or now[:10]
         _insert_papers(db, [i.row for i in inserts], now)
     if updates:
         # A fixed list: rows from a stored record carry columns a parsed paper lacks.

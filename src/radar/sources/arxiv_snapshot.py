@@ -142,6 +142,7 @@ def parse_record(record: Any) -> SnapshotRecord:
         comment=_text(record, "comments"),
         journal_ref=_text(record, "journal-ref"),
         doi=_text(record, "doi"),
+        metadata_date=update_date.isoformat() if update_date else None,
     )
     return SnapshotRecord(paper, update_date)
 

@@ -196,6 +196,14 @@ def _response_date(text: str | None, source: str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _datestamp_day(text: str) -> str | None:
+    """A datestamp's day (YYYY-MM-DD), or None for one radar cannot read."""
+    try:
+        return date.fromisoformat(one_line(text)[:10]).isoformat()
+    except ValueError:
+        return None
+
+
 def _int(text: str | None) -> int | None:
     try:
         return int(text) if text is not None else None
@@ -224,6 +232,8 @@ def _read_record(record: Any, namespace: str, metadata_prefix: str, page: OaiPag
         header_id, _ = parse_arxiv_id(one_line(identifier))
         if header_id != paper.id:
             raise ValueError(f"its header says {header_id}")
+        # The datestamp is the day arXiv last changed the record.
+        paper.metadata_date = _datestamp_day(header.findtext(_O + "datestamp"))
     except (ValueError, RadarError) as exc:
         page.skipped.append(one_line(f"{identifier}: {exc}"))
         return
