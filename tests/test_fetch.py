@@ -268,6 +268,20 @@ def test_a_large_backfill_comes_in_pages_each_asked_for_once(arxiv: Arxiv) -> No
     assert stored_count(arxiv) == BACKLOG + 2
 
 
+def test_a_backfill_shows_how_far_it_got(arxiv: Arxiv, radar_home: Path) -> None:
+    from radar.fetch import run_fetch
+    from radar.http import Http
+    from radar.store import open_db
+
+    missed_week(arxiv)
+    shown: list[str] = []
+    db = open_db(radar_home / "radar.db")
+    env = arxiv.env
+    run_fetch(db, Http(delay=0), env["RADAR_ARXIV_API_URL"], env["RADAR_ARXIV_RSS_URL"], shown.append)
+    backfill = [m.rpartition(": ")[2] for m in shown if "backfilling" in m and m.endswith(" papers")]
+    assert backfill == ["2,000 of 4,500 papers", "4,000 of 4,500 papers", "4,500 of 4,500 papers"]
+
+
 def test_a_short_page_in_a_backfill_loses_nothing(arxiv: Arxiv) -> None:
     missed_week(arxiv)
     arxiv.short_pages = {2000: 1500}  # arXiv gives 1,500 results where 2,000 were asked for

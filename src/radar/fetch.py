@@ -443,10 +443,13 @@ class Fetcher:
         end = current.strftime("%Y%m%d") + "2359"
         cats = " OR ".join(f"cat:{c}" for c in categories)
         query = f"({cats}) AND submittedDate:[{start} TO {end}]"
-        self.progress(f"{report.name}: backfilling {previous} to {current} through the API")
+        label = f"{report.name}: backfilling {previous} to {current} through the API"
+        self.progress(label)
         before = report.new
-        for page in self._query(query, f"{report.name} backfill", since=None, limit=30000, page_size=2000):
+        pages = self._query(query, f"{report.name} backfill", since=None, limit=30000, page_size=2000)
+        for page in pages:
             self._save_prepared(page, report, totals)
+            self.progress(f"{label}: {pages.results:,} of {pages.total:,} papers")
         report.message += f"; backfilled {report.new - before} papers from missed days"
 
 
