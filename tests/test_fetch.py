@@ -392,6 +392,18 @@ def test_a_parsing_worker_that_dies_does_not_fail_the_fetch(arxiv: Arxiv, radar_
     assert stored_count(arxiv) == BACKLOG + 2
 
 
+def test_fetched_papers_are_current_as_of_the_day_before(arxiv: Arxiv, radar_home: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    radar(arxiv, "follow", "--no-fetch", "--category", "cs.LG")
+    arxiv.listing = rss_feed([Item("2611.00040")], day="2026-11-16")
+    assert radar(arxiv, "fetch").returncode == 0
+    # A day back: a record arXiv changes later on the day of the fetch still counts as later.
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    with sqlite3.connect(radar_home / "radar.db") as conn:
+        assert conn.execute("select id, metadata_date from papers").fetchall() == [("2611.00040", yesterday)]
+
+
 def test_topics_are_searched_in_titles_and_abstracts(arxiv: Arxiv) -> None:
     arxiv.papers = [Item("2611.00050", title="Scaling world models", published="2026-11-19T10:00:00Z")]
     result = radar(arxiv, "follow", "--topic", "world models")

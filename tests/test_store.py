@@ -29,7 +29,6 @@ from radar.store import (
     open_db,
     paper_versions,
     save_papers,
-    utc_now,
     write_transaction,
 )
 
@@ -594,13 +593,18 @@ def test_a_failing_checkpoint_thread_leaves_the_writer_its_own_limit(
     assert db.execute("select count(*) from blobs").fetchone()[0] == 5
 
 
-def _paper(categories: list[str], metadata_date: str | None, journal_ref: str | None = None) -> Paper:
+def _paper(
+    categories: list[str],
+    metadata_date: str | None,
+    journal_ref: str | None = None,
+    authors: list[Author] | None = None,
+) -> Paper:
     return Paper(
         id="2611.00001",
         version=1,
         title="A study of things",
         abstract="We study things.",
-        authors=[Author("Ada Lovelace")],
+        authors=authors or [Author("Ada Lovelace")],
         primary_category=categories[0],
         categories=categories,
         published=datetime(2026, 11, 2, 10, tzinfo=UTC),
@@ -610,43 +614,58 @@ def _paper(categories: list[str], metadata_date: str | None, journal_ref: str | 
     )
 
 
-def _stored(db: sqlite_utils.Database) -> tuple[list[str], str | None, str]:
+def _stored(db: sqlite_utils.Database) -> tuple[list[str], str | None, str | None]:
     row = db.execute("select categories_json, journal_ref, metadata_date from papers").fetchone()
     return json.loads(row[0]), row[1], row[2]
 
 
-def test_a_fetched_paper_is_current_as_of_its_fetch_and_an_older_record_does_not_undo_it(
-    tmp_path: Path,
-) -> None:
+def test_an_older_record_does_not_undo_a_newer_one(tmp_path: Path) -> None:
     db = open_db(tmp_path / "radar.db")
-    save_papers(db, [_paper(["cs.LG", "stat.ML"], None)])  # from the API: no date of its own
-    categories, _, as_of = _stored(db)
-    assert categories == ["cs.LG", "stat.ML"] and as_of == utc_now()[:10]
+    save_papers(db, [_paper(["cs.LG", "stat.ML"], "2026-11-21")])  # fetched on the 22nd
     # A snapshot line from before the fetch, without the cross-list.
-    counts = save_papers(db, [_paper(["cs.LG"], "2026-01-05")])
-    assert (counts.new, counts.updated) == (0, 0)
-    assert _stored(db) == (["cs.LG", "stat.ML"], None, as_of)
+    counts = save_papers(db, [_paper(["cs.LG"], "2026-11-05", journal_ref="J. 1 (2026)")])
+    assert (counts.new, counts.updated, counts.filled_ids) == (0, 0, ["2611.00001"])
+    # Only the gap is filled; the date stays the newer one.
+    assert _stored(db) == (["cs.LG", "stat.ML"], "J. 1 (2026)", "2026-11-21")
 
 
 def test_a_record_dated_later_corrects_the_same_version(tmp_path: Path) -> None:
     db = open_db(tmp_path / "radar.db")
     add_follow(db, "category", "math.NT")
-    save_papers(db, [_paper(["math.AG"], "2026-01-05")])  # the snapshot
+    save_papers(db, [_paper(["math.AG"], "2026-11-05", authors=[Author("Ada Lovelace", ["Univ X"])])])
     assert db.execute("select count(*) from matches").fetchone()[0] == 0
-    # A fetch of the same version neither corrects nor dates the record.
-    save_papers(db, [_paper(["math.AG"], None, journal_ref="Fetched 1 (2026)")])
-    assert _stored(db) == (["math.AG"], "Fetched 1 (2026)", "2026-01-05")
-    # A harvest: arXiv cross-listed the paper and fixed its journal reference.
-    counts = save_papers(db, [_paper(["math.AG", "math.NT"], "2026-03-01", journal_ref="Ann. 2 (2026)")])
+    # An undated copy (a saved response) fills a gap but corrects nothing.
+    save_papers(db, [_paper(["math.AG", "math.CO"], None, journal_ref="Saved 1 (2026)")])
+    assert _stored(db) == (["math.AG"], "Saved 1 (2026)", "2026-11-05")
+    # A harvest: arXiv cross-listed the paper and fixed its journal reference. Its
+    # authors carry no affiliations; the stored ones are kept for the same names.
+    counts = save_papers(db, [_paper(["math.AG", "math.NT"], "2026-11-10", journal_ref="Ann. 2 (2026)")])
     assert (counts.new, counts.updated, counts.filled_ids) == (0, 0, ["2611.00001"])
-    assert _stored(db) == (["math.AG", "math.NT"], "Ann. 2 (2026)", "2026-03-01")
+    assert _stored(db) == (["math.AG", "math.NT"], "Ann. 2 (2026)", "2026-11-10")
+    assert db.execute("select authors_json from papers").fetchone()[0] == (
+        '[{"name": "Ada Lovelace", "affiliations": ["Univ X"]}]'
+    )
     assert db.execute("select category from paper_categories order by category").fetchall() == [
         ("math.AG",),
         ("math.NT",),
     ]
     assert db.execute("select paper_id from matches").fetchall() == [("2611.00001",)]
     assert list_follows(db)[0].papers == 1
-    # The same day again, or an earlier one, changes nothing.
-    save_papers(db, [_paper(["math.AG"], "2026-03-01")])
-    save_papers(db, [_paper(["math.AG"], "2026-02-01")])
-    assert _stored(db) == (["math.AG", "math.NT"], "Ann. 2 (2026)", "2026-03-01")
+    # The same day again, or an earlier one, changes nothing back.
+    save_papers(db, [_paper(["math.AG"], "2026-11-10")])
+    save_papers(db, [_paper(["math.AG"], "2026-11-08")])
+    assert _stored(db) == (["math.AG", "math.NT"], "Ann. 2 (2026)", "2026-11-10")
+    # A later date with the same content is not a change: nothing is rewritten.
+    same = save_papers(db, [_paper(["math.AG", "math.NT"], "2026-11-15", journal_ref="Ann. 2 (2026)")])
+    assert same.filled_ids == [] and same.unchanged == 1
+
+
+def test_an_undated_row_is_current_as_of_its_version_day(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "radar.db")
+    save_papers(db, [_paper(["hep-ph"], None)])  # a saved response, or a store from before dates
+    assert _stored(db) == (["hep-ph"], None, None)
+    # Dated before the version was submitted (2026-11-02): not a correction.
+    save_papers(db, [_paper(["hep-ph", "hep-ex"], "2026-11-01")])
+    assert _stored(db) == (["hep-ph"], None, None)
+    save_papers(db, [_paper(["hep-ph", "hep-ex"], "2026-11-03")])
+    assert _stored(db) == (["hep-ph", "hep-ex"], None, "2026-11-03")

@@ -180,10 +180,21 @@ class Fetcher:
         self.progress(f"{name}: asking")
         return report, load_state(self.db, key)
 
+    @property
+    def as_of(self) -> str:
+        """The day what this fetch brings is current as of (store.Paper.metadata_date): a
+        day back, so a record arXiv changes later on the day of a fetch counts as later."""
+        return (self.now - timedelta(days=1)).date().isoformat()
+
     def _save(self, papers: list[Paper], report: SourceReport, totals: ImportCounts) -> None:
+        for paper in papers:
+            paper.metadata_date = paper.metadata_date or self.as_of
         self._count(save_papers(self.db, papers), report, totals)
 
     def _save_prepared(self, items: list[Prepared], report: SourceReport, totals: ImportCounts) -> None:
+        as_of = self.as_of
+        for item in items:
+            item.row["metadata_date"] = item.row["metadata_date"] or as_of
         self._count(save_prepared(self.db, items), report, totals)
 
     @staticmethod

@@ -300,9 +300,10 @@ def m012_listing_index_covers_ranking(db: Database) -> None:
 
 @migrations()
 def m013_metadata_date(db: Database) -> None:
-    # The day a paper's metadata is known to be current as of: when radar fetched it, or
-    # the record's own date in a harvest (datestamp) or the snapshot (update_date). A
-    # harvested or snapshot record dated later corrects the same version's metadata (a
+    # The day a paper's metadata is known to be current as of: the day before radar
+    # fetched it, or the record's own date in a harvest (datestamp) or the snapshot
+    # (update_date). A record dated later corrects the same version's metadata (a
     # cross-list or journal reference added since); an older one does not undo a newer
-    # fetch. Rows from before this column count as of their changed_utc day.
+    # one. Undated rows (from before this column, or from saved responses) count as of
+    # their version's submission day.
     db.table("papers").add_column("metadata_date", str)

@@ -83,8 +83,8 @@ class Paper:
     source: str | None = None  # feed:<follow id> for a followed feed's paper; None for arXiv
     source_name: str | None = None  # that feed's title
     url: str | None = None  # the paper's page outside arXiv
-    # The day arXiv last changed this record, when the source says (a harvest's datestamp,
-    # the snapshot's update_date): such a record corrects the same version's metadata.
+    # The day this record is known current as of: a harvest's datestamp, the snapshot's
+    # update_date, the day before a fetch. A later one corrects the same version's metadata.
     metadata_date: str | None = None
 
     @property

@@ -168,7 +168,6 @@ _FIELDS = (
     "url",
     "doi_key",
     "title_key",
-    "metadata_date",
 )
 # What a record dated later than the stored one corrects in the same version.
 _CORRECTABLE = (
@@ -245,15 +244,14 @@ def row_to_paper(row: dict[str, Any]) -> Paper:
     )
 
 
-def _merge(old: dict[str, Any], new: dict[str, Any], today: str) -> tuple[str, dict[str, Any]]:
+def _merge(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Decide what a freshly parsed row means for the stored one: new version, or same.
 
-    For the same version, a source fills what the stored row lacks; a record dated later
-    than what is stored (a harvest or the snapshot: metadata_date) also corrects it.
+    For the same version, a source fills what the stored row lacks, and a record dated
+    later than the day the stored copy was current (metadata_date) also corrects it.
     """
     if new["version"] > old["version"]:
         merged = dict(new)
-        merged["metadata_date"] = new["metadata_date"] or today
         # The v1 submission time never changes; a listing does not carry it.
         merged["published_utc"] = new["published_utc"] or old["published_utc"]
         if new["announced_date"] is None and new["announce_type"] is None:
@@ -262,13 +260,16 @@ def _merge(old: dict[str, Any], new: dict[str, Any], today: str) -> tuple[str, d
     if new["version"] < old["version"]:
         return "unchanged", old
     merged = dict(old)
-    as_of = old.get("metadata_date") or (old.get("changed_utc") or "")[:10]
+    # Undated rows (saved responses, stores from before the date was kept) are current
+    # at least as of their version's submission day.
+    as_of = old.get("metadata_date") or _day(old["updated_utc"] or old["published_utc"]) or ""
     if new["metadata_date"] is not None and new["metadata_date"] > as_of:
         # arXiv changed the record after the stored copy was current: a cross-list, a
         # journal reference or a corrected title added without a new version.
         for key in _CORRECTABLE:
             if new.get(key) not in (None, "", "[]"):
                 merged[key] = new[key]
+        merged["authors_json"] = _keep_affiliations(old["authors_json"], new["authors_json"])
         merged["metadata_date"] = new["metadata_date"]
     for key in _FIELDS:
         if merged.get(key) in (None, "", "[]") and new.get(key) not in (None, "", "[]"):
@@ -279,7 +280,23 @@ def _merge(old: dict[str, Any], new: dict[str, Any], today: str) -> tuple[str, d
         merged["announce_type"] = new["announce_type"]
         merged["announced_date"] = new["announced_date"]
     merged["listing_date"] = merged["announced_date"] or _day(merged["updated_utc"]) or old["listing_date"]
+    # A later date alone is not a change: nothing is written for it.
     return ("unchanged" if all(merged.get(k) == old.get(k) for k in _FIELDS) else "filled"), merged
+
+
+def _keep_affiliations(old_json: str | None, new_json: str | None) -> str | None:
+    """A corrected author list, keeping the affiliations the stored one had for the same
+    names: the snapshot and arXivRaw carry none, the API and the listings do."""
+    if not new_json or new_json == "[]" or not old_json:
+        return old_json
+    old_authors, new_authors = json.loads(old_json), json.loads(new_json)
+    if [a["name"] for a in old_authors] == [a["name"] for a in new_authors]:
+        return old_json
+    known = {a["name"]: a.get("affiliations") or [] for a in old_authors}
+    for author in new_authors:
+        if not author.get("affiliations") and known.get(author["name"]):
+            author["affiliations"] = known[author["name"]]
+    return _to_json(new_authors)
 
 
 def _day(timestamp: str | None) -> str | None:
@@ -461,7 +478,7 @@ def _save_rows(db: Database, latest: dict[str, Prepared], counts: ImportCounts, 
             counts.new += 1
             counts.new_ids.append(paper_id)
         else:
-            outcome, merged = _merge(old, row, now[:10])
+            outcome, merged = _merge(old, row)
             if outcome == "unchanged":
                 counts.unchanged += 1
                 continue
@@ -476,13 +493,10 @@ def _save_rows(db: Database, latest: dict[str, Prepared], counts: ImportCounts, 
     # Plain executemany on the hot path: sqlite-utils' generic insert_all costs
     # more than the SQLite work itself at thousands of papers a second.
     if inserts:
-        for item in inserts:
-            # What a fetch brings is current as of today.
-            item.row["metadata_date"] = item.row["metadata_date"] or now[:10]
         _insert_papers(db, [i.row for i in inserts], now)
     if updates:
         # A fixed list: rows from a stored record carry columns a parsed paper lacks.
-        columns = [*_FIELDS, "first_seen_utc", "changed_utc"]
+        columns = [*_FIELDS, "metadata_date", "first_seen_utc", "changed_utc"]
         db.conn.executemany(
             f"update papers set {', '.join(f'{c} = ?' for c in columns)} where id = ?",
             [[row[c] for c in columns] + [row["id"]] for row in updates],
