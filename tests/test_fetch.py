@@ -392,6 +392,51 @@ def test_a_parsing_worker_that_dies_does_not_fail_the_fetch(arxiv: Arxiv, radar_
     assert stored_count(arxiv) == BACKLOG + 2
 
 
+def test_a_hung_parsing_worker_is_killed_and_the_fetch_completes(
+    arxiv: Arxiv, radar_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    from radar import fetch as fetch_module
+    from radar.http import Http
+    from radar.store import open_db
+
+    monkeypatch.setattr(fetch_module, "PARSE_TIMEOUT_S", 3.0)
+    missed_week(arxiv)
+    # Held: the second page, the first one a worker parses. The worker is stopped first.
+    arxiv.held_page = 2000
+
+    def stop_the_worker() -> None:
+        if arxiv.reached.wait(30):
+            for child in multiprocessing.active_children():
+                os.kill(child.pid, signal.SIGSTOP)
+        arxiv.release.set()
+
+    stopper = threading.Thread(target=stop_the_worker, daemon=True)
+    stopper.start()
+    env = arxiv.env
+    outcome: list[object] = []
+
+    def fetch() -> None:
+        db = open_db(radar_home / "radar.db")  # a connection belongs to its thread
+        outcome.append(
+            fetch_module.run_fetch(db, Http(delay=0), env["RADAR_ARXIV_API_URL"], env["RADAR_ARXIV_RSS_URL"])
+        )
+
+    run = threading.Thread(target=fetch, daemon=True)
+    try:
+        run.start()
+        run.join(60)
+        assert not run.is_alive(), "the fetch waited for the stopped worker"
+    finally:
+        for child in multiprocessing.active_children():
+            child.kill()
+    (summary,) = outcome
+    assert summary.ok, summary.sources  # type: ignore[attr-defined]
+    assert f"backfilled {BACKLOG} papers" in summary.sources[0].message  # type: ignore[attr-defined]
+    assert stored_count(arxiv) == BACKLOG + 2
+
+
 def test_fetched_papers_are_current_as_of_the_day_before(arxiv: Arxiv, radar_home: Path) -> None:
     from datetime import UTC, datetime, timedelta
 

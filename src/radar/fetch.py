@@ -54,6 +54,9 @@ PAGE = 100
 # A response this big (about 400 papers) is parsed in a worker process while this one
 # stores the page before; smaller ones are parsed here, without starting a process.
 WORKER_BYTES = 1_000_000
+# A page parses in a fraction of a second; a worker this late is stuck, and the page is
+# parsed here instead.
+PARSE_TIMEOUT_S = 120.0
 
 Progress = Callable[[str], None]
 
@@ -207,7 +210,7 @@ class Fetcher:
         """ParsePage for API queries: a big page goes to a worker process, so that
         parsing it overlaps storing the page before. Without a worker (one core, or
         processes cannot be started or died), pages are parsed here."""
-        from concurrent.futures import BrokenExecutor
+        from concurrent.futures import BrokenExecutor, CancelledError
 
         from radar.workers import prepare_api_page, start_pool, worker_count
 
@@ -230,16 +233,25 @@ class Fetcher:
 
         def parsed() -> ApiPage[Prepared]:
             try:
-                return future.result()
-            except BrokenExecutor:
+                return future.result(timeout=PARSE_TIMEOUT_S)
+            except (BrokenExecutor, CancelledError):
                 # The worker died (killed, out of memory): this page and the rest here.
                 self._stop_workers()
+                return here()
+            except TimeoutError:
+                # The worker hangs (stopped, stuck): a fetch from cron must not wait forever
+                # holding the writer's lock.
+                self._stop_workers(kill=True)
                 return here()
 
         return parsed
 
-    def _stop_workers(self) -> None:
+    def _stop_workers(self, kill: bool = False) -> None:
+        from radar.workers import kill_workers
+
         self.no_workers = True
+        if kill:
+            kill_workers()
         self.close()
 
     def close(self) -> None:

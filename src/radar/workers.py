@@ -57,6 +57,15 @@ def start_pool(workers: int) -> ProcessPoolExecutor:
     )
 
 
+def kill_workers() -> None:
+    """Kill the parsing workers outright: a worker that hangs (stopped, stuck) would make
+    the pool's shutdown wait for it forever. radar starts no other child processes."""
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.kill()
+
+
 def prepare_api_page(content: bytes, source: str) -> ApiPage[Prepared]:
     """An arXiv API response as rows ready for the store: parsed, checked and prepared,
     so the writer only writes. Raises what parse_api_response raises."""
