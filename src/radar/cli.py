@@ -134,6 +134,11 @@ def _follow_targets(
     return targets
 
 
+# fetch, harvest, import and follow write through one lock (fetch.fetch_lock).
+WaitOpt = Annotated[
+    float, typer.Option("--wait", min=0, help="Seconds to wait for a running fetch, harvest or import.")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (for cron).")]
 NameArg = Annotated[
     str | None, typer.Argument(help='A person, e.g. "Akshay Krishnamurthy".', show_default=False)
 ]
@@ -170,7 +175,7 @@ def follow(
     no_fetch: Annotated[
         bool, typer.Option("--no-fetch", help="Only match what is stored; do not ask arXiv.")
     ] = False,
-    wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for a running fetch.")] = 10.0,
+    wait: WaitOpt = 10.0,
 ) -> None:
     """Follow a person, an arXiv category or a topic.
 
@@ -303,9 +308,7 @@ def import_(
             help="Processes parsing a snapshot beside the writer (default: cores - 1, at most 4).",
         ),
     ] = None,
-    wait: Annotated[
-        float, typer.Option("--wait", min=0, help="Seconds to wait for a running fetch, harvest or import.")
-    ] = 10.0,
+    wait: WaitOpt = 10.0,
 ) -> None:
     """Load saved arXiv responses or the arXiv metadata snapshot into the store.
 
@@ -467,13 +470,11 @@ def progress_bar(description: str, quiet: bool = False) -> Iterator[Callable[[in
 @app.command()
 def fetch(
     ctx: typer.Context,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (for cron).")] = False,
+    quiet: QuietOpt = False,
     format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="text or json (the summary, on stdout).")
     ] = ListFormat.text,
-    wait: Annotated[
-        float, typer.Option("--wait", min=0, help="Seconds to wait for another running fetch.")
-    ] = 10.0,
+    wait: WaitOpt = 10.0,
 ) -> None:
     """Fetch new arXiv papers for everything you follow.
 

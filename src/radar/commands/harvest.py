@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from radar.cli import ListFormat, app, live_status, say, state
+from radar.cli import ListFormat, QuietOpt, WaitOpt, app, live_status, say, state
 from radar.errors import LockedError, UsageError
 
 
@@ -61,13 +61,11 @@ def harvest(
             show_default=False,
         ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (for cron).")] = False,
+    quiet: QuietOpt = False,
     format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="text or json (a report per set, on stdout).")
     ] = ListFormat.text,
-    wait: Annotated[
-        float, typer.Option("--wait", min=0, help="Seconds to wait for a running fetch, harvest or import.")
-    ] = 10.0,
+    wait: WaitOpt = 10.0,
 ) -> None:
     """Keep a local copy of arXiv's metadata current over OAI-PMH.
 
