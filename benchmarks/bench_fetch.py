@@ -82,7 +82,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
@@ -94,8 +94,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from radar.fetch import INITIAL_WINDOW
 from radar.follows import add_follow
 from radar.http import Http
+from radar.model import Paper
 from radar.names import ParsedName, match_strength, normalise, parse_name
-from radar.sources.arxiv_api import ApiQuery, parse_api_response, parse_here
+from radar.sources.arxiv_api import ApiPage, ApiQuery, parse_api_response
 from radar.sources.arxiv_rss import parse_listing
 from radar.store import open_db, save_papers
 from radar.taxonomy import CATEGORIES
@@ -142,6 +143,11 @@ CATEGORY_WEIGHTS = {**HEAVY_CATEGORIES, "cs.LG": 30.0, "cs.AI": 14.0, "stat.ML":
 
 ATOM = "application/atom+xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
+
+
+def parse_here(content: bytes, source: str) -> Callable[[], ApiPage[Paper]]:
+    """ApiQuery's parse step in this process, without preparing rows: HTTP + parse only."""
+    return lambda: parse_api_response(content, source)
 
 
 def stamp(value: datetime) -> str:

@@ -178,11 +178,6 @@ MAX_PAGE = 2000  # arXiv's limit per request
 ParsePage = Callable[[bytes, str], Callable[[], ApiPage[E]]]
 
 
-def parse_here(content: bytes, source: str) -> Callable[[], ApiPage[Paper]]:
-    """ParsePage in this process: the page is parsed when it is asked for."""
-    return lambda: parse_api_response(content, source)
-
-
 @dataclass
 class ApiQuery(Generic[E]):
     """All results of an API query, newest version first, back to `since` (or `limit`
