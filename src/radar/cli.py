@@ -56,6 +56,11 @@ def err() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def plural(count: int, word: str) -> str:
+    """ "1 paper", "2,000 papers": a count and its noun, for people's messages."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def say(message: str, style: str = "") -> None:
     """A message for people, on stderr, never parsed as markup."""
     err().print(Text(message, style=style))
@@ -213,7 +218,7 @@ def follow(
                 if not source.ok:
                     failed = True
                     say(f"Error: {source.message}", style="red")
-            requests = f"{summary.requests} request{'s' if summary.requests != 1 else ''}"
+            requests = plural(summary.requests, "request")
             say(f"Fetched: {summary.new} new, {summary.updated} updated ({requests}).", style="dim")
     for result in results:
         _print_follow(db, result, near_misses)
@@ -227,7 +232,7 @@ def _print_follow(db: Any, result: Any, fetched_misses: Counter[str]) -> None:
     follow = result.follow
     pv = preview(db, follow)
     verb = "Following" if result.created else "Already following"
-    say(f"{verb} {follow.kind} {follow.value}: {pv.papers} paper{'s' if pv.papers != 1 else ''} stored.")
+    say(f"{verb} {follow.kind} {follow.value}: {plural(pv.papers, 'paper')} stored.")
     for paper_id, day, title in pv.latest:
         say(f"  {day}  {paper_id}  {one_line(title)[:90]}")
     if pv.coauthors:
@@ -240,7 +245,7 @@ def _print_follow(db: Any, result: Any, fetched_misses: Counter[str]) -> None:
         for miss_name, count in fetched_misses.items():
             misses[miss_name] = max(misses[miss_name], count)
     for miss_name, count in misses.most_common(5):
-        say(f"  not counted: {count} paper{'s' if count != 1 else ''} by {miss_name}", style="dim")
+        say(f"  not counted: {plural(count, 'paper')} by {miss_name}", style="dim")
 
 
 @app.command()
@@ -414,7 +419,7 @@ def _say_snapshot_report(r: Any) -> None:
     resumed = f", resumed at line {r.resumed_at_line + 1:,}" if r.resumed_at_line else ""
     say(
         f"{r.path}: {r.new:,} new, {r.updated:,} updated, {r.unchanged:,} unchanged, "
-        f"{r.bad:,} bad line{'s' if r.bad != 1 else ''} skipped; {r.lines:,} lines in {r.seconds:.1f} s"
+        f"{plural(r.bad, 'bad line')} skipped; {r.lines:,} lines in {r.seconds:.1f} s"
         f" ({r.papers_per_second:,.0f} papers/s{resumed})."
     )
     for example in r.bad_examples:
@@ -513,7 +518,7 @@ def fetch(
     elif not quiet:
         say(
             f"{summary.new} new, {summary.updated} updated, {summary.by_followed_authors} by followed authors; "
-            f"{summary.requests} request{'s' if summary.requests != 1 else ''} in {summary.seconds:.1f} s."
+            f"{plural(summary.requests, 'request')} in {summary.seconds:.1f} s."
         )
     if not summary.ok:
         raise typer.Exit(1)
@@ -592,7 +597,7 @@ def today(
     if page > pages:
         _empty(
             format,
-            f"Page {page} is past the end: {len(ranked)} papers make {pages} page{'s' if pages != 1 else ''}.",
+            f"Page {page} is past the end: {len(ranked)} papers make {plural(pages, 'page')}.",
         )
         return
     first = (page - 1) * limit
@@ -839,7 +844,7 @@ def brief(
     usage = runner.usage
     cost = f", ${usage.cost_usd:.4f}" if usage.cost_usd is not None else ""
     say(
-        f"{len(selection.cards)} papers, {usage.calls} model call{'s' if usage.calls != 1 else ''}"
+        f"{len(selection.cards)} papers, {plural(usage.calls, 'model call')}"
         f" ({usage.cached} cached): {usage.prompt_tokens:,} prompt + {usage.completion_tokens:,} completion tokens{cost}.",
         style="dim",
     )

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from radar.cli import app, say, state, write_stream
+from radar.cli import app, plural, say, state, write_stream
 
 
 class ExportFormat(StrEnum):
@@ -119,4 +119,4 @@ def export(
 
     write_stream(write_papers(counted(), format.value), output)
     where = f" to {output}" if output else ""
-    say(f"Exported {count} paper{'s' if count != 1 else ''}{where}.", style="dim")
+    say(f"Exported {plural(count, 'paper')}{where}.", style="dim")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from radar.cli import ListFormat, QuietOpt, WaitOpt, app, live_status, say, state
+from radar.cli import ListFormat, QuietOpt, WaitOpt, app, live_status, plural, say, state
 from radar.errors import LockedError, UsageError
 
 
@@ -160,13 +160,9 @@ def _followed_archives(db: Any) -> list[str | None]:
     return list(dict.fromkeys(archive_set(row[0]) for row in rows))
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _summary(report: Any) -> str:
     """One line: what the pass stored and what it cost."""
-    cost = f"{_plural(report.pages, 'page')}, {_plural(report.requests, 'request')} in {report.seconds:.1f} s"
+    cost = f"{plural(report.pages, 'page')}, {plural(report.requests, 'request')} in {report.seconds:.1f} s"
     if report.nothing_new and not report.deleted and not report.skipped:
         return f"{report.label}: nothing new since {report.from_date}; {cost}."
     line = (
@@ -178,5 +174,5 @@ def _summary(report: Any) -> str:
     elif report.resumed:
         line += "; resumed where the last harvest stopped"
     if report.ok and not report.complete:
-        line += f"; stopped after {_plural(report.pages, 'page')} (--limit): the next radar harvest continues"
+        line += f"; stopped after {plural(report.pages, 'page')} (--limit): the next radar harvest continues"
     return line + "."
