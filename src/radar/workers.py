@@ -28,11 +28,16 @@ def worker_count() -> int:
 
 
 def _worker_init(parent: int) -> None:
+    import atexit
     import signal
     import threading
 
     # Ctrl-C is the writer's to handle; workers just stop with the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker leaves nothing to flush or close, and a normal interpreter exit frees its
+    # name caches object by object: 0.15 s at the end of a backfill, which the writer
+    # waits for when it shuts the pool down.
+    atexit.register(os._exit, 0)
 
     def exit_with_parent() -> None:
         # A writer killed with -9 cannot shut the pool down, and a worker blocked on its
