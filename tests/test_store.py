@@ -14,6 +14,7 @@ import pytest
 import sqlite_utils
 from feeds import FIXTURES, Item, api_feed, rss_feed
 
+from radar import store
 from radar.errors import StoreError
 from radar.follows import add_follow, list_follows
 from radar.importer import import_files
@@ -22,6 +23,7 @@ from radar.model import Author, Paper
 from radar.sources.arxiv_api import parse_api_response
 from radar.sources.arxiv_rss import parse_listing
 from radar.store import (
+    PAGE_SIZE,
     WAL_AUTOCHECKPOINT,
     WAL_BACKSTOP,
     background_checkpoints,
@@ -235,6 +237,26 @@ def test_reopening_keeps_data(tmp_path: Path) -> None:
     again = open_db(path)
     assert count(again, "papers") == 1
     assert count(again, "_sqlite_migrations") == 13
+
+
+def test_a_new_store_has_large_pages_and_an_old_one_keeps_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = open_db(tmp_path / "new.db")
+    assert new.execute("pragma page_size").fetchone()[0] == PAGE_SIZE == 16384
+    # A store made before radar chose its page size: on SQLite's default 4 KB pages.
+    old_path = tmp_path / "old.db"
+    monkeypatch.setattr(store, "PAGE_SIZE", 4096)
+    open_db(old_path).close()
+    monkeypatch.undo()
+    old = open_db(old_path)
+    assert old.execute("pragma page_size").fetchone()[0] == 4096
+    save_papers(old, parse_api_response(api_feed([Item("2611.00001")])).papers)
+    old.close()
+    again = open_db(old_path)
+    assert again.execute("pragma page_size").fetchone()[0] == 4096
+    assert count(again, "papers") == 1
+    assert again.execute("pragma integrity_check").fetchone()[0] == "ok"
 
 
 # --- open_db refusals ---------------------------------------------------------------------
