@@ -52,6 +52,8 @@ from bench_fetch import Generator, Server  # noqa: E402
 from bench_today import BASELINE_CODE, byte_compile  # noqa: E402
 from snapshot_gen import POOL_SIZE, SEED, name_pool, write_snapshot  # noqa: E402
 
+from radar.store import PAGE_SIZE  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 IMPORT_TARGET = 20_000.0  # papers per second
@@ -169,6 +171,14 @@ def build_store(snapshot: Path, db: Path, env: dict[str, str]) -> dict[str, floa
 def authors_by_rank(papers: int) -> list[str]:
     """The generator's name pool, most productive first (its Zipf weights follow the order)."""
     return name_pool(random.Random(SEED), POOL_SIZE)
+
+
+def page_size(db: Path) -> int:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("pragma page_size").fetchone()[0])
+    finally:
+        conn.close()
 
 
 def run(argv: list[str], env: dict[str, str]) -> str:
@@ -299,7 +309,8 @@ def main() -> int:
     meta = CACHE / f"scale-{args.papers}.json"
     home = CACHE / "scale-home"
     env = child_env(home, db)
-    if args.rebuild or not db.exists() or not meta.exists():
+    if args.rebuild or not db.exists() or not meta.exists() or page_size(db) != PAGE_SIZE:
+        # A store imported before radar chose its page size is not the store a new user has.
         print("importing the snapshot ...")
         figures = build_store(snapshot, db, env)
         meta.write_text(json.dumps({"import": figures}, indent=2))

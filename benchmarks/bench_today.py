@@ -71,7 +71,7 @@ from radar.follows import add_follow
 from radar.migrations import migrations
 from radar.model import Author, Paper
 from radar.rank import rank_window, window_for
-from radar.store import has_feedback, open_db, save_papers
+from radar.store import PAGE_SIZE, has_feedback, open_db, save_papers
 from radar.taxonomy import CATEGORIES
 
 HERE = Path(__file__).resolve().parent
@@ -495,11 +495,13 @@ def store_is_usable(path: Path, papers: int) -> bool:
         try:
             stored = conn.execute("select count(*) from papers").fetchone()[0]
             follows = conn.execute("select count(*) from follows").fetchone()[0]
+            page_size = conn.execute("pragma page_size").fetchone()[0]
         finally:
             conn.close()
     except sqlite3.DatabaseError:
         return False
-    return bool(stored == papers and follows == expected_follows)
+    # A store built before radar chose its page size is not the store a new user has.
+    return bool(stored == papers and follows == expected_follows and page_size == PAGE_SIZE)
 
 
 def describe_store(path: Path) -> str:
