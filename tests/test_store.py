@@ -25,12 +25,12 @@ from radar.sources.arxiv_rss import parse_listing
 from radar.store import (
     PAGE_SIZE,
     WAL_AUTOCHECKPOINT,
-    WAL_BACKSTOP,
     background_checkpoints,
     get_paper,
     open_db,
     paper_versions,
     save_papers,
+    wal_backstop_pages,
     write_transaction,
 )
 
@@ -577,7 +577,7 @@ def test_background_checkpoints_write_the_wal_back_beside_the_writer(tmp_path: P
     wal = tmp_path / "radar.db-wal"
     with background_checkpoints(db):
         # The writer's own limit is far off: 20 commits of 200 KB stay under it.
-        assert db.execute("pragma wal_autocheckpoint").fetchone()[0] == WAL_BACKSTOP
+        assert db.execute("pragma wal_autocheckpoint").fetchone()[0] == wal_backstop_pages(db) == 6103
         before = (tmp_path / "radar.db").stat().st_size
         _commit_blobs(db, 20)
         deadline = time.monotonic() + 10
@@ -609,7 +609,7 @@ def test_a_failing_checkpoint_thread_leaves_the_writer_its_own_limit(
     with background_checkpoints(db):
         _commit_blobs(db, 5)
         time.sleep(0.3)
-        assert db.execute("pragma wal_autocheckpoint").fetchone()[0] == WAL_BACKSTOP
+        assert db.execute("pragma wal_autocheckpoint").fetchone()[0] == wal_backstop_pages(db)
     assert "Traceback" not in capfd.readouterr().err
     assert db.execute("pragma wal_autocheckpoint").fetchone()[0] == WAL_AUTOCHECKPOINT
     assert db.execute("select count(*) from blobs").fetchone()[0] == 5

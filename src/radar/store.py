@@ -369,12 +369,18 @@ def write_transaction(db: Database) -> Iterator[None]:
 # SQLite's own default: a commit that leaves the WAL longer than this many pages copies
 # it back into the database file.
 WAL_AUTOCHECKPOINT = 1000
-# While a thread checkpoints (background_checkpoints): 100 MB with 4 KB pages. The WAL
-# keeps growing while pages come back to back (it restarts only when a checkpoint has
-# finished before the next transaction begins); at 40 MB the writer stalled twice on
-# its own checkpoint in a 20,000-paper backfill, at 100 MB once.
-WAL_BACKSTOP = 25_000
+# While a thread checkpoints (background_checkpoints), in bytes whatever the page size.
+# The WAL keeps growing while pages come back to back (it restarts only when a
+# checkpoint has finished before the next transaction begins); at 40 MB the writer
+# stalled twice on its own checkpoint in a 20,000-paper backfill, at 100 MB once.
+WAL_BACKSTOP_BYTES = 100_000_000
 CHECKPOINT_EVERY_S = 0.25
+
+
+def wal_backstop_pages(db: Database) -> int:
+    """WAL_BACKSTOP_BYTES in this store's pages (older stores have smaller ones)."""
+    page_size: int = db.execute("pragma page_size").fetchone()[0]
+    return WAL_BACKSTOP_BYTES // page_size
 
 
 @contextmanager
@@ -386,7 +392,7 @@ def background_checkpoints(db: Database) -> Iterator[None]:
     fsyncs that takes stall the writer: 0.7 s of a 20,000-paper backfill. A PASSIVE
     checkpoint never blocks the writer or readers, and SQLite waits on the disk without
     holding the interpreter lock, so here the disk works while the writer goes on.
-    The writer keeps a far limit of its own (WAL_BACKSTOP) for commits that outrun the
+    The writer keeps a far limit of its own (WAL_BACKSTOP_BYTES) for commits that outrun the
     thread, or a thread stopped by an error. What the last commits leave in the WAL is
     checkpointed by the next commit or when the last connection closes, as always.
     """
@@ -413,7 +419,7 @@ def background_checkpoints(db: Database) -> Iterator[None]:
 
     thread = threading.Thread(target=checkpoint, name="radar-checkpoint", daemon=True)
     try:
-        db.execute(f"pragma wal_autocheckpoint = {WAL_BACKSTOP}")
+        db.execute(f"pragma wal_autocheckpoint = {wal_backstop_pages(db)}")
         thread.start()
         yield
     finally:
