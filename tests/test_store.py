@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -257,6 +259,34 @@ def test_a_new_store_has_large_pages_and_an_old_one_keeps_its_own(
     assert again.execute("pragma page_size").fetchone()[0] == 4096
     assert count(again, "papers") == 1
     assert again.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+_CACHE_PROBE = """
+import resource, sys
+from pathlib import Path
+from radar.store import open_db, write_transaction
+
+db = open_db(Path(sys.argv[1]))
+db.execute("create table blobs (b blob)")
+with write_transaction(db):
+    # 320 MB in one transaction: the page cache fills up and spills what does not fit.
+    db.execute("with n(i) as (select 1 union all select i + 1 from n where i < 3200) "
+               "insert into blobs select zeroblob(100000) from n")
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def test_a_new_stores_page_cache_stays_at_64_mib(tmp_path: Path) -> None:
+    # SQLite turns a cache size in KiB into pages of the size it knows when it is set:
+    # set before a new store's 16 KB page size, 64 MiB became 256 MiB.
+    out = subprocess.run(
+        [sys.executable, "-c", _CACHE_PROBE, str(tmp_path / "radar.db")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    peak_mb = int(out.stdout)
+    assert peak_mb < 64 + 80, f"peak {peak_mb} MB"
 
 
 # --- open_db refusals ---------------------------------------------------------------------

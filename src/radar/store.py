@@ -82,8 +82,6 @@ def open_db(path: Path) -> Database:
         # corrupts the file; a power cut can lose the last commit, which the next fetch
         # brings again. Full sync on every commit would halve fetch throughput.
         db.execute("pragma synchronous = normal")
-        # 64 MiB of page cache: a backfill's indexes stay in memory until the commit.
-        db.execute("pragma cache_size = -65536")
         if existed:
             _check_is_radar(db, path)
         else:
@@ -93,6 +91,10 @@ def open_db(path: Path) -> Database:
             # stores 12% faster than on SQLite's default 4 KB). Existing stores keep
             # their page size.
             db.execute(f"pragma page_size = {PAGE_SIZE}")
+        # 64 MiB of page cache: a backfill's indexes stay in memory until the commit.
+        # Set after the page size: SQLite turns the KiB into pages of the size it knows
+        # then, and before it the cache grew to 256 MiB on a new store.
+        db.execute("pragma cache_size = -65536")
         db.enable_wal()
         _migrate(db)
     except sqlite3.DatabaseError as exc:
