@@ -276,6 +276,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KiB on Linux only")
 def test_a_new_stores_page_cache_stays_at_64_mib(tmp_path: Path) -> None:
     # SQLite turns a cache size in KiB into pages of the size it knows when it is set:
     # set before a new store's 16 KB page size, 64 MiB became 256 MiB.
