@@ -78,16 +78,11 @@ class Status:
 def describe_key(key: str, follows: dict[int, tuple[str, str]], categories: list[str]) -> tuple[str, bool]:
     """(a source in human terms, whether it is still fetched) for a fetch_state key."""
     kind, _, rest = key.partition(":")
-    if kind in ("author", "topic") and rest.isdigit():
+    if kind in ("author", "topic", "feed") and rest.isdigit():
         found = follows.get(int(rest))
         if found is None or found[0] != kind:
             return f"{kind} #{rest} (no longer followed)", False
         return f"{kind} {found[1]}", True
-    if kind == "feed" and rest.isdigit():
-        found = follows.get(int(rest))
-        if found is None or found[0] != "feed":
-            return f"feed #{rest} (no longer followed)", False
-        return f"feed {found[1]}", True
     if kind == "listing":
         current = rest == "+".join(sorted(categories))
         return f"listing {rest}" + ("" if current else " (no longer fetched)"), current
