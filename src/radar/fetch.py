@@ -33,7 +33,7 @@ from radar.store import (
     chunks,
     iso,
     parse_utc,
-    save_papers,
+    prepare,
     save_prepared,
     utc_now,
 )
@@ -190,18 +190,13 @@ class Fetcher:
         return (self.now - timedelta(days=1)).date().isoformat()
 
     def _save(self, papers: list[Paper], report: SourceReport, totals: ImportCounts) -> None:
-        for paper in papers:
-            paper.metadata_date = paper.metadata_date or self.as_of
-        self._count(save_papers(self.db, papers), report, totals)
+        self._save_prepared([prepare(p) for p in papers], report, totals)
 
     def _save_prepared(self, items: list[Prepared], report: SourceReport, totals: ImportCounts) -> None:
         as_of = self.as_of
         for item in items:
             item.row["metadata_date"] = item.row["metadata_date"] or as_of
-        self._count(save_prepared(self.db, items), report, totals)
-
-    @staticmethod
-    def _count(counts: ImportCounts, report: SourceReport, totals: ImportCounts) -> None:
+        counts = save_prepared(self.db, items)
         report.new += counts.new
         report.updated += counts.updated
         totals.add(counts)
