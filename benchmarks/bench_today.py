@@ -63,12 +63,11 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 
-from sqlite_utils import Database
-
 import radar
+from radar import migrations
+from radar.database import Database
 from radar.feedback import apply_feedback, set_verdict
 from radar.follows import add_follow
-from radar.migrations import migrations
 from radar.model import Author, Paper
 from radar.rank import rank_window, window_for
 from radar.store import PAGE_SIZE, has_feedback, open_db, save_papers
@@ -652,7 +651,7 @@ def migrate_store(store: Path) -> list[str]:
     migrations applied."""
     conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     try:
-        pending = [m.name for m in migrations.pending(Database(conn))]
+        pending = migrations.pending(Database(conn))
     finally:
         conn.close()
     db = open_db(store)

@@ -21,9 +21,9 @@ import pytest
 from conftest import run_radar
 from feeds import FIXTURES
 from jsonschema import Draft7Validator
-from sqlite_utils import Database
 
 from radar import export as ex
+from radar.database import Database
 from radar.follows import add_follow
 from radar.importer import import_files
 from radar.model import Author, Paper

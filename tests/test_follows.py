@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 from feeds import Item, api_feed, rss_feed
 
+from radar.database import Database
 from radar.errors import NotFoundError, UsageError
 from radar.follows import add_follow, list_follows, remove_follow
 from radar.sources.arxiv_api import parse_api_response
@@ -18,19 +18,19 @@ from radar.store import open_db, save_papers
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> sqlite_utils.Database:
+def db(tmp_path: Path) -> Database:
     return open_db(tmp_path / "radar.db")
 
 
-def save_api(db: sqlite_utils.Database, items: list[Item]) -> None:
+def save_api(db: Database, items: list[Item]) -> None:
     save_papers(db, parse_api_response(api_feed(items)).papers)
 
 
-def save_rss(db: sqlite_utils.Database, items: list[Item], day: str = "2026-11-20") -> None:
+def save_rss(db: Database, items: list[Item], day: str = "2026-11-20") -> None:
     save_papers(db, parse_listing(rss_feed(items, day=day)).papers)
 
 
-def matches(db: sqlite_utils.Database, follow_id: int) -> dict[str, dict[str, Any]]:
+def matches(db: Database, follow_id: int) -> dict[str, dict[str, Any]]:
     rows = db.query(
         "select paper_id, strength, reason, matched_name from matches where follow_id = ? order by paper_id",
         [follow_id],
@@ -41,7 +41,7 @@ def matches(db: sqlite_utils.Database, follow_id: int) -> dict[str, dict[str, An
 # --- authors ------------------------------------------------------------------------------
 
 
-def test_author_follow_does_not_match_other_people_with_the_surname(db: sqlite_utils.Database) -> None:
+def test_author_follow_does_not_match_other_people_with_the_surname(db: Database) -> None:
     save_api(
         db,
         [
@@ -58,7 +58,7 @@ def test_author_follow_does_not_match_other_people_with_the_surname(db: sqlite_u
     assert result.near_misses == Counter({"Pratyusha Sharma": 2, "Krishna Sharma": 1})
 
 
-def test_author_follow_matches_middle_initial_exactly(db: sqlite_utils.Database) -> None:
+def test_author_follow_matches_middle_initial_exactly(db: Database) -> None:
     save_api(
         db, [Item("2611.00001", authors=["Sham M. Kakade"]), Item("2611.00002", authors=["Sham Kakade"])]
     )
@@ -75,7 +75,7 @@ def test_author_follow_matches_middle_initial_exactly(db: sqlite_utils.Database)
     assert result.near_misses == Counter()
 
 
-def test_author_initial_match(db: sqlite_utils.Database) -> None:
+def test_author_initial_match(db: Database) -> None:
     save_api(
         db,
         [
@@ -100,7 +100,7 @@ def test_author_initial_match(db: sqlite_utils.Database) -> None:
     ("followed", "printed"),
     [("Sébastien Bubeck", "Sebastien Bubeck"), ("Sebastien Bubeck", "Sébastien Bubeck")],
 )
-def test_author_accents_fold(db: sqlite_utils.Database, followed: str, printed: str) -> None:
+def test_author_accents_fold(db: Database, followed: str, printed: str) -> None:
     save_api(db, [Item("2611.00001", authors=[printed])])
     result = add_follow(db, "author", followed)
     assert result.matched == 1
@@ -110,14 +110,14 @@ def test_author_accents_fold(db: sqlite_utils.Database, followed: str, printed: 
     assert found["2611.00001"]["reason"] == f"by {printed}, whom you follow"
 
 
-def test_author_follow_from_listing_feed(db: sqlite_utils.Database) -> None:
+def test_author_follow_from_listing_feed(db: Database) -> None:
     # Names come from the single dc:creator string of a listing, with affiliations.
     save_rss(db, [Item("2611.00001", authors=["Jane Doe (MIT, Cambridge)", "Sham M. Kakade (Harvard)"])])
     result = add_follow(db, "author", "Sham Kakade")
     assert matches(db, result.follow.id)["2611.00001"]["matched_name"] == "Sham M. Kakade"
 
 
-def test_author_follow_value_is_kept_as_typed(db: sqlite_utils.Database) -> None:
+def test_author_follow_value_is_kept_as_typed(db: Database) -> None:
     result = add_follow(db, "author", "  Sham   Kakade ")
     assert result.follow.value == "Sham Kakade"
     assert db["follows"].get(result.follow.id)["key"] == "sham kakade"
@@ -126,13 +126,13 @@ def test_author_follow_value_is_kept_as_typed(db: sqlite_utils.Database) -> None
 # --- categories ---------------------------------------------------------------------------
 
 
-def test_unknown_category_is_refused_with_a_suggestion(db: sqlite_utils.Database) -> None:
+def test_unknown_category_is_refused_with_a_suggestion(db: Database) -> None:
     with pytest.raises(UsageError, match=r"unknown arXiv category 'cs\.XX'; did you mean cs\.\w\w"):
         add_follow(db, "category", "cs.XX")
     assert list(db.query("select * from follows")) == []
 
 
-def test_category_is_stored_in_canonical_case(db: sqlite_utils.Database) -> None:
+def test_category_is_stored_in_canonical_case(db: Database) -> None:
     result = add_follow(db, "category", "cs.lg")
     assert result.follow.value == "cs.LG"
     assert db["follows"].get(result.follow.id)["key"] == "cs.LG"
@@ -141,7 +141,7 @@ def test_category_is_stored_in_canonical_case(db: sqlite_utils.Database) -> None
     assert again.follow.id == result.follow.id
 
 
-def test_category_matches_primary_and_cross_listed(db: sqlite_utils.Database) -> None:
+def test_category_matches_primary_and_cross_listed(db: Database) -> None:
     save_api(
         db,
         [
@@ -162,7 +162,7 @@ def test_category_matches_primary_and_cross_listed(db: sqlite_utils.Database) ->
 # --- topics -------------------------------------------------------------------------------
 
 
-def test_topic_matches_title_or_abstract_as_a_phrase(db: sqlite_utils.Database) -> None:
+def test_topic_matches_title_or_abstract_as_a_phrase(db: Database) -> None:
     save_api(
         db,
         [
@@ -185,7 +185,7 @@ def test_topic_matches_title_or_abstract_as_a_phrase(db: sqlite_utils.Database) 
 
 
 @pytest.mark.parametrize("topic", ['"foo" OR bar*', "NEAR(", "foo AND", "title:bar", "-foo", "foo^"])
-def test_topic_with_fts_syntax_does_not_raise(db: sqlite_utils.Database, topic: str) -> None:
+def test_topic_with_fts_syntax_does_not_raise(db: Database, topic: str) -> None:
     save_api(
         db,
         [
@@ -209,7 +209,7 @@ def test_topic_with_fts_syntax_does_not_raise(db: sqlite_utils.Database, topic: 
     assert found == expected
 
 
-def test_topic_follow_key_is_normalised(db: sqlite_utils.Database) -> None:
+def test_topic_follow_key_is_normalised(db: Database) -> None:
     first = add_follow(db, "topic", "World Models")
     again = add_follow(db, "topic", "world   models")
     assert again.created is False
@@ -220,7 +220,7 @@ def test_topic_follow_key_is_normalised(db: sqlite_utils.Database) -> None:
 # --- life cycle ---------------------------------------------------------------------------
 
 
-def test_papers_imported_after_a_follow_get_matched(db: sqlite_utils.Database) -> None:
+def test_papers_imported_after_a_follow_get_matched(db: Database) -> None:
     author = add_follow(db, "author", "Sham Kakade")
     category = add_follow(db, "category", "stat.ML")
     topic = add_follow(db, "topic", "world models")
@@ -242,7 +242,7 @@ def test_papers_imported_after_a_follow_get_matched(db: sqlite_utils.Database) -
     assert counts == {"Sham Kakade": 1, "stat.ML": 1, "world models": 1}
 
 
-def test_new_version_rematches(db: sqlite_utils.Database) -> None:
+def test_new_version_rematches(db: Database) -> None:
     author = add_follow(db, "author", "Sham Kakade")
     save_api(db, [Item("2611.00001", authors=["Sham Kakade"], version=1)])
     assert set(matches(db, author.follow.id)) == {"2611.00001"}
@@ -251,7 +251,7 @@ def test_new_version_rematches(db: sqlite_utils.Database) -> None:
     assert matches(db, author.follow.id) == {}
 
 
-def test_unfollow_removes_matches(db: sqlite_utils.Database) -> None:
+def test_unfollow_removes_matches(db: Database) -> None:
     save_api(db, [Item("2611.00001", authors=["Sham Kakade"], categories=["cs.LG"])])
     author = add_follow(db, "author", "Sham Kakade")
     category = add_follow(db, "category", "cs.LG")
@@ -266,7 +266,7 @@ def test_unfollow_removes_matches(db: sqlite_utils.Database) -> None:
         remove_follow(db, "author", "Sham Kakade")
 
 
-def test_following_twice_reports_not_created(db: sqlite_utils.Database) -> None:
+def test_following_twice_reports_not_created(db: Database) -> None:
     save_api(db, [Item("2611.00001", authors=["Sham Kakade"])])
     first = add_follow(db, "author", "Sham Kakade")
     second = add_follow(db, "author", "Sham Kakade")
@@ -290,7 +290,7 @@ def test_following_twice_reports_not_created(db: sqlite_utils.Database) -> None:
         ("journal", "Nature"),
     ],
 )
-def test_empty_or_bad_values_raise_usage_error(db: sqlite_utils.Database, kind: str, value: str) -> None:
+def test_empty_or_bad_values_raise_usage_error(db: Database, kind: str, value: str) -> None:
     with pytest.raises(UsageError):
         add_follow(db, kind, value)
     assert db.execute("select count(*) from follows").fetchone()[0] == 0

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 from feeds import Item, api_feed, rss_feed
 
+from radar.database import Database
 from radar.errors import UsageError
 from radar.follows import add_follow
 from radar.rank import Window, parse_since, ranked_cards, window_for
@@ -22,11 +22,11 @@ NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> sqlite_utils.Database:
+def db(tmp_path: Path) -> Database:
     return open_db(tmp_path / "radar.db")
 
 
-def store(db: sqlite_utils.Database, items: list[Item], day: str = DAY, with_api: bool = True) -> None:
+def store(db: Database, items: list[Item], day: str = DAY, with_api: bool = True) -> None:
     """API data first (submission times), then the day's listing (how each was announced)."""
     if with_api:
         save_papers(db, parse_api_response(api_feed(items)).papers)
@@ -40,7 +40,7 @@ def ids(cards) -> list[str]:
 # --- order --------------------------------------------------------------------------------
 
 
-def test_author_above_topic_above_category(db: sqlite_utils.Database) -> None:
+def test_author_above_topic_above_category(db: Database) -> None:
     add_follow(db, "author", "Sham Kakade")
     add_follow(db, "topic", "world models")
     add_follow(db, "category", "cs.LG")
@@ -70,7 +70,7 @@ def test_author_above_topic_above_category(db: sqlite_utils.Database) -> None:
     assert [c.label for c in cards] == ["UPDATED v2", "CROSS-LIST", "NEW"]
 
 
-def test_within_a_tier_new_above_cross_above_replace(db: sqlite_utils.Database) -> None:
+def test_within_a_tier_new_above_cross_above_replace(db: Database) -> None:
     add_follow(db, "topic", "world models")
     # The replacement is the most recently submitted and has the smallest id: only the
     # announce type can put it last.
@@ -99,7 +99,7 @@ def test_within_a_tier_new_above_cross_above_replace(db: sqlite_utils.Database) 
     assert [c.paper.announce_type for c in cards] == ["new", "cross", "replace"]
 
 
-def test_replace_cross_ranks_below_replace(db: sqlite_utils.Database) -> None:
+def test_replace_cross_ranks_below_replace(db: Database) -> None:
     add_follow(db, "topic", "world models")
     store(
         db,
@@ -112,7 +112,7 @@ def test_replace_cross_ranks_below_replace(db: sqlite_utils.Database) -> None:
     assert ids(ranked_cards(db, FRIDAY)) == ["2611.00002", "2611.00001"]
 
 
-def test_then_recency(db: sqlite_utils.Database) -> None:
+def test_then_recency(db: Database) -> None:
     add_follow(db, "topic", "world models")
     store(
         db,
@@ -126,7 +126,7 @@ def test_then_recency(db: sqlite_utils.Database) -> None:
     assert 0 < cards[0].score - cards[1].score < 1  # recency only breaks the tie
 
 
-def test_more_follows_rank_higher_within_a_tier(db: sqlite_utils.Database) -> None:
+def test_more_follows_rank_higher_within_a_tier(db: Database) -> None:
     add_follow(db, "topic", "world models")
     add_follow(db, "category", "cs.LG")
     store(
@@ -142,13 +142,13 @@ def test_more_follows_rank_higher_within_a_tier(db: sqlite_utils.Database) -> No
     assert sorted(m.kind for m in cards[0].reasons) == ["category", "topic"]
 
 
-def test_unmatched_papers_are_left_out(db: sqlite_utils.Database) -> None:
+def test_unmatched_papers_are_left_out(db: Database) -> None:
     add_follow(db, "topic", "world models")
     store(db, [Item("2611.00001", title="World models"), Item("2611.00002", title="Something else")])
     assert ids(ranked_cards(db, FRIDAY)) == ["2611.00001"]
 
 
-def test_include_all_adds_unmatched_papers_below_matched_ones(db: sqlite_utils.Database) -> None:
+def test_include_all_adds_unmatched_papers_below_matched_ones(db: Database) -> None:
     add_follow(db, "category", "cs.LG")
     store(
         db,
@@ -173,7 +173,7 @@ def test_include_all_adds_unmatched_papers_below_matched_ones(db: sqlite_utils.D
 # --- windows ------------------------------------------------------------------------------
 
 
-def test_window_for_defaults_to_the_newest_listing_day(db: sqlite_utils.Database) -> None:
+def test_window_for_defaults_to_the_newest_listing_day(db: Database) -> None:
     add_follow(db, "category", "cs.LG")
     store(db, [Item("2611.00001")], day="2026-11-19", with_api=False)
     store(db, [Item("2611.00002")], day="2026-11-20", with_api=False)
@@ -182,7 +182,7 @@ def test_window_for_defaults_to_the_newest_listing_day(db: sqlite_utils.Database
     assert ids(ranked_cards(db, window)) == ["2611.00002"]
 
 
-def test_window_label_says_when_the_newest_day_is_not_today(db: sqlite_utils.Database) -> None:
+def test_window_label_says_when_the_newest_day_is_not_today(db: Database) -> None:
     store(db, [Item("2611.00001")], day="2026-11-20", with_api=False)
     saturday = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
     window = window_for(db, None, now=saturday)
@@ -195,11 +195,11 @@ def test_window_label_says_when_the_newest_day_is_not_today(db: sqlite_utils.Dat
     assert window_for(db, None, now=tuesday).label == "Friday 2026-11-20 (the newest listing stored)"
 
 
-def test_window_for_empty_store_is_none(db: sqlite_utils.Database) -> None:
+def test_window_for_empty_store_is_none(db: Database) -> None:
     assert window_for(db, None, now=NOW) is None
 
 
-def test_window_for_since_and_until(db: sqlite_utils.Database) -> None:
+def test_window_for_since_and_until(db: Database) -> None:
     add_follow(db, "category", "cs.LG")
     for n, day in enumerate(["2026-11-16", "2026-11-18", "2026-11-20"], start=1):
         store(db, [Item(f"2611.0000{n}")], day=day, with_api=False)

@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 from conftest import run_radar
 from feeds import Item, api_feed, write
 
+from radar.database import Database
 from radar.errors import UsageError
 from radar.follows import add_follow
 from radar.rank import rank_window, window_for, window_query
@@ -56,7 +56,7 @@ ITEMS = [
 
 
 @pytest.fixture
-def db(tmp_path: Path, radar_home: Path) -> sqlite_utils.Database:
+def db(tmp_path: Path, radar_home: Path) -> Database:
     database = open_db(radar_home / "radar.db")
     save_papers(database, parse_api_response(api_feed(ITEMS)).papers)
     return database
@@ -66,7 +66,7 @@ def ids(cards) -> list[str]:  # type: ignore[no-untyped-def]
     return [c.paper.id for c in cards]
 
 
-def test_plain_words_are_all_required_and_the_phrase_ranks_first(db: sqlite_utils.Database) -> None:
+def test_plain_words_are_all_required_and_the_phrase_ranks_first(db: Database) -> None:
     found = ids(search(db, "world models"))
     # All three have both words; the two with the phrase come first, the title match on top.
     assert found[:2] == ["2611.00001", "2611.00002"]
@@ -74,36 +74,36 @@ def test_plain_words_are_all_required_and_the_phrase_ranks_first(db: sqlite_util
     assert ids(search(db, "world planning robot")) == ["2611.00001"]
 
 
-def test_title_words_weigh_more_than_abstract_words(db: sqlite_utils.Database) -> None:
+def test_title_words_weigh_more_than_abstract_words(db: Database) -> None:
     # 00004 has "compilers" once in its title; 00001 once in a longer abstract.
     assert ids(search(db, "compilers")) == ["2611.00004", "2611.00001"]
 
 
-def test_special_characters_in_plain_words_are_words(db: sqlite_utils.Database) -> None:
+def test_special_characters_in_plain_words_are_words(db: Database) -> None:
     assert ids(search(db, "self-supervised")) == ["2611.00004"]
     assert ids(search(db, "C++ compilers")) == ["2611.00004"]
 
 
-def test_fts5_syntax_passes_through(db: sqlite_utils.Database) -> None:
+def test_fts5_syntax_passes_through(db: Database) -> None:
     assert ids(search(db, '"world models" NOT robot')) == ["2611.00002"]
     assert set(ids(search(db, "plan*"))) == {"2611.00001", "2611.00002"}
     assert ids(search(db, "title:language")) == ["2611.00003"]
 
 
 @pytest.mark.parametrize("query", ['"unclosed', "a AND OR b", "title:(", "world NOT NOT x"])
-def test_bad_fts_syntax_is_a_usage_error(db: sqlite_utils.Database, query: str) -> None:
+def test_bad_fts_syntax_is_a_usage_error(db: Database, query: str) -> None:
     with pytest.raises(UsageError, match="cannot search for"):
         search(db, query)
 
 
-def test_author_filter_is_as_strict_as_a_follow(db: sqlite_utils.Database) -> None:
+def test_author_filter_is_as_strict_as_a_follow(db: Database) -> None:
     # "Krish Sharma" is not "Krishna Sharma"; "K. Sharma" may be either (initials).
     assert set(ids(search(db, "world", author="Krish Sharma"))) == {"2611.00001", "2611.00003"}
     assert set(ids(search(db, "world", author="Krishna Sharma"))) == {"2611.00002", "2611.00003"}
     assert ids(search(db, "world", author="Nobody Atall")) == []
 
 
-def test_category_and_since_filters(db: sqlite_utils.Database) -> None:
+def test_category_and_since_filters(db: Database) -> None:
     # Cross-listed papers count for the category they are listed in.
     assert set(ids(search(db, "world", category="cs.LG"))) == {"2611.00001", "2611.00002"}
     assert ids(search(db, "world", category="cs.RO")) == ["2611.00001"]
@@ -111,7 +111,7 @@ def test_category_and_since_filters(db: sqlite_utils.Database) -> None:
     assert ids(search(db, "world", since=date(2026, 1, 1), limit=1)) == ["2611.00001"]
 
 
-def test_capitalised_words_alone_are_not_operators(db: sqlite_utils.Database) -> None:
+def test_capitalised_words_alone_are_not_operators(db: Database) -> None:
     assert build_query("NOT gate").fts == '"NOT" "gate"'
     assert build_query("NEAR-field optics").fts == '"NEAR-field" "optics"'
     assert build_query("world AND models").fts == "world AND models"
@@ -149,12 +149,12 @@ def test_search_cli_text_json_and_errors(tmp_path: Path, radar_home: Path) -> No
 # --- query plans --------------------------------------------------------------------------
 
 
-def plan(db: sqlite_utils.Database, sql: str, params: object = ()) -> str:
+def plan(db: Database, sql: str, params: object = ()) -> str:
     rows = db.execute(f"explain query plan {sql}", params).fetchall()
     return "\n".join(r[-1] for r in rows)
 
 
-def test_search_runs_on_the_fts_index(db: sqlite_utils.Database) -> None:
+def test_search_runs_on_the_fts_index(db: Database) -> None:
     text = plan(
         db,
         "select p.id from papers_fts join papers p on p.rowid = papers_fts.rowid "
@@ -171,7 +171,7 @@ def test_search_runs_on_the_fts_index(db: sqlite_utils.Database) -> None:
     assert "SCAN p" not in text.replace("SCAN papers_fts VIRTUAL TABLE", "")
 
 
-def test_author_lookup_uses_the_surname_index(db: sqlite_utils.Database) -> None:
+def test_author_lookup_uses_the_surname_index(db: Database) -> None:
     text = plan(
         db,
         "select distinct p.rowid, pa.name from paper_authors pa join papers p on p.id = pa.paper_id "
@@ -182,7 +182,7 @@ def test_author_lookup_uses_the_surname_index(db: sqlite_utils.Database) -> None
     assert "SEARCH p USING COVERING INDEX sqlite_autoindex_papers_1 (id=?)" in text
 
 
-def test_today_walks_the_listing_date_index(db: sqlite_utils.Database) -> None:
+def test_today_walks_the_listing_date_index(db: Database) -> None:
     for include_all in (False, True):
         text = plan(db, window_query(include_all), ["2026-11-20", "2026-11-20"])
         assert (
@@ -197,7 +197,7 @@ def test_today_walks_the_listing_date_index(db: sqlite_utils.Database) -> None:
     assert [r.id for r in rank_window(db, window)] == ["2611.00001"]
 
 
-def test_newest_matched_day_and_follow_counts_use_indexes(db: sqlite_utils.Database) -> None:
+def test_newest_matched_day_and_follow_counts_use_indexes(db: Database) -> None:
     newest = plan(
         db,
         "select listing_date from papers where exists (select 1 from matches m where m.paper_id = papers.id) "
@@ -216,7 +216,7 @@ def test_newest_matched_day_and_follow_counts_use_indexes(db: sqlite_utils.Datab
     assert "SEARCH m USING" in preview and "(follow_id=?)" in preview
 
 
-def test_the_journal_link_check_keeps_its_index_under_real_statistics(db: sqlite_utils.Database) -> None:
+def test_the_journal_link_check_keeps_its_index_under_real_statistics(db: Database) -> None:
     from radar.store import _FEED_PAPERS
 
     # What ANALYZE records for 3 million arXiv papers: one value (null) in the source

@@ -13,14 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 from feeds import FIXTURES, Item, api_feed, rss_feed
 
-from radar import store
+from radar import migrations, store
+from radar.database import Database
 from radar.errors import StoreError
 from radar.follows import add_follow, list_follows
 from radar.importer import import_files
-from radar.migrations import migrations
 from radar.model import Author, Paper
 from radar.sources.arxiv_api import parse_api_response
 from radar.sources.arxiv_rss import parse_listing
@@ -41,25 +40,25 @@ RSS_COMBINED = FIXTURES / "rss_combined_csLG+csAI+csCL+statML_2026-09-24_trimmed
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> sqlite_utils.Database:
+def db(tmp_path: Path) -> Database:
     return open_db(tmp_path / "radar.db")
 
 
-def migrated_memory_db() -> sqlite_utils.Database:
-    db = sqlite_utils.Database(memory=True)
+def migrated_memory_db() -> Database:
+    db = Database(sqlite3.connect(":memory:"))
     migrations.apply(db)
     return db
 
 
-def schema(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
+def schema(db: Database) -> list[tuple[str, str, str]]:
     return db.execute("select type, name, sql from sqlite_master order by type, name").fetchall()
 
 
-def dump(db: sqlite_utils.Database) -> list[str]:
+def dump(db: Database) -> list[str]:
     return list(db.conn.iterdump())
 
 
-def count(db: sqlite_utils.Database, table: str) -> int:
+def count(db: Database, table: str) -> int:
     return db.execute(f"select count(*) from {table}").fetchone()[0]
 
 
@@ -170,7 +169,7 @@ def test_migrations_create_fts_with_triggers() -> None:
     db = migrated_memory_db()
     assert db["papers"].detect_fts() == "papers_fts"
     assert list(db["papers_fts"].columns_dict) == ["title", "abstract"]
-    triggers = {t.name: t.table for t in db.triggers}
+    triggers = {t.name: t.table for t in db.utils.triggers}
     assert triggers == {"papers_ai": "papers", "papers_ad": "papers", "papers_au": "papers"}
     fts_sql = db.execute("select sql from sqlite_master where name = 'papers_fts'").fetchone()[0]
     assert "fts5" in fts_sql.lower()
@@ -339,7 +338,7 @@ def test_open_db_refuses_a_path_under_a_read_only_directory(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("fixture", [API_TESTING, RSS_COMBINED], ids=["api", "listing"])
-def test_importing_the_same_fixture_twice_changes_nothing(db: sqlite_utils.Database, fixture: Path) -> None:
+def test_importing_the_same_fixture_twice_changes_nothing(db: Database, fixture: Path) -> None:
     expected = 100 if fixture == API_TESTING else 4
     (first,) = import_files(db, [fixture])
     assert first.error is None
@@ -357,7 +356,7 @@ def test_importing_the_same_fixture_twice_changes_nothing(db: sqlite_utils.Datab
     assert dump(db) == snapshot
 
 
-def test_import_fills_authors_and_categories(db: sqlite_utils.Database) -> None:
+def test_import_fills_authors_and_categories(db: Database) -> None:
     import_files(db, [RSS_COMBINED])
     authors = db.execute(
         "select position, name, name_key from paper_authors where paper_id = '2205.06398' order by position"
@@ -375,7 +374,7 @@ def test_import_fills_authors_and_categories(db: sqlite_utils.Database) -> None:
     assert row["doi"] == "10.1093/bioinformatics/btac431"
 
 
-def test_newer_version_counts_as_updated(db: sqlite_utils.Database) -> None:
+def test_newer_version_counts_as_updated(db: Database) -> None:
     v1 = Item("2611.00001", title="Old title", version=1, published="2026-11-10T10:00:00Z")
     v2 = Item(
         "2611.00001",
@@ -414,7 +413,7 @@ def test_newer_version_counts_as_updated(db: sqlite_utils.Database) -> None:
     assert count(db, "papers") == 1
 
 
-def test_newer_version_from_a_listing_keeps_the_first_submission_time(db: sqlite_utils.Database) -> None:
+def test_newer_version_from_a_listing_keeps_the_first_submission_time(db: Database) -> None:
     v1 = Item("2611.00001", title="Old title", published="2026-11-10T10:00:00Z")
     save_papers(db, parse_api_response(api_feed([v1])).papers)
     v2 = Item("2611.00001", title="New title", version=2, announce="replace")
@@ -431,7 +430,7 @@ def test_newer_version_from_a_listing_keeps_the_first_submission_time(db: sqlite
     assert [v["version"] for v in paper_versions(db, "2611.00001")] == [1, 2]
 
 
-def test_older_version_after_newer_is_ignored(db: sqlite_utils.Database) -> None:
+def test_older_version_after_newer_is_ignored(db: Database) -> None:
     v2 = Item("2611.00001", title="New title", version=2, updated="2026-11-19T09:00:00Z")
     v1 = Item("2611.00001", title="Old title", version=1)
     save_papers(db, parse_api_response(api_feed([v2])).papers)
@@ -448,7 +447,7 @@ def test_older_version_after_newer_is_ignored(db: sqlite_utils.Database) -> None
     assert dump(db) == snapshot
 
 
-def test_same_paper_twice_in_one_batch_keeps_the_newest(db: sqlite_utils.Database) -> None:
+def test_same_paper_twice_in_one_batch_keeps_the_newest(db: Database) -> None:
     papers = parse_api_response(
         api_feed([Item("2611.00001", title="v3", version=3), Item("2611.00001", title="v2", version=2)])
     ).papers
@@ -458,7 +457,7 @@ def test_same_paper_twice_in_one_batch_keeps_the_newest(db: sqlite_utils.Databas
     assert paper is not None and (paper.version, paper.title) == (3, "v3")
 
 
-def test_listing_after_api_fills_announce_type_without_counting_as_updated(db: sqlite_utils.Database) -> None:
+def test_listing_after_api_fills_announce_type_without_counting_as_updated(db: Database) -> None:
     item = Item(
         "2611.00001",
         title="Cross-listed paper",
@@ -491,7 +490,7 @@ def test_listing_after_api_fills_announce_type_without_counting_as_updated(db: s
     assert dump(db) == snapshot
 
 
-def test_paper_without_any_date_is_skipped(db: sqlite_utils.Database) -> None:
+def test_paper_without_any_date_is_skipped(db: Database) -> None:
     paper = parse_api_response(api_feed([Item("2611.00001")])).papers[0]
     paper.published = paper.updated = None
     counts = save_papers(db, [paper])
@@ -503,11 +502,11 @@ def test_paper_without_any_date_is_skipped(db: sqlite_utils.Database) -> None:
 # --- query plans --------------------------------------------------------------------------
 
 
-def plan(db: sqlite_utils.Database, sql: str, params: list[str]) -> str:
+def plan(db: Database, sql: str, params: list[str]) -> str:
     return " | ".join(row[-1] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
 
 
-def test_follow_counts_stay_right_as_matches_change(db: sqlite_utils.Database) -> None:
+def test_follow_counts_stay_right_as_matches_change(db: Database) -> None:
     from radar.follows import add_follow, list_follows, rematch_papers, remove_follow
 
     import_files(db, [API_TESTING])
@@ -530,14 +529,14 @@ def test_follow_counts_stay_right_as_matches_change(db: sqlite_utils.Database) -
     assert counted() == actual()
 
 
-def test_author_lookup_uses_name_key_index(db: sqlite_utils.Database) -> None:
+def test_author_lookup_uses_name_key_index(db: Database) -> None:
     import_files(db, [API_TESTING])
     detail = plan(db, "select paper_id, name, name_key from paper_authors where name_key in (?)", ["gaudel"])
     assert "SEARCH paper_authors USING INDEX idx_paper_authors_name_key_name (name_key=?)" in detail
     assert "SCAN" not in detail
 
 
-def test_window_lookup_uses_listing_date_index(db: sqlite_utils.Database) -> None:
+def test_window_lookup_uses_listing_date_index(db: Database) -> None:
     import_files(db, [API_TESTING])
     detail = plan(
         db,
@@ -596,7 +595,7 @@ def test_a_batch_mixing_filled_gaps_and_new_versions(tmp_path: Path) -> None:
     assert db.execute("select announce_type from papers where id = '2611.00001'").fetchone()[0] == "cross"
 
 
-def _commit_blobs(db: sqlite_utils.Database, count: int) -> None:
+def _commit_blobs(db: Database, count: int) -> None:
     for _ in range(count):
         with write_transaction(db):
             db.conn.execute("insert into blobs values (?)", [os.urandom(200_000)])
@@ -667,7 +666,7 @@ def _paper(
     )
 
 
-def _stored(db: sqlite_utils.Database) -> tuple[list[str], str | None, str | None]:
+def _stored(db: Database) -> tuple[list[str], str | None, str | None]:
     row = db.execute("select categories_json, journal_ref, metadata_date from papers").fetchone()
     return json.loads(row[0]), row[1], row[2]
 

@@ -18,9 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlite_utils import Database
-
 from radar import __version__
+from radar.database import Database
 from radar.errors import ModelError, UsageError
 from radar.follows import list_follows
 from radar.model import Follow, abs_url, parse_arxiv_id

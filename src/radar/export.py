@@ -20,8 +20,8 @@ from functools import lru_cache
 from typing import Any
 
 from anyascii import anyascii
-from sqlite_utils import Database
 
+from radar.database import Database
 from radar.errors import NotFoundError, UsageError
 from radar.model import Follow, Paper, abs_url, paper_ref
 from radar.names import PARTICLES, normalise, parse_name

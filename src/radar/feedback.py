@@ -14,8 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
+from radar.database import Database
 from radar.errors import NotFoundError, UsageError
 from radar.model import Match
 from radar.names import match_strength, normalise, parse_name

@@ -19,8 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
-
+from radar.database import Database
 from radar.errors import LockedError, RadarError
 from radar.follows import list_follows
 from radar.http import Http

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlite_utils import Database
-
+from radar.database import Database
 from radar.errors import NotFoundError, UsageError
 from radar.model import Follow
 from radar.names import ParsedName, match_strength, normalise, parse_name, similar_surname
@@ -96,9 +95,14 @@ def add_follow(db: Database, kind: str, value: str) -> FollowResult:
             return FollowResult(
                 existing, created=False, matched=existing.papers, near_misses=near_misses(db, existing)
             )
-        db.table("follows").insert({"kind": kind, "value": value, "key": key, "created_utc": utc_now()})
-        follow_id = db.execute("select last_insert_rowid()").fetchone()[0]
-        follow = Follow(id=follow_id, kind=kind, value=value, created_utc=utc_now())
+        created = utc_now()
+        # Plain SQL, not sqlite-utils' insert: a follow should not wait for that import.
+        follow_id = db.execute(
+            "insert into follows (kind, value, key, created_utc) values (?, ?, ?, ?)",
+            [kind, value, key, created],
+        ).lastrowid
+        assert follow_id is not None
+        follow = Follow(id=follow_id, kind=kind, value=value, created_utc=created)
         matched = match_follow(db, follow)
     follow.papers = matched
     return FollowResult(follow, created=True, matched=matched, near_misses=near_misses(db, follow))

@@ -22,9 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlite_utils import Database
-
 from radar.config import Settings
+from radar.database import Database
 from radar.errors import RadarError
 from radar.fetch import INITIAL_WINDOW, fetch_lock, load_state, save_state
 from radar.http import Http

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from sqlite_utils import Database
-
+from radar.database import Database
 from radar.errors import BadResponseError, RadarError
 from radar.model import Paper
 from radar.store import (

@@ -5,13 +5,52 @@ A released migration is never edited: change the schema by adding the next one.
 
 from __future__ import annotations
 
-from sqlite_utils import Database, Migrations
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    import radar.database
+
 
 MIGRATION_SET = "radar"
-migrations = Migrations(MIGRATION_SET)
+Step = Callable[["Database"], None]
+STEPS: list[Step] = []
 
 
-@migrations()
+def step(fn: Step) -> Step:
+    STEPS.append(fn)
+    return fn
+
+
+def pending(db: radar.database.Database) -> list[str]:
+    """The names of the steps not yet applied to this store, read without sqlite-utils.
+
+    Opening a store checks this every time; importing sqlite-utils would cost more than
+    most commands' own work.
+    """
+    names = [fn.__name__ for fn in STEPS]
+    if "_sqlite_migrations" not in db.table_names():
+        return names
+    applied = {
+        row[0]
+        for row in db.execute("select name from _sqlite_migrations where migration_set = ?", [MIGRATION_SET])
+    }
+    return [name for name in names if name not in applied]
+
+
+def apply(db: radar.database.Database) -> None:
+    """Apply the pending steps, each in a savepoint with its record (sqlite-utils' Migrations)."""
+    from sqlite_utils import Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+    for fn in STEPS:
+        migrations()(fn)
+    migrations.apply(db.utils)
+
+
+@step
 def m001_papers(db: Database) -> None:
     db.table("papers").create(
         {
@@ -63,7 +102,7 @@ def m001_papers(db: Database) -> None:
     )
 
 
-@migrations()
+@step
 def m002_follows(db: Database) -> None:
     db.table("follows").create(
         {
@@ -94,7 +133,7 @@ def m002_follows(db: Database) -> None:
     db.table("matches").create_index(["paper_id"])
 
 
-@migrations()
+@step
 def m003_fetch_state(db: Database) -> None:
     # What each source has seen, so the next fetch asks only for what is new: per-follow
     # watermarks for API queries, ETag / Last-Modified and the listing day for feeds.
@@ -127,7 +166,7 @@ def m003_fetch_state(db: Database) -> None:
     )
 
 
-@migrations()
+@step
 def m004_briefs(db: Database) -> None:
     # Every model answer, keyed by a hash of model, prompt version and messages:
     # re-running the same brief costs nothing.
@@ -173,7 +212,7 @@ def m004_briefs(db: Database) -> None:
     )
 
 
-@migrations()
+@step
 def m005_reading_and_feedback(db: Database) -> None:
     # Which papers the reader has seen: shown on a `radar today` page, or marked read.
     db.table("reads").create({"paper_id": str, "how": str, "read_utc": str}, pk="paper_id")
@@ -187,7 +226,7 @@ def m005_reading_and_feedback(db: Database) -> None:
     db.table("mutes").create_index(["kind", "key"], unique=True)
 
 
-@migrations()
+@step
 def m006_reindex_only_changed_text(db: Database) -> None:
     # sqlite-utils' update trigger re-indexes every updated row; most updates (a listing
     # filling in announce data) leave the text alone, so re-index only when it changed.
@@ -205,7 +244,7 @@ def m006_reindex_only_changed_text(db: Database) -> None:
     )
 
 
-@migrations()
+@step
 def m007_journal_feeds(db: Database) -> None:
     # Papers from followed RSS/Atom feeds (journals, conferences) live beside arXiv's.
     papers = db.table("papers")
@@ -227,7 +266,7 @@ def m007_journal_feeds(db: Database) -> None:
     db.execute("update papers set title_key = radar_title_key(title)")
 
 
-@migrations()
+@step
 def m008_similar_papers(db: Database) -> None:
     # Which papers resemble each starred or hidden one, worked out when a star is given
     # or papers arrive (FTS5 bm25 is costly), so `radar today` only reads it.
@@ -241,7 +280,7 @@ def m008_similar_papers(db: Database) -> None:
     db.table("similar").create_index(["example_id"])
 
 
-@migrations()
+@step
 def m009_snapshot_imports(db: Database) -> None:
     # How far each bulk snapshot import got, committed with each batch of papers, so a
     # killed import of a multi-gigabyte file resumes where it stopped.
@@ -265,14 +304,14 @@ def m009_snapshot_imports(db: Database) -> None:
     )
 
 
-@migrations()
+@step
 def m010_fts_automerge(db: Database) -> None:
     # FTS5 merges index segments once 4 of a size exist; at 8 a bulk import writes about
     # 15% faster, and queries measured no slower (benchmarks/bench_scale.py).
     db.execute("insert into papers_fts (papers_fts, rank) values ('automerge', 8)")
 
 
-@migrations()
+@step
 def m011_counts_and_name_lookups(db: Database) -> None:
     # `radar following` shows how many papers each follow matches; counting them took a
     # scan of every match (a million rows with the whole of arXiv stored). The count is
@@ -286,7 +325,7 @@ def m011_counts_and_name_lookups(db: Database) -> None:
     db.execute("create index idx_paper_authors_name_key_name on paper_authors (name_key, name)")
 
 
-@migrations()
+@step
 def m012_listing_index_covers_ranking(db: Database) -> None:
     # `radar today` reads a listing day's papers to rank them. With the columns it reads
     # in the index, it never loads the rows themselves (abstracts and author lists, a
@@ -298,7 +337,7 @@ def m012_listing_index_covers_ranking(db: Database) -> None:
     )
 
 
-@migrations()
+@step
 def m013_metadata_date(db: Database) -> None:
     # The day a paper's metadata is known to be current as of: the day before radar
     # fetched it, or the record's own date in a harvest (datestamp) or the snapshot

@@ -7,8 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlite_utils import Database
-
+from radar.database import Database
 from radar.errors import UsageError
 from radar.model import Match, Paper
 from radar.store import chunks, get_papers, newest_listing_date, parse_utc, placeholders

@@ -8,8 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
-from sqlite_utils import Database
-
+from radar.database import Database
 from radar.errors import UsageError
 from radar.names import match_strength, parse_name
 from radar.rank import Card, Ranked, load_cards, matches_for

@@ -12,10 +12,10 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
+from radar import migrations
+from radar.database import Database
 from radar.errors import StoreError
-from radar.migrations import MIGRATION_SET, migrations
+from radar.migrations import MIGRATION_SET
 from radar.model import Author, Paper
 from radar.names import normalise, surname_key
 
@@ -77,7 +77,7 @@ def open_db(path: Path) -> Database:
             raise StoreError(f"cannot create {path.parent}: {exc.strerror}") from None
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
-        db = Database(conn, execute_plugins=False)
+        db = Database(conn)
         # WAL with synchronous=NORMAL: a crash of radar or of the machine's power never
         # corrupts the file; a power cut can lose the last commit, which the next fetch
         # brings again. Full sync on every commit would halve fetch throughput.
@@ -95,7 +95,8 @@ def open_db(path: Path) -> Database:
         # Set after the page size: SQLite turns the KiB into pages of the size it knows
         # then, and before it the cache grew to 256 MiB on a new store.
         db.execute("pragma cache_size = -65536")
-        db.enable_wal()
+        if db.execute("pragma journal_mode").fetchone()[0] != "wal":
+            db.execute("pragma journal_mode = wal")
         _migrate(db)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot open {path}: {exc}") from None
@@ -118,7 +119,7 @@ def _check_is_radar(db: Database, path: Path) -> None:
 
 def _migrate(db: Database) -> None:
     # Nothing to do is the common case: check without taking the write lock.
-    if "_sqlite_migrations" in db.table_names() and not migrations.pending(db):
+    if not migrations.pending(db):
         return
     # BEGIN IMMEDIATE serialises two processes opening a new file at once; the
     # migrations then run inside it as savepoints.
