@@ -176,25 +176,29 @@ def _author_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[st
     return list(best.values())
 
 
+def matching_spellings(db: Database, key: str, wanted: Sequence[ParsedName]) -> list[str]:
+    """The spellings stored under a surname key that may be one of these people. They
+    come from the (name_key, name) index alone: a common surname costs one pass over its
+    index entries and one parse per spelling, not a table lookup and a parse per paper."""
+    maybe = []
+    for (name,) in db.execute("select distinct name from paper_authors where name_key = ?", [key]):
+        try:
+            candidate = parse_name(name)
+        except ValueError:
+            continue
+        if any(match_strength(w, candidate) is not None for w in wanted):
+            maybe.append(name)
+    return maybe
+
+
 def _rows_of_matching_names(
     db: Database, parsed: dict[str, list[tuple[Follow, ParsedName]]]
 ) -> list[tuple[str, str, str]]:
     """(paper id, name, key) for every spelling under the surnames that may be a followed
-    person. The distinct spellings come from the (name_key, name) index alone, so a common
-    surname costs one pass over its index entries, not a table lookup per paper."""
+    person."""
     rows: list[tuple[str, str, str]] = []
     for key, wanted in parsed.items():
-        spellings = [
-            r[0] for r in db.execute("select distinct name from paper_authors where name_key = ?", [key])
-        ]
-        maybe = []
-        for name in spellings:
-            try:
-                candidate = parse_name(name)
-            except ValueError:
-                continue
-            if any(match_strength(w, candidate) is not None for _, w in wanted):
-                maybe.append(name)
+        maybe = matching_spellings(db, key, [w for _, w in wanted])
         for part in chunks(maybe):
             rows += db.execute(
                 f"select paper_id, name, name_key from paper_authors where name_key = ? and name in ({placeholders(part)})",

@@ -10,7 +10,8 @@ from datetime import date
 
 from radar.database import Database
 from radar.errors import UsageError
-from radar.names import match_strength, parse_name
+from radar.follows import matching_spellings
+from radar.names import parse_name
 from radar.rank import Card, Ranked, load_cards, matches_for
 from radar.store import chunks, fts_phrase, placeholders
 
@@ -64,18 +65,16 @@ def author_rowids(db: Database, name: str) -> list[int]:
         wanted = parse_name(name)
     except ValueError:
         raise UsageError(f"not a name: {name!r}") from None
-    rows = db.execute(
-        "select distinct p.rowid, pa.name from paper_authors pa join papers p on p.id = pa.paper_id "
-        "where pa.name_key = ?",
-        [wanted.key],
-    ).fetchall()
-    found = set()
-    for rowid, printed in rows:
-        try:
-            if match_strength(wanted, parse_name(printed)) is not None:
-                found.add(rowid)
-        except ValueError:
-            continue
+    found: set[int] = set()
+    for part in chunks(matching_spellings(db, wanted.key, [wanted])):
+        found.update(
+            rowid
+            for (rowid,) in db.execute(
+                "select p.rowid from paper_authors pa join papers p on p.id = pa.paper_id "
+                f"where pa.name_key = ? and pa.name in ({placeholders(part)})",
+                [wanted.key, *part],
+            )
+        )
     return sorted(found)
 
 
