@@ -22,7 +22,8 @@ What it does:
 2. Builds a realistic store with radar's own code (`open_db`, `save_papers`,
    `add_follow`) from a fixed seed, or reuses the one cached in benchmarks/.cache/.
 3. Runs each command with `python -X importtime` and refuses litellm, feedparser, lxml,
-   requests, arxiv and pydantic among the modules `radar today` and `radar --help` import.
+   requests, arxiv, pydantic and sqlite_utils among the modules `radar today` and `radar
+   --help` import.
 4. Copies the store (SQLite's backup API, so the cached store itself never gets feedback
    and its rows stay comparable between runs) and, with radar.feedback.set_verdict, stars 20
    and hides 10 papers drawn with a fixed seed from the papers matching a follow on the five
@@ -79,7 +80,7 @@ BUDGET = 1.5
 FEEDBACK_BUDGET = 1.0  # seconds for apply_feedback on the newest day's ranked list
 STARS, HIDES = 20, 10
 FEEDBACK_DAYS = 5  # stars and hides come from the papers matching a follow on these newest days
-FORBIDDEN = ("litellm", "feedparser", "lxml", "requests", "arxiv", "pydantic")
+FORBIDDEN = ("litellm", "feedparser", "lxml", "requests", "arxiv", "pydantic", "sqlite_utils")
 BASELINE_CODE = "import typer, rich, sqlite_utils"
 
 # Bump GENERATOR whenever the data below changes, so a cached store is not reused.

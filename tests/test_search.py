@@ -174,7 +174,9 @@ def test_search_runs_on_the_fts_index(db: Database) -> None:
 def test_author_lookup_uses_the_surname_index(db: Database) -> None:
     # The spellings under the surname, then the papers of those that may be the person.
     spellings = plan(db, "select distinct name from paper_authors where name_key = ?", ["sharma"])
-    assert "SEARCH paper_authors USING COVERING INDEX idx_paper_authors_name_key_name (name_key=?)" in spellings
+    assert (
+        "SEARCH paper_authors USING COVERING INDEX idx_paper_authors_name_key_name (name_key=?)" in spellings
+    )
     text = plan(
         db,
         "select p.rowid from paper_authors pa join papers p on p.id = pa.paper_id "
