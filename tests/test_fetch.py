@@ -466,6 +466,21 @@ def test_quiet_prints_nothing_on_success_and_summary_otherwise(arxiv: Arxiv) -> 
     assert last.startswith("0 new, 0 updated, 0 by followed authors; 1 request in ")
 
 
+def test_a_quiet_follow_prints_only_errors(arxiv: Arxiv, radar_home: Path) -> None:
+    arxiv.papers = [Item("2611.00061", authors=["Ada Lovelace"], published="2026-11-19T10:00:00Z")]
+    quiet = radar(arxiv, "follow", "--quiet", "Ada Lovelace")
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+    with sqlite3.connect(radar_home / "radar.db") as conn:
+        assert conn.execute("select value, matched from follows").fetchall() == [("Ada Lovelace", 1)]
+    # A page arXiv breaks is still an error, and the follow is kept for the next fetch.
+    arxiv.papers = [Item("2611.00062", authors=["Bo Bee"], published="2026-11-19T10:00:00Z")]
+    arxiv.broken_pages = {0}
+    broken = radar(arxiv, "follow", "--quiet", "Bo Bee")
+    assert broken.returncode == 1 and broken.stdout == ""
+    assert broken.stderr.startswith("Error: ") and len(broken.stderr.strip().splitlines()) == 1
+    assert "Following" not in broken.stderr
+
+
 def test_nothing_followed_says_so(arxiv: Arxiv) -> None:
     result = radar(arxiv, "fetch")
     assert result.returncode == 0 and "You follow nothing yet" in result.stderr

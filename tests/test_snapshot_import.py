@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import alive, children, radar_executable, run_radar
+from feeds import Item, rss_feed, write
 
 from radar.importer import import_snapshot, is_snapshot
 from radar.sources.arxiv_snapshot import BadLine, parse_line
@@ -214,6 +215,24 @@ def test_a_truncated_gzip_keeps_what_was_read_and_fails(tmp_path: Path, radar_ho
     # Everything read before the break is stored, the last partial batch included.
     stored = db_at(radar_home).execute("select count(*) from papers").fetchone()[0]
     assert 1_000 < stored < 3_000 and stored % 2_000 != 0
+
+
+def test_a_quiet_import_prints_only_errors(tmp_path: Path, radar_home: Path) -> None:
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text("\n".join([*synthetic_lines(3), "{broken"]) + "\n")
+    feed = write(tmp_path / "feed.xml", rss_feed([Item("2611.00001")]))
+    quiet = run_radar("import", "--quiet", str(mixed), str(feed))
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")  # a bad line is no error
+    assert db_at(radar_home).execute("select count(*) from papers").fetchone()[0] == 4
+    data = gzip.compress(("\n".join(synthetic_lines(30)) + "\n").encode())
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    failed = run_radar("import", "-q", str(cut), str(tmp_path / "missing.xml"))
+    assert failed.returncode == 1 and failed.stdout == ""
+    lines = failed.stderr.strip().splitlines()
+    assert len(lines) == 2, failed.stderr
+    assert lines[0].startswith("Error: ") and "ends early or is damaged" in lines[0]
+    assert lines[1].startswith("not imported: cannot read") and "missing.xml" in lines[1]
 
 
 @pytest.mark.parametrize("workers", ["0", "1"])

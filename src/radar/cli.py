@@ -180,6 +180,7 @@ def follow(
     no_fetch: Annotated[
         bool, typer.Option("--no-fetch", help="Only match what is stored; do not ask arXiv.")
     ] = False,
+    quiet: QuietOpt = False,
     wait: WaitOpt = 10.0,
 ) -> None:
     """Follow a person, an arXiv category or a topic.
@@ -201,7 +202,7 @@ def follow(
         from radar.fetch import fetch_lock, run_fetch
 
         try:
-            with fetch_lock(st.settings.db_path, wait), live_status("asking arXiv…") as progress:
+            with fetch_lock(st.settings.db_path, wait), live_status("asking arXiv…", quiet) as progress:
                 summary = run_fetch(
                     db,
                     _http(st),
@@ -211,7 +212,8 @@ def follow(
                     only=[r.follow for r in results],
                 )
         except LockedError as exc:
-            say(f"{exc}; the follow is saved and the next radar fetch brings its papers.")
+            if not quiet:
+                say(f"{exc}; the follow is saved and the next radar fetch brings its papers.")
         else:
             near_misses = summary.near_misses
             for source in summary.sources:
@@ -219,9 +221,11 @@ def follow(
                     failed = True
                     say(f"Error: {source.message}", style="red")
             requests = plural(summary.requests, "request")
-            say(f"Fetched: {summary.new} new, {summary.updated} updated ({requests}).", style="dim")
-    for result in results:
-        _print_follow(db, result, near_misses)
+            if not quiet:
+                say(f"Fetched: {summary.new} new, {summary.updated} updated ({requests}).", style="dim")
+    if not quiet:
+        for result in results:
+            _print_follow(db, result, near_misses)
     if failed:
         raise typer.Exit(1)
 
@@ -313,6 +317,7 @@ def import_(
             help="Processes parsing a snapshot beside the writer (default: cores - 1, at most 4).",
         ),
     ] = None,
+    quiet: QuietOpt = False,
     wait: WaitOpt = 10.0,
 ) -> None:
     """Load saved arXiv responses or the arXiv metadata snapshot into the store.
@@ -330,7 +335,7 @@ def import_(
     failed = False
     for path in files:
         if path.is_file() and is_snapshot(path):
-            with progress_bar(f"importing {path.name}", quiet=format is ListFormat.json) as update:
+            with progress_bar(f"importing {path.name}", quiet=quiet or format is ListFormat.json) as update:
                 try:
                     snap = import_snapshot(
                         db,
@@ -355,10 +360,10 @@ def import_(
     else:
         for r in results:
             if isinstance(r, FileReport):
-                _say_file_report(r)
+                _say_file_report(r, quiet)
             else:
-                _say_snapshot_report(r)
-        if len(results) > 1:
+                _say_snapshot_report(r, quiet)
+        if len(results) > 1 and not quiet:
             total_new = sum(r.new if not isinstance(r, FileReport) else r.counts.new for r in results)
             total_updated = sum(
                 r.updated if not isinstance(r, FileReport) else r.counts.updated for r in results
@@ -399,9 +404,11 @@ def _import_json(r: Any) -> dict[str, Any]:
     }
 
 
-def _say_file_report(r: Any) -> None:
+def _say_file_report(r: Any, quiet: bool) -> None:
     if r.error:
         say(f"not imported: {r.error}", style="red")
+        return
+    if quiet:
         return
     c = r.counts
     line = f"{r.path}: {c.new} new, {c.updated} updated, {c.unchanged} unchanged, {len(c.skipped)} skipped"
@@ -412,18 +419,20 @@ def _say_file_report(r: Any) -> None:
         say(f"  skipped {reason}", style="dim")
 
 
-def _say_snapshot_report(r: Any) -> None:
+def _say_snapshot_report(r: Any, quiet: bool) -> None:
     if r.already_done:
-        say(f"{r.path}: already imported; nothing to do.")
+        if not quiet:
+            say(f"{r.path}: already imported; nothing to do.")
         return
-    resumed = f", resumed at line {r.resumed_at_line + 1:,}" if r.resumed_at_line else ""
-    say(
-        f"{r.path}: {r.new:,} new, {r.updated:,} updated, {r.unchanged:,} unchanged, "
-        f"{plural(r.bad, 'bad line')} skipped; {r.lines:,} lines in {r.seconds:.1f} s"
-        f" ({r.papers_per_second:,.0f} papers/s{resumed})."
-    )
-    for example in r.bad_examples:
-        say(f"  skipped {example}", style="dim")
+    if not quiet:
+        resumed = f", resumed at line {r.resumed_at_line + 1:,}" if r.resumed_at_line else ""
+        say(
+            f"{r.path}: {r.new:,} new, {r.updated:,} updated, {r.unchanged:,} unchanged, "
+            f"{plural(r.bad, 'bad line')} skipped; {r.lines:,} lines in {r.seconds:.1f} s"
+            f" ({r.papers_per_second:,.0f} papers/s{resumed})."
+        )
+        for example in r.bad_examples:
+            say(f"  skipped {example}", style="dim")
     if r.error:
         say(f"Error: {r.error}.", style="red")
 

@@ -12,8 +12,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from io import BufferedIOBase, BufferedReader
 from pathlib import Path
-from typing import IO
 
 from radar.database import Database
 from radar.errors import BadResponseError, RadarError
@@ -112,19 +112,25 @@ def import_files(db: Database, paths: list[Path]) -> list[FileReport]:
 
 def is_snapshot(path: Path) -> bool:
     """A JSON Lines file (gzipped or not) rather than a saved API page or listing."""
+    head = b""
     try:
         with path.open("rb") as raw, _decompressed(raw) as stream:
-            head = stream.read(4096)
-    except (OSError, *DAMAGED):
+            while len(head) < 4096 and (chunk := stream.read1(4096 - len(head))):
+                head += chunk
+    except DAMAGED:
+        # A download cut short within its first 4 KB: judge by what it holds, so the
+        # import reports the damage rather than "not well-formed XML".
+        pass
+    except OSError:
         return False
     return sniff(head) == "snapshot"
 
 
-def _decompressed(raw: IO[bytes]) -> IO[bytes]:
+def _decompressed(raw: BufferedReader) -> BufferedIOBase:
     """The file's content: gunzipped when it starts with gzip's magic bytes."""
     compressed = raw.read(2) == GZIP_MAGIC
     raw.seek(0)
-    return gzip.GzipFile(fileobj=raw) if compressed else raw  # type: ignore[return-value]
+    return gzip.GzipFile(fileobj=raw) if compressed else raw
 
 
 @dataclass
@@ -187,7 +193,7 @@ def prepare_lines(first_line: int, lines: list[bytes]) -> tuple[list[Prepared], 
     return prepared, bad
 
 
-def _batches(stream: IO[bytes], first_line: int, size: int) -> Iterator[tuple[int, list[bytes], int]]:
+def _batches(stream: BufferedIOBase, first_line: int, size: int) -> Iterator[tuple[int, list[bytes], int]]:
     """(number of the first line, lines, bytes they take) from where the stream stands.
     When the stream breaks off, the lines read before the break still come out first,
     then the error."""
