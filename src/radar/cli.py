@@ -21,6 +21,7 @@ from rich.text import Text
 from radar import __version__
 from radar.config import Settings, load_settings
 from radar.errors import LockedError, RadarError, UsageError
+from radar.files import write_atomically
 from radar.text import one_line
 
 app = typer.Typer(
@@ -700,30 +701,7 @@ def write_stream(pieces: Iterable[str], path: Path | None) -> None:
                 sys.stdout.write(piece)
         (raw or sys.stdout).flush()
         return
-    import tempfile
-
-    target = path.expanduser()
-    temp: Path | None = None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "wb", dir=target.parent, prefix=f".{target.name}.", delete=False
-        ) as fh:
-            temp = Path(fh.name)
-            for piece in pieces:
-                fh.write(piece.encode("utf-8"))
-        # NamedTemporaryFile is private (0600); briefs and exports are meant to be shared.
-        umask = os.umask(0)
-        os.umask(umask)
-        temp.chmod(0o666 & ~umask)
-        temp.replace(target)
-        temp = None
-    except OSError as exc:
-        raise RadarError(f"cannot write {target}: {exc.strerror}") from None
-    finally:
-        # An error (or Ctrl-C) half-way leaves no half-written file behind.
-        if temp is not None:
-            temp.unlink(missing_ok=True)
+    write_atomically(path, pieces)
 
 
 @app.command()

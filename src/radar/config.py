@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from radar.errors import RadarError, UsageError
+from radar.files import write_atomically
 
 APP_NAME = "radar"
 
@@ -279,36 +280,6 @@ def _read_document(path: Path) -> Any:
         raise RadarError(f"cannot read {path}: {exc.strerror}") from None
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and a rename: a reader (or a
-    crash) never sees half a file. A symlinked config file stays a symlink."""
-    import tempfile
-
-    target = Path(os.path.realpath(path))
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            mode = target.stat().st_mode & 0o7777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        temp = Path(name)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(temp, mode)
-            os.replace(temp, target)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise RadarError(f"cannot write {target}: {exc.strerror}") from None
-
-
 def _overriding_env(key: str) -> str | None:
     env = SETTINGS[key][0]
     return env if os.environ.get(env, "") != "" else None
@@ -330,7 +301,7 @@ def set_config_value(path: Path, key: str, raw: str) -> ConfigChange:
     value = validate_setting(key, raw)
     document = _read_document(path)
     document[key] = value
-    write_atomically(path, _dumps(document))
+    write_atomically(path, [_dumps(document)])
     return ConfigChange(path, key, value, overridden_by=_overriding_env(key))
 
 
@@ -342,5 +313,5 @@ def unset_config_value(path: Path, key: str) -> ConfigChange:
         check_setting(key, in_file=True)
         return ConfigChange(path, key, changed=False, overridden_by=_overriding_env(key))
     del document[key]
-    write_atomically(path, _dumps(document))
+    write_atomically(path, [_dumps(document)])
     return ConfigChange(path, key, overridden_by=_overriding_env(key) if key in SETTINGS else None)

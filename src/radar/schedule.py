@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from radar.errors import RadarError, UsageError
+from radar.files import write_atomically
 
 BEGIN = "# radar: managed block, do not edit by hand"
 END = "# radar: end"
@@ -333,9 +334,7 @@ def write_units(directory: Path, units: dict[str, str]) -> list[FileChange]:
             if path.is_file() and path.read_text(encoding="utf-8") == text:
                 changes.append(FileChange(path, "unchanged"))
                 continue
-            temp = directory / f".{name}.radar-tmp"
-            temp.write_text(text, encoding="utf-8")
-            temp.replace(path)
+            write_atomically(path, [text])
             changes.append(FileChange(path, "written"))
     except OSError as exc:
         raise RadarError(f"cannot write {exc.filename or directory}: {exc.strerror}") from None
