@@ -217,6 +217,25 @@ def test_a_truncated_gzip_keeps_what_was_read_and_fails(tmp_path: Path, radar_ho
     assert 1_000 < stored < 3_000 and stored % 2_000 != 0
 
 
+def test_an_import_waits_for_another_writer_and_then_fails_cleanly(tmp_path: Path, radar_home: Path) -> None:
+    from filelock import FileLock
+
+    snapshot = write_lines(tmp_path / "s.jsonl", synthetic_lines(3))
+    assert (
+        run_radar("import", str(write(tmp_path / "feed.xml", rss_feed([Item("2611.00001")])))).returncode == 0
+    )
+    with FileLock(str(radar_home / "radar.db") + ".fetch-lock"):
+        started = time.monotonic()
+        blocked = run_radar("import", "--quiet", "--wait", "0.5", str(snapshot))
+        waited = time.monotonic() - started
+    assert blocked.returncode == 1 and blocked.stdout == "" and "Traceback" not in blocked.stderr
+    assert blocked.stderr.startswith("Error: another radar fetch, harvest or import is writing")
+    assert waited >= 0.5
+    assert db_at(radar_home).execute("select count(*) from papers").fetchone()[0] == 1
+    assert run_radar("import", "--quiet", str(snapshot)).returncode == 0
+    assert db_at(radar_home).execute("select count(*) from papers").fetchone()[0] == 4
+
+
 def test_a_quiet_import_prints_only_errors(tmp_path: Path, radar_home: Path) -> None:
     mixed = tmp_path / "mixed.jsonl"
     mixed.write_text("\n".join([*synthetic_lines(3), "{broken"]) + "\n")

@@ -328,34 +328,41 @@ def import_(
     batches: memory stays flat, bad lines are counted and skipped, and an interrupted
     import resumes where it stopped when run again.
     """
+    from radar.fetch import fetch_lock
     from radar.importer import FileReport, import_files, import_snapshot, is_snapshot
     from radar.render import to_json
 
-    db = state(ctx).open()
+    st = state(ctx)
+    db = st.open()
     results: list[Any] = []
     failed = False
-    for path in files:
-        if path.is_file() and is_snapshot(path):
-            with progress_bar(f"importing {path.name}", quiet=quiet or format is ListFormat.json) as update:
-                try:
-                    snap = import_snapshot(
-                        db,
-                        path,
-                        progress=lambda p: update(
-                            p.done_bytes, p.total_bytes, f"{p.new:,} new, {p.bad:,} bad lines"
-                        ),
-                        workers=workers,
-                        note=lambda text: update(1, 1, text),
-                    )
-                except KeyboardInterrupt:
-                    say("Interrupted. What was imported is kept: run the same command again to resume.")
-                    raise typer.Exit(130) from None
-            results.append(snap)
-            failed = failed or snap.error is not None
-        else:
-            (report,) = import_files(db, [path])
-            results.append(report)
-            failed = failed or report.error is not None
+    # One writer at a time, as with fetch and harvest. An import that cannot start is an
+    # error (exit 1), not a step aside: nothing the user asked for was stored.
+    with fetch_lock(st.settings.db_path, wait):
+        for path in files:
+            if path.is_file() and is_snapshot(path):
+                with progress_bar(
+                    f"importing {path.name}", quiet=quiet or format is ListFormat.json
+                ) as update:
+                    try:
+                        snap = import_snapshot(
+                            db,
+                            path,
+                            progress=lambda p: update(
+                                p.done_bytes, p.total_bytes, f"{p.new:,} new, {p.bad:,} bad lines"
+                            ),
+                            workers=workers,
+                            note=lambda text: update(1, 1, text),
+                        )
+                    except KeyboardInterrupt:
+                        say("Interrupted. What was imported is kept: run the same command again to resume.")
+                        raise typer.Exit(130) from None
+                results.append(snap)
+                failed = failed or snap.error is not None
+            else:
+                (report,) = import_files(db, [path])
+                results.append(report)
+                failed = failed or report.error is not None
     if format is ListFormat.json:
         print(to_json([_import_json(r) for r in results]))
     else:
