@@ -87,3 +87,37 @@ def test_tables_go_through_sqlite_utils_on_the_same_connection(path: Path) -> No
         db.table("t").insert({"v": "from sqlite-utils"})
         assert db.execute("select v from t").fetchall() == [("from sqlite-utils",)]
     assert db["t"].count == 1 and db.table_names() == ["t"]
+
+
+def test_comments_before_a_statement_do_not_hide_what_it_is(path: Path) -> None:
+    db = Database(sqlite3.connect(path))
+    db.execute("-- the writer's lock\n/* held to the end */ BEGIN IMMEDIATE")
+    db.execute("insert into t (v) values ('held')")
+    assert db.conn.in_transaction and rows_seen_by_another_connection(path) == []
+    db.commit()
+    assert list(db.query("  -- a note\nselect v from t")) == [{"v": "held"}]
+
+
+def test_a_with_statement_that_writes_is_undone_and_refused(path: Path) -> None:
+    db = Database(sqlite3.connect(path))
+    with pytest.raises(ValueError, match="use execute"):
+        db.query("with n(v) as (select 'sneaked') insert into t (v) select v from n")
+    assert rows_seen_by_another_connection(path) == [] and not db.conn.in_transaction
+    with db.atomic():
+        db.execute("insert into t (v) values ('kept')")
+        with pytest.raises(ValueError):
+            db.query("with n(v) as (select 'sneaked') insert into t (v) select v from n")
+    assert [v for _, v in rows_seen_by_another_connection(path)] == ["kept"]
+    assert list(db.query("with n(x) as (select 1) select x, v from n, t")) == [{"x": 1, "v": "kept"}]
+
+
+def test_columns_of_one_name_all_stay(path: Path) -> None:
+    db = Database(sqlite3.connect(path))
+    assert list(db.query("select 1 as id, 2 as id, 3 as id")) == [{"id": 1, "id_2": 2, "id_3": 3}]
+
+
+def test_a_store_fires_delete_triggers_on_replace(tmp_path: Path) -> None:
+    from radar.store import open_db
+
+    db = open_db(tmp_path / "radar.db")
+    assert db.execute("pragma recursive_triggers").fetchone() == (1,)

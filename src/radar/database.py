@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,8 @@ Params = Sequence[Any] | Mapping[str, Any] | None
 # Statements that manage a transaction themselves: execute() leaves it to them.
 _TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"})
 _READING = frozenset({"SELECT", "WITH", "VALUES", "PRAGMA", "EXPLAIN"})
-_FIRST_WORD = re.compile(r"\s*(\w*)")
+# What sqlite3 skips before a statement's first keyword: space, comments, empty statements.
+_FIRST_WORD = re.compile(r"(?:\s|;|\ufeff|--[^\n]*(?:\n|$)|/\*.*?\*/)*(\w*)", re.DOTALL)
 
 
 class Database:
@@ -76,15 +77,25 @@ class Database:
     def query(self, sql: str, parameters: Params = None) -> Iterator[dict[str, Any]]:
         """Rows as dicts. The statement runs now; rows are read as they are iterated.
 
-        Only for reading: a write is refused before it runs (use execute).
+        Only for reading: a write is refused, and a WITH statement that writes is undone.
         """
-        if _first_word(sql) not in _READING:
-            raise ValueError("query() is for statements that read rows; use execute() to write")
-        cursor = self.execute(sql, parameters)
-        if cursor.description is None:
-            raise ValueError("query() is for statements that read rows; use execute() to write")
-        keys = [column[0] for column in cursor.description]
-        return (dict(zip(keys, row, strict=True)) for row in cursor)
+        keyword = _first_word(sql)
+        if keyword not in _READING:
+            raise ValueError(_NOT_A_QUERY)
+        if keyword != "WITH":
+            cursor = self.execute(sql, parameters)
+            if cursor.description is None:
+                raise ValueError(_NOT_A_QUERY)
+            return _dicts(cursor.description, cursor)
+        # A common table expression may end in a write: run it whole in a transaction
+        # (or savepoint) and undo it if it changed a row.
+        changes = self.conn.total_changes
+        with self.atomic():
+            cursor = self.execute(sql, parameters)
+            rows = cursor.fetchall()
+            if cursor.description is None or self.conn.total_changes != changes:
+                raise ValueError(_NOT_A_QUERY)
+        return _dicts(cursor.description, rows)
 
     @contextmanager
     def atomic(self) -> Iterator[Database]:
@@ -126,6 +137,22 @@ class Database:
         self.conn.close()
 
 
+_NOT_A_QUERY = "query() is for statements that read rows; use execute() to write"
+
+
 def _first_word(sql: str) -> str:
     match = _FIRST_WORD.match(sql)
     return match.group(1).upper() if match else ""
+
+
+def _dicts(description: Any, rows: Iterable[Sequence[Any]]) -> Iterator[dict[str, Any]]:
+    # Two columns of one name ("select p.id, m.id") both stay: the second as id_2, as
+    # sqlite-utils names them.
+    keys: list[str] = []
+    for column in description:
+        key, n = column[0], 1
+        while key in keys:
+            n += 1
+            key = f"{column[0]}_{n}"
+        keys.append(key)
+    return (dict(zip(keys, row, strict=True)) for row in rows)

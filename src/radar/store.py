@@ -82,6 +82,9 @@ def open_db(path: Path) -> Database:
         # corrupts the file; a power cut can lose the last commit, which the next fetch
         # brings again. Full sync on every commit would halve fetch throughput.
         db.execute("pragma synchronous = normal")
+        # As sqlite-utils sets it: a REPLACE's implicit delete fires delete triggers, so
+        # the full-text index never keeps a replaced row.
+        db.execute("pragma recursive_triggers = on")
         if existed:
             _check_is_radar(db, path)
         else:
