@@ -161,6 +161,35 @@ def test_similar_names_are_not_shown(tmp_path: Path) -> None:
     assert [c["id"] for c in cards] == ["2611.00012"]
 
 
+def test_a_two_word_surname_is_found_with_a_hyphen_or_a_space(tmp_path: Path) -> None:
+    _store_with(
+        tmp_path,
+        [
+            Item("2611.00020", title="Hyphenated graphs", authors=["Ana García-López"]),
+            Item("2611.00021", title="Spaced graphs", authors=["Ana García López", "Bo Bee"]),
+            Item("2611.00022", title="Second surname graphs", authors=["Ana López"]),
+            Item("2611.00023", title="Someone else's graphs", authors=["Pedro García-López"]),
+        ],
+    )
+    result = run_radar("follow", "--no-fetch", "Ana García-López")
+    assert "Following author Ana García-López: 2 papers stored." in result.stderr, result.stderr
+    cards = json.loads(ok("today", "--format", "json"))
+    assert sorted(c["id"] for c in cards) == ["2611.00020", "2611.00021"]
+    spaced = next(c for c in cards if c["id"] == "2611.00021")
+    assert spaced["reasons"][0]["reason"] == "by Ana García López, whom you follow"
+    # A paper that arrives after the follow is matched the same way.
+    later = rss_feed(
+        [Item("2611.00024", title="Later graphs", authors=["Ana García López"])], day="2026-11-20"
+    )
+    ok("import", str(write(tmp_path / "later.xml", later)))
+    cards = json.loads(ok("today", "--format", "json"))
+    assert sorted(c["id"] for c in cards) == ["2611.00020", "2611.00021", "2611.00024"]
+    found = json.loads(ok("search", "graphs", "--author", "Ana García-López", "--format", "json"))
+    assert {c["id"] for c in found} == {"2611.00020", "2611.00021", "2611.00024"}
+    ok("mute", "--author", "Ana Garcia-Lopez")
+    assert json.loads(ok("today", "--format", "json")) == []
+
+
 def test_hostile_titles_print_verbatim(tmp_path: Path) -> None:
     _store_with(
         tmp_path,

@@ -2,6 +2,7 @@ import pytest
 
 from radar.names import (
     ParsedName,
+    lookup_keys,
     match_strength,
     normalise,
     parse_name,
@@ -131,6 +132,18 @@ MATCH_CASES = [
     pytest.param("Duc Minh Le", "D. M. Le", "initial", id="vietnamese-surname-le"),
     pytest.param("Jean-Pierre Serre", "Jean-Luc Serre", None, id="hyphenated-conflict"),
     pytest.param("Sham Kakade", "Sham Kakadia", None, id="different-surname"),
+    # A two-word surname, with a hyphen or a space: the other word must be there, whole.
+    pytest.param("Ana García-López", "Ana García López", "exact", id="compound-hyphen-space"),
+    pytest.param("Ana García-López", "García López, Ana", "exact", id="compound-comma-form"),
+    pytest.param("Ana M. García López", "Ana M. García-López", "exact", id="compound-with-middle"),
+    pytest.param("Ana García López", "A. García-López", "initial", id="compound-initial"),
+    pytest.param("Juan Carlos Niebles", "Juan Carlos-Niebles", "exact", id="compound-from-given"),
+    pytest.param("María José Álvarez Ruiz", "María José Álvarez-Ruiz", "exact", id="compound-two-given"),
+    pytest.param("Ana García-López", "Ana López", None, id="compound-word-missing"),
+    pytest.param("Ana García-López", "Ana G. López", None, id="compound-word-as-initial"),
+    pytest.param("Ana García-López", "Ana García", None, id="compound-first-word-only"),
+    pytest.param("Ana García López", "Pedro García-López", None, id="compound-other-person"),
+    pytest.param("García López", "Ana García-López", None, id="compound-needs-a-given-name"),
     # Surname-only names match only other surname-only names.
     pytest.param("Kakade", "Kakade", "exact", id="both-surname-only"),
     pytest.param("Kakade", "Sham Kakade", None, id="follow-surname-only"),
@@ -146,6 +159,24 @@ def test_match_strength(follow: str, candidate: str, expected: str | None) -> No
 @pytest.mark.parametrize(("follow", "candidate", "expected"), MATCH_CASES)
 def test_match_strength_is_symmetric(follow: str, candidate: str, expected: str | None) -> None:
     assert match_strength(parse_name(candidate), parse_name(follow)) == expected
+
+
+@pytest.mark.parametrize(("follow", "candidate", "expected"), MATCH_CASES)
+def test_every_match_is_under_a_key_the_follow_looks_up(
+    follow: str, candidate: str, expected: str | None
+) -> None:
+    """The store is searched by surname key: a match under another key would never be read."""
+    if expected is not None:
+        assert parse_name(candidate).key in lookup_keys(parse_name(follow))
+
+
+def test_lookup_keys_move_only_whole_words_and_keep_a_given_name() -> None:
+    assert lookup_keys(parse_name("Ana García-López")) == ("garcialopez", "lopez")
+    assert lookup_keys(parse_name("Ana García López")) == ("lopez", "garcialopez")
+    assert lookup_keys(parse_name("Ana M. García López")) == ("lopez", "garcialopez")
+    assert lookup_keys(parse_name("Sham M. Kakade")) == ("kakade",)
+    assert lookup_keys(parse_name("Akshay Krishnamurthy")) == ("krishnamurthy",)
+    assert lookup_keys(parse_name("Kakade")) == ("kakade",)
 
 
 SIMILAR_CASES = [

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from radar.database import Database
 from radar.errors import NotFoundError, UsageError
 from radar.model import Match
-from radar.names import match_strength, normalise, parse_name
+from radar.names import lookup_keys, match_strength, normalise, parse_name
 from radar.rank import Ranked
 from radar.store import chunks, fts_phrase, placeholders, rowid_ranges, utc_now
 
@@ -189,10 +189,12 @@ def _muted(db: Database, ids: Sequence[str]) -> set[str]:
     for mute in mutes:
         if mute.kind == "author":
             wanted = parse_name(mute.value)
+            keys = lookup_keys(wanted)
             for part in chunks(list(ids)):
                 rows = db.execute(
-                    f"select paper_id, name from paper_authors where name_key = ? and paper_id in ({placeholders(part)})",
-                    [wanted.key, *part],
+                    f"select paper_id, name from paper_authors where name_key in ({placeholders(keys)}) "
+                    f"and paper_id in ({placeholders(part)})",
+                    [*keys, *part],
                 ).fetchall()
                 muted.update(pid for pid, name in rows if match_strength(wanted, parse_name(name)))
         else:

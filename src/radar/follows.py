@@ -15,7 +15,7 @@ from typing import Any
 from radar.database import Database
 from radar.errors import NotFoundError, UsageError
 from radar.model import Follow
-from radar.names import ParsedName, match_strength, normalise, parse_name, similar_surname
+from radar.names import ParsedName, lookup_keys, match_strength, normalise, parse_name, similar_surname
 from radar.store import chunks, fts_phrase, placeholders, rowid_ranges, utc_now
 from radar.taxonomy import canonical_category, suggest_categories
 
@@ -142,7 +142,8 @@ def _author_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[st
     parsed: dict[str, list[tuple[Follow, ParsedName]]] = defaultdict(list)
     for f in follows:
         name = parse_name(f.value)
-        parsed[name.key].append((f, name))
+        for key in lookup_keys(name):
+            parsed[key].append((f, name))
     if not parsed:
         return []
     best: dict[tuple[int, str], _Hit] = {}

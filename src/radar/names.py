@@ -202,9 +202,59 @@ def _compatible(a: str, b: str) -> bool:
     return False
 
 
+# A two-word surname is written with a hyphen ("Ana García-López") or a space ("Ana
+# García López"), and a name with a space reads as given names plus a one-word surname.
+# Up to this many surname words may be read as given names on one side.
+MAX_SURNAME_WORDS_MOVED = 2
+
+
+def lookup_keys(name: ParsedName) -> tuple[str, ...]:
+    """The surname keys this person's papers may be indexed under: their own first, then
+    those of the other readings of a two- or three-word surname. "Ana García-López" is
+    also looked for under López, "Ana García López" also under GarcíaLópez. Only whole
+    given names move into a surname, and one always stays a given name."""
+    keys = [name.key]
+    words = name.surname.split()
+    keys += ["".join(words[start:]) for start in range(1, min(len(words), MAX_SURNAME_WORDS_MOVED + 1))]
+    for moved in range(1, min(len(name.given), MAX_SURNAME_WORDS_MOVED + 1)):
+        part = name.given[-moved:]
+        if len(part[0]) == 1:
+            break
+        keys.append("".join(part) + name.key)
+    return tuple(dict.fromkeys(keys))
+
+
+def _read_with_surname(name: ParsedName, surname: tuple[str, ...]) -> ParsedName | None:
+    """`name` re-read with a longer surname, when its last given names are the missing
+    surname words, whole, and a given name remains; None otherwise."""
+    own = tuple(name.surname.split())
+    moved = len(surname) - len(own)
+    if not 0 < moved <= MAX_SURNAME_WORDS_MOVED or len(name.given) <= moved:
+        return None
+    if name.given[-moved:] + own != surname:
+        return None
+    return ParsedName(given=name.given[:-moved], surname=" ".join(surname))
+
+
+def _same_surname(follow: ParsedName, candidate: ParsedName) -> tuple[ParsedName, ParsedName] | None:
+    """Both names read with one surname, when one spells a two-word surname with a
+    space and the other with a hyphen; None when their surnames differ."""
+    if follow.key == candidate.key:
+        return follow, candidate
+    follow_words, candidate_words = tuple(follow.surname.split()), tuple(candidate.surname.split())
+    if len(follow_words) > len(candidate_words):
+        reread = _read_with_surname(candidate, follow_words)
+        return (follow, reread) if reread else None
+    reread = _read_with_surname(follow, candidate_words)
+    return (reread, candidate) if reread else None
+
+
 def match_strength(follow: ParsedName, candidate: ParsedName) -> MatchStrength | None:
     if follow.key != candidate.key:
-        return None
+        pair = _same_surname(follow, candidate)
+        if pair is None:
+            return None
+        follow, candidate = pair
     if not follow.given or not candidate.given:
         return "exact" if follow.given == candidate.given else None
     # zip stops at the shorter side, which is what lets a missing middle name pass.

@@ -11,7 +11,7 @@ from datetime import date
 from radar.database import Database
 from radar.errors import UsageError
 from radar.follows import matching_spellings
-from radar.names import parse_name
+from radar.names import lookup_keys, parse_name
 from radar.rank import Card, Ranked, load_cards, matches_for
 from radar.store import chunks, fts_phrase, placeholders
 
@@ -66,15 +66,16 @@ def author_rowids(db: Database, name: str) -> list[int]:
     except ValueError:
         raise UsageError(f"not a name: {name!r}") from None
     found: set[int] = set()
-    for part in chunks(matching_spellings(db, wanted.key, [wanted])):
-        found.update(
-            rowid
-            for (rowid,) in db.execute(
-                "select p.rowid from paper_authors pa join papers p on p.id = pa.paper_id "
-                f"where pa.name_key = ? and pa.name in ({placeholders(part)})",
-                [wanted.key, *part],
+    for key in lookup_keys(wanted):
+        for part in chunks(matching_spellings(db, key, [wanted])):
+            found.update(
+                rowid
+                for (rowid,) in db.execute(
+                    "select p.rowid from paper_authors pa join papers p on p.id = pa.paper_id "
+                    f"where pa.name_key = ? and pa.name in ({placeholders(part)})",
+                    [key, *part],
+                )
             )
-        )
     return sorted(found)
 
 
