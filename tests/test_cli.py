@@ -250,7 +250,9 @@ def test_empty_states_say_what_to_do(tmp_path: Path) -> None:
     assert "You follow nothing yet" in result.stderr
     ok("follow", "--no-fetch", "Nobody Atall")
     result = run_radar("today")
+    assert "No paper on Friday 2026-11-20 (the newest listing stored" in result.stderr
     assert "matches your follows" in result.stderr and "--since 7d" in result.stderr
+    assert "No paper since 2026-11-01 matches" in run_radar("today", "--since", "2026-11-01").stderr
     assert run_radar("today", "--format", "json").stdout.strip() == "[]"
 
 

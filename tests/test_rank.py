@@ -17,7 +17,13 @@ from radar.sources.arxiv_rss import parse_listing
 from radar.store import open_db, save_papers
 
 DAY = "2026-11-20"  # a Friday
-FRIDAY = Window(date(2026, 11, 20), date(2026, 11, 20), "Friday 2026-11-20", latest_only=True)
+FRIDAY = Window(
+    date(2026, 11, 20),
+    date(2026, 11, 20),
+    "Friday 2026-11-20",
+    latest_only=True,
+    phrase="on Friday 2026-11-20",
+)
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 
@@ -206,11 +212,12 @@ def test_window_for_since_and_until(db: Database) -> None:
     since = window_for(db, "3d", now=NOW)
     assert since is not None
     assert (since.start, since.end, since.latest_only) == (date(2026, 11, 17), date(2026, 11, 21), False)
-    assert since.label == "since 2026-11-17"
+    assert since.label == since.in_words == "since 2026-11-17"
     assert sorted(ids(ranked_cards(db, since))) == ["2611.00002", "2611.00003"]
     bounded = window_for(db, "2026-11-15", "2026-11-18", now=NOW)
     assert bounded is not None
     assert bounded.label == "2026-11-15 to 2026-11-18"
+    assert bounded.in_words == "from 2026-11-15 to 2026-11-18"
     assert sorted(ids(ranked_cards(db, bounded))) == ["2611.00001", "2611.00002"]
     with pytest.raises(UsageError, match="before it starts"):
         window_for(db, "2026-11-18", "2026-11-15", now=NOW)

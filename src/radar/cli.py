@@ -602,12 +602,12 @@ def today(
         fresh = unread_ids(db, [r.id for r in ranked])
         ranked = [r for r in ranked if r.id in fresh]
         if not ranked:
-            _empty(format, f"Nothing unread in {window.label}. radar today shows them all again.")
+            _empty(format, f"Nothing unread {window.in_words}. radar today shows them all again.")
             return
     if not ranked:
         _empty(
             format,
-            f"No paper in {window.label} matches your follows. Try radar today --since 7d, or --all for every paper.",
+            f"No paper {window.in_words} matches your follows. Try radar today --since 7d, or --all for every paper.",
         )
         return
     pages = (len(ranked) + limit - 1) // limit
@@ -852,7 +852,7 @@ def brief(
 def _require_papers(selection: Any, window: Any) -> None:
     if not selection.cards:
         raise RadarError(
-            f"no paper in {window.label} matches your follows (and filters); nothing to write about"
+            f"no paper {window.in_words} matches your follows (and filters); nothing to write about"
         )
 
 

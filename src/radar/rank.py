@@ -39,6 +39,11 @@ class Window:
     end: date
     label: str
     latest_only: bool = False  # the default: the newest listing day in the store
+    phrase: str = ""  # the window inside a sentence: "on Friday 2026-11-20", "since 2026-11-01"
+
+    @property
+    def in_words(self) -> str:
+        return self.phrase or f"in {self.label}"
 
 
 @dataclass
@@ -105,7 +110,7 @@ def window_for(
         if end < start:
             raise UsageError(f"the window ends ({end}) before it starts ({start})")
         label = f"since {start.isoformat()}" if until is None else f"{start.isoformat()} to {end.isoformat()}"
-        return Window(start, end, label)
+        return Window(start, end, label, phrase=label if until is None else f"from {label}")
     newest = newest_listing_date(db, matched_only)
     if newest is None:
         return None
@@ -116,7 +121,7 @@ def window_for(
         if now.date().weekday() >= 5 and (now.date() - day).days <= 2:
             label += "; arXiv does not announce at weekends"
         label += ")"
-    return Window(day, day, label, latest_only=True)
+    return Window(day, day, label, latest_only=True, phrase=f"on {label}")
 
 
 def score(
