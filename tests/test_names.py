@@ -144,6 +144,12 @@ MATCH_CASES = [
     pytest.param("Ana García-López", "Ana García", None, id="compound-first-word-only"),
     pytest.param("Ana García López", "Pedro García-López", None, id="compound-other-person"),
     pytest.param("García López", "Ana García-López", None, id="compound-needs-a-given-name"),
+    pytest.param("Juan Martín López", "Juan Pablo Martín-López", None, id="compound-no-missing-middle"),
+    pytest.param("Ana M. López", "Ana M-López", None, id="compound-initial-is-no-surname-word"),
+    pytest.param(
+        "José María de la Torre Martínez", "José María de la Torre-Martínez", "exact", id="compound-particles"
+    ),
+    pytest.param("Jan van der Berg Smit", "Jan van der Berg-Smit", "exact", id="compound-dutch-particles"),
     # Surname-only names match only other surname-only names.
     pytest.param("Kakade", "Kakade", "exact", id="both-surname-only"),
     pytest.param("Kakade", "Sham Kakade", None, id="follow-surname-only"),
@@ -168,6 +174,39 @@ def test_every_match_is_under_a_key_the_follow_looks_up(
     """The store is searched by surname key: a match under another key would never be read."""
     if expected is not None:
         assert parse_name(candidate).key in lookup_keys(parse_name(follow))
+
+
+def _generated_names() -> list[str]:
+    givens = [("Ana",), ("A.",), ("Ana", "María"), ("Ana", "M."), ("Juan", "Pablo"), ("Pedro",)]
+    surnames = [
+        ("García", "López"),
+        ("López",),
+        ("García",),
+        ("de", "la", "Torre", "Ruiz"),
+        ("Pablo", "López"),
+    ]
+    names = []
+    for given in givens:
+        for surname in surnames:
+            names += [
+                " ".join(given + surname),  # spaced
+                " ".join(given) + " " + "-".join(surname[-2:]) if len(surname) > 1 else "",  # hyphenated end
+                ", ".join([" ".join(surname), " ".join(given)]),  # comma form
+                # the last given name hyphenated to the surname ("Ana M-López")
+                " ".join([*given[:-1], given[-1].rstrip(".") + "-" + surname[0], *surname[1:]]),
+            ]
+    return sorted({n.replace(" ,", ",") for n in names if n})
+
+
+def test_generated_names_match_symmetrically_and_under_a_looked_up_key() -> None:
+    names = [(n, parse_name(n)) for n in _generated_names()]
+    for follow_text, follow in names:
+        keys = lookup_keys(follow)
+        for candidate_text, candidate in names:
+            strength = match_strength(follow, candidate)
+            assert strength == match_strength(candidate, follow), (follow_text, candidate_text)
+            if strength is not None:
+                assert candidate.key in keys, (follow_text, candidate_text)
 
 
 def test_lookup_keys_move_only_whole_words_and_keep_a_given_name() -> None:

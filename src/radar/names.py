@@ -204,21 +204,27 @@ def _compatible(a: str, b: str) -> bool:
 
 # A two-word surname is written with a hyphen ("Ana García-López") or a space ("Ana
 # García López"), and a name with a space reads as given names plus a one-word surname.
-# Up to this many surname words may be read as given names on one side.
+# Up to this many surname words (particles such as "de la" not counted) may be read as
+# given names on one side.
 MAX_SURNAME_WORDS_MOVED = 2
+
+
+def _movable(words: tuple[str, ...]) -> bool:
+    """Words that may pass between given names and surname: whole words (an initial never
+    stands for a surname word), at most MAX_SURNAME_WORDS_MOVED of them besides particles."""
+    return all(len(w) > 1 for w in words) and sum(w not in PARTICLES for w in words) <= MAX_SURNAME_WORDS_MOVED
 
 
 def lookup_keys(name: ParsedName) -> tuple[str, ...]:
     """The surname keys this person's papers may be indexed under: their own first, then
-    those of the other readings of a two- or three-word surname. "Ana García-López" is
-    also looked for under López, "Ana García López" also under GarcíaLópez. Only whole
-    given names move into a surname, and one always stays a given name."""
+    those of the other readings of a compound surname. "Ana García-López" is also looked
+    for under López, "Ana García López" also under GarcíaLópez. A given name always stays."""
     keys = [name.key]
-    words = name.surname.split()
-    keys += ["".join(words[start:]) for start in range(1, min(len(words), MAX_SURNAME_WORDS_MOVED + 1))]
-    for moved in range(1, min(len(name.given), MAX_SURNAME_WORDS_MOVED + 1)):
+    words = tuple(name.surname.split())
+    keys += ["".join(words[start:]) for start in range(1, len(words)) if _movable(words[:start])]
+    for moved in range(1, len(name.given)):
         part = name.given[-moved:]
-        if len(part[0]) == 1:
+        if not _movable(part):
             break
         keys.append("".join(part) + name.key)
     return tuple(dict.fromkeys(keys))
@@ -229,18 +235,16 @@ def _read_with_surname(name: ParsedName, surname: tuple[str, ...]) -> ParsedName
     surname words, whole, and a given name remains; None otherwise."""
     own = tuple(name.surname.split())
     moved = len(surname) - len(own)
-    if not 0 < moved <= MAX_SURNAME_WORDS_MOVED or len(name.given) <= moved:
+    if moved <= 0 or len(name.given) <= moved or name.given[-moved:] + own != surname:
         return None
-    if name.given[-moved:] + own != surname:
+    if not _movable(surname[:moved]):
         return None
     return ParsedName(given=name.given[:-moved], surname=" ".join(surname))
 
 
 def _same_surname(follow: ParsedName, candidate: ParsedName) -> tuple[ParsedName, ParsedName] | None:
-    """Both names read with one surname, when one spells a two-word surname with a
-    space and the other with a hyphen; None when their surnames differ."""
-    if follow.key == candidate.key:
-        return follow, candidate
+    """Both names read with one surname, when one spells a compound surname with a space
+    and the other with a hyphen; None when their surnames differ."""
     follow_words, candidate_words = tuple(follow.surname.split()), tuple(candidate.surname.split())
     if len(follow_words) > len(candidate_words):
         reread = _read_with_surname(candidate, follow_words)
@@ -255,6 +259,10 @@ def match_strength(follow: ParsedName, candidate: ParsedName) -> MatchStrength |
         if pair is None:
             return None
         follow, candidate = pair
+        # Re-read, a missing middle name would let the spelling decide: "Juan Martín
+        # López" is not "Juan Pablo Martín López", so not "Juan Pablo Martín-López".
+        if len(follow.given) != len(candidate.given):
+            return None
     if not follow.given or not candidate.given:
         return "exact" if follow.given == candidate.given else None
     # zip stops at the shorter side, which is what lets a missing middle name pass.
