@@ -212,7 +212,9 @@ MAX_SURNAME_WORDS_MOVED = 2
 def _movable(words: tuple[str, ...]) -> bool:
     """Words that may pass between given names and surname: whole words (an initial never
     stands for a surname word), at most MAX_SURNAME_WORDS_MOVED of them besides particles."""
-    return all(len(w) > 1 for w in words) and sum(w not in PARTICLES for w in words) <= MAX_SURNAME_WORDS_MOVED
+    return (
+        all(len(w) > 1 for w in words) and sum(w not in PARTICLES for w in words) <= MAX_SURNAME_WORDS_MOVED
+    )
 
 
 def lookup_keys(name: ParsedName) -> tuple[str, ...]:
