@@ -23,9 +23,9 @@ from radar.database import Database
 from radar.errors import ModelError, UsageError
 from radar.follows import list_follows
 from radar.model import Follow, abs_url, parse_arxiv_id
-from radar.names import lookup_keys, match_strength, parse_name
+from radar.names import parse_name
 from radar.rank import Card, Window, load_cards, rank_window
-from radar.store import fts_phrase, placeholders, utc_now
+from radar.store import fts_phrase, papers_by, utc_now
 from radar.text import markdown_escape, one_line
 
 PROMPT_VERSION = "brief-v1"
@@ -127,18 +127,7 @@ def select(db: Database, window: Window, topic: str | None, author: str | None, 
             wanted = parse_name(author)
         except ValueError:
             raise UsageError(f"{author!r} is not a person's name") from None
-        keys = lookup_keys(wanted)
-        keep = set()
-        for r in ranked:
-            names = [
-                n
-                for (n,) in db.execute(
-                    f"select name from paper_authors where paper_id = ? and name_key in ({placeholders(keys)})",
-                    [r.id, *keys],
-                )
-            ]
-            if any(match_strength(wanted, parse_name(n)) for n in names):
-                keep.add(r.id)
+        keep = papers_by(db, wanted, [r.id for r in ranked])
         ranked = [r for r in ranked if r.id in keep]
     # Briefs cite arXiv ids, which radar can check; papers from other feeds stay out.
     ranked = [r for r in ranked if not r.id.startswith(("doi:", "feed:"))]

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from radar.database import Database
 from radar.errors import NotFoundError, UsageError
 from radar.model import Match
-from radar.names import lookup_keys, match_strength, normalise, parse_name
+from radar.names import normalise, parse_name
 from radar.rank import Ranked
-from radar.store import chunks, fts_phrase, placeholders, rowid_ranges, utc_now
+from radar.store import chunks, fts_phrase, papers_by, placeholders, rowid_ranges, utc_now
 
 STAR_BONUS = 25  # per similar starred paper, for at most SIMILAR_CAP of them
 HIDE_PENALTY = 25
@@ -188,15 +188,7 @@ def _muted(db: Database, ids: Sequence[str]) -> set[str]:
     ranges = rowid_ranges(db, list(ids)) if any(m.kind == "topic" for m in mutes) else []
     for mute in mutes:
         if mute.kind == "author":
-            wanted = parse_name(mute.value)
-            keys = lookup_keys(wanted)
-            for part in chunks(list(ids)):
-                rows = db.execute(
-                    f"select paper_id, name from paper_authors where name_key in ({placeholders(keys)}) "
-                    f"and paper_id in ({placeholders(part)})",
-                    [*keys, *part],
-                ).fetchall()
-                muted.update(pid for pid, name in rows if match_strength(wanted, parse_name(name)))
+            muted |= papers_by(db, parse_name(mute.value), ids)
         else:
             # Only the window's rowids: a phrase over the whole store costs a quarter
             # second at 100,000 papers, inside the start-up budget of radar today.

@@ -17,7 +17,7 @@ from radar.database import Database
 from radar.errors import StoreError
 from radar.migrations import MIGRATION_SET
 from radar.model import Author, Paper
-from radar.names import normalise, surname_key
+from radar.names import ParsedName, lookup_keys, match_strength, normalise, parse_name, surname_key
 
 BUSY_TIMEOUT_S = 30.0
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -697,6 +697,20 @@ def rowid_ranges(db: Database, paper_ids: Sequence[str]) -> list[tuple[int, int]
         else:
             ranges.append((rowid, rowid))
     return ranges
+
+
+def papers_by(db: Database, person: ParsedName, paper_ids: Sequence[str]) -> set[str]:
+    """Which of these papers this person signed, matched as strictly as a follow is."""
+    keys = lookup_keys(person)
+    found: set[str] = set()
+    for part in chunks(list(paper_ids)):
+        rows = db.execute(
+            f"select paper_id, name from paper_authors where name_key in ({placeholders(keys)}) "
+            f"and paper_id in ({placeholders(part)})",
+            [*keys, *part],
+        )
+        found.update(paper_id for paper_id, name in rows if match_strength(person, parse_name(name)))
+    return found
 
 
 def get_paper(db: Database, paper_id: str) -> Paper | None:
