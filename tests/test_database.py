@@ -117,7 +117,25 @@ def test_columns_of_one_name_all_stay(path: Path) -> None:
 
 
 def test_a_store_fires_delete_triggers_on_replace(tmp_path: Path) -> None:
-    from radar.store import open_db
+    """sqlite-utils' constructor turned recursive_triggers on; without it a REPLACE would
+    leave the replaced row's words in the full-text index."""
+    from feeds import Item, api_feed
+
+    from radar.sources.arxiv_api import parse_api_response
+    from radar.store import open_db, save_papers
 
     db = open_db(tmp_path / "radar.db")
-    assert db.execute("pragma recursive_triggers").fetchone() == (1,)
+    save_papers(db, parse_api_response(api_feed([Item("2611.00001", title="Obsolete wording")])).papers)
+    db.close()
+    # Reopened: no migration runs, so sqlite-utils never touches this connection.
+    db = open_db(tmp_path / "radar.db")
+    row = next(db.query("select * from papers"))
+    row["title"] = "Current wording"
+    columns = ", ".join(row)
+    db.execute(
+        f"insert or replace into papers ({columns}) values ({', '.join('?' for _ in row)})",
+        list(row.values()),
+    )
+    match = "select count(*) from papers_fts where papers_fts match ?"
+    assert db.execute(match, ["obsolete"]).fetchone() == (0,)
+    assert db.execute(match, ["current"]).fetchone() == (1,)
