@@ -221,8 +221,8 @@ def follow(
                 if not source.ok:
                     failed = True
                     say(f"Error: {source.message}", style="red")
-            requests = plural(summary.requests, "request")
             if not quiet:
+                requests = plural(summary.requests, "request")
                 say(f"Fetched: {summary.new} new, {summary.updated} updated ({requests}).", style="dim")
     if not quiet:
         for result in results:
