@@ -621,6 +621,33 @@ def test_background_checkpoints_write_the_wal_back_beside_the_writer(tmp_path: P
     assert db.execute("select count(*) from blobs").fetchone()[0] == 20
 
 
+def test_background_checkpoints_write_back_what_earlier_commits_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A follow commits its matches, then reads its preview: the thread writes the WAL
+    # back at once while the command reads, so closing the store has nothing to copy.
+    import radar.store
+
+    monkeypatch.setattr(radar.store, "CHECKPOINT_EVERY_S", 60.0)  # only the first round counts
+    path = tmp_path / "radar.db"
+    db = open_db(path)
+    db.execute("create table blobs (b blob)")
+    db.execute("pragma wal_autocheckpoint = 0")  # nothing but the thread may checkpoint
+    _commit_blobs(db, 10)
+    before = path.stat().st_size
+    with background_checkpoints(db):
+        deadline = time.monotonic() + 10
+        while path.stat().st_size < before + 2_000_000 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert path.stat().st_size >= before + 2_000_000
+        assert db.execute("select count(*) from blobs").fetchone()[0] == 10
+    reader = sqlite3.connect(path)
+    # Every frame of the WAL is in the database file: (busy, frames, frames written back).
+    busy, frames, written = reader.execute("pragma wal_checkpoint(passive)").fetchone()
+    assert busy == 0 and frames == written > 0
+    reader.close()
+
+
 def test_a_failing_checkpoint_thread_leaves_the_writer_its_own_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:

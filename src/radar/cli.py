@@ -225,8 +225,14 @@ def follow(
                 requests = plural(summary.requests, "request")
                 say(f"Fetched: {summary.new} new, {summary.updated} updated ({requests}).", style="dim")
     if not quiet:
-        for result in results:
-            _print_follow(db, result, near_misses)
+        from radar.store import background_checkpoints
+
+        # The matches just stored are written back into the database file while the
+        # preview is read: for an author with a long history that is 1,400 scattered
+        # pages, and closing the store would write them after the preview, not beside it.
+        with background_checkpoints(db):
+            for result in results:
+                _print_follow(db, result, near_misses)
     if failed:
         raise typer.Exit(1)
 

@@ -391,13 +391,17 @@ def wal_backstop_pages(db: Database) -> int:
 
 @contextmanager
 def background_checkpoints(db: Database) -> Iterator[None]:
-    """For a fetch that commits page after page: copy the WAL back into the database
-    file from a thread with its own connection instead of on the writer's commits.
+    """Copy the WAL back into the database file from a thread with its own connection,
+    at once and then every CHECKPOINT_EVERY_S, instead of on the writer's commits or at
+    close.
 
-    A commit that passes the WAL limit checkpoints on the writer's own thread, and the
-    fsyncs that takes stall the writer: 0.7 s of a 20,000-paper backfill. A PASSIVE
-    checkpoint never blocks the writer or readers, and SQLite waits on the disk without
-    holding the interpreter lock, so here the disk works while the writer goes on.
+    For a fetch that commits page after page: a commit that passes the WAL limit
+    checkpoints on the writer's own thread, and the fsyncs that takes stall the writer
+    (0.7 s of a 20,000-paper backfill). For a command that wrote and now reads (a
+    follow printing its preview): the checkpoint closing the store would otherwise come
+    after the reading, not beside it. A PASSIVE checkpoint never blocks the writer or
+    readers, and SQLite waits on the disk without holding the interpreter lock, so here
+    the disk works while the command goes on.
     The writer keeps a far limit of its own (WAL_BACKSTOP_BYTES) for commits that outrun the
     thread, or a thread stopped by an error. What the last commits leave in the WAL is
     checkpointed by the next commit or when the last connection closes, as always.
@@ -414,8 +418,10 @@ def background_checkpoints(db: Database) -> Iterator[None]:
         try:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
             try:
-                while not stop.wait(CHECKPOINT_EVERY_S):
+                while True:
                     conn.execute("pragma wal_checkpoint(passive)")
+                    if stop.wait(CHECKPOINT_EVERY_S):
+                        break
             finally:
                 conn.close()
         except sqlite3.Error:
