@@ -294,3 +294,46 @@ def test_empty_or_bad_values_raise_usage_error(db: Database, kind: str, value: s
     with pytest.raises(UsageError):
         add_follow(db, kind, value)
     assert db.execute("select count(*) from follows").fetchone()[0] == 0
+
+
+# --- preview ------------------------------------------------------------------------------
+
+
+def test_preview_counts_coauthors_on_team_papers_not_collaborations(db: Database) -> None:
+    from radar.follows import TEAM_SIZE, preview
+
+    collaboration = [f"Member {chr(65 + i // 26)}{chr(65 + i % 26)} Atlas" for i in range(TEAM_SIZE + 10)]
+    save_api(
+        db,
+        [
+            Item("2611.00001", authors=["Ada Lovelace", "Charles Babbage"]),
+            Item("2611.00002", authors=["Charles Babbage", "Ada Lovelace", "Mary Somerville"]),
+            Item("2611.00003", authors=["Ada Lovelace", *collaboration]),
+            Item("2611.00004", authors=[*collaboration[:5], "Ada Lovelace", *collaboration[5:]]),
+            # Exactly TEAM_SIZE authors still count as a team.
+            Item("2611.00005", authors=["Ada Lovelace", "Mary Somerville", *collaboration[: TEAM_SIZE - 2]]),
+        ],
+    )
+    follow = add_follow(db, "author", "Ada Lovelace").follow
+    shown = preview(db, follow)
+    assert shown.papers == 5
+    assert shown.coauthors[:2] == [("Charles Babbage", 2), ("Mary Somerville", 2)]
+    # The collaboration's members count once (their team-sized paper), not three times.
+    assert all(count == 1 for _, count in shown.coauthors[2:])
+    assert "Ada Lovelace" not in dict(shown.coauthors)
+
+
+def test_preview_of_someone_who_writes_only_in_collaborations(db: Database) -> None:
+    from radar.follows import TEAM_SIZE, preview
+
+    collaboration = [f"Member {chr(65 + i // 26)}{chr(65 + i % 26)} Atlas" for i in range(TEAM_SIZE + 10)]
+    save_api(
+        db,
+        [
+            Item("2611.00001", authors=["Ada Lovelace", *collaboration]),
+            Item("2611.00002", authors=[*collaboration, "Ada Lovelace"]),
+        ],
+    )
+    shown = preview(db, add_follow(db, "author", "Ada Lovelace").follow)
+    assert shown.coauthors[0] == ("Member AA Atlas", 2) and len(shown.coauthors) == 5
+    assert "Ada Lovelace" not in dict(shown.coauthors)
