@@ -149,7 +149,7 @@ def test_migrations_create_indexes() -> None:
         ("listing_date", "id", "announce_type", "updated_utc", "published_utc", "linked_to"),
         False,
     ) in indexes("papers")
-    assert (("name_key", "name"), False) in indexes("paper_authors")
+    assert (("name_key", "name", "paper_id"), False) in indexes("paper_authors")
     assert (("category", "paper_id"), False) in indexes("paper_categories")
     assert (("kind", "key"), True) in indexes("follows")
     assert (("paper_id",), False) in indexes("matches")
@@ -211,11 +211,52 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
         ("radar", "m011_counts_and_name_lookups"),
         ("radar", "m012_listing_index_covers_ranking"),
         ("radar", "m013_metadata_date"),
+        ("radar", "m014_author_names_cover_papers"),
     ]
     migrations.apply(db)
     assert schema(db) == before
     assert db.execute("select migration_set, name from _sqlite_migrations order by id").fetchall() == applied
     assert migrations.pending(db) == []
+
+
+def _store_before(step: str, monkeypatch: pytest.MonkeyPatch) -> Database:
+    names = [fn.__name__ for fn in migrations.STEPS]
+    db = Database(sqlite3.connect(":memory:"))
+    with monkeypatch.context() as m:
+        m.setattr(migrations, "STEPS", migrations.STEPS[: names.index(step)])
+        migrations.apply(db)
+    return db
+
+
+def _index_columns(db: Database, index: str) -> list[str]:
+    return [r[2] for r in db.execute(f"pragma index_info({index})")]
+
+
+def test_the_surname_index_gains_the_paper_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    db = _store_before("m014_author_names_cover_papers", monkeypatch)
+    assert _index_columns(db, "idx_paper_authors_name_key_name") == ["name_key", "name"]
+    migrations.apply(db)
+    assert _index_columns(db, "idx_paper_authors_name_key_name") == ["name_key", "name", "paper_id"]
+
+
+def test_a_bulk_import_that_owes_the_surname_index_builds_the_new_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    db = _store_before("m014_author_names_cover_papers", monkeypatch)
+    with db.atomic():
+        owed = store.drop_bulk_indexes(db)
+    db.execute(
+        "insert into imports (key, path, dropped_indexes_json) values ('k', 'snapshot.json', ?)",
+        [json.dumps(owed)],
+    )
+    migrations.apply(db)
+    # Not built now, in the middle of the bulk load, but owed in its new shape.
+    assert _index_columns(db, "idx_paper_authors_name_key_name") == []
+    statements = json.loads(db.execute("select dropped_indexes_json from imports").fetchone()[0])
+    assert len(statements) == len(owed) == len(store.BULK_INDEXES)
+    store.restore_indexes(db, statements)
+    assert _index_columns(db, "idx_paper_authors_name_key_name") == ["name_key", "name", "paper_id"]
+    assert _index_columns(db, "idx_papers_listing_date")[:2] == ["listing_date", "id"]
 
 
 def test_open_db_turns_on_wal(tmp_path: Path) -> None:
@@ -237,7 +278,7 @@ def test_reopening_keeps_data(tmp_path: Path) -> None:
     db.close()
     again = open_db(path)
     assert count(again, "papers") == 1
-    assert count(again, "_sqlite_migrations") == 13
+    assert count(again, "_sqlite_migrations") == len(migrations.STEPS)
 
 
 def test_a_new_store_has_large_pages_and_an_old_one_keeps_its_own(
@@ -532,7 +573,7 @@ def test_follow_counts_stay_right_as_matches_change(db: Database) -> None:
 def test_author_lookup_uses_name_key_index(db: Database) -> None:
     import_files(db, [API_TESTING])
     detail = plan(db, "select paper_id, name, name_key from paper_authors where name_key in (?)", ["gaudel"])
-    assert "SEARCH paper_authors USING INDEX idx_paper_authors_name_key_name (name_key=?)" in detail
+    assert "SEARCH paper_authors USING COVERING INDEX idx_paper_authors_name_key_name (name_key=?)" in detail
     assert "SCAN" not in detail
 
 
