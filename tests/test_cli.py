@@ -376,3 +376,53 @@ def test_everyday_commands_leave_slow_libraries_unloaded(tmp_path: Path) -> None
         }
         assert "radar.database" in loaded, args  # the profile is there to read
         assert not {name for name in loaded if name.startswith(("sqlite_utils", "litellm"))}, args
+
+
+def _stderr_on_a_terminal(*args: str) -> tuple[int, str]:
+    """Run radar with stderr on a pseudo-terminal, as someone at a terminal sees it."""
+    import os
+    import pty
+    import subprocess
+
+    from conftest import radar_executable
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [radar_executable(), *args], stdout=subprocess.PIPE, stderr=follower, timeout=60, check=False
+        )
+    finally:
+        os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the terminal has no writer left
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    return done.returncode, seen.decode()
+
+
+def test_a_store_being_upgraded_says_so_on_a_terminal_only(
+    radar_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from radar import migrations
+    from radar.store import open_db
+
+    with monkeypatch.context() as m:
+        m.setattr(migrations, "STEPS", migrations.STEPS[:-1])
+        open_db(radar_home / "radar.db").close()
+    code, seen = _stderr_on_a_terminal("following")
+    assert code == 0 and "Updating the store for this version of radar" in seen
+    code, seen = _stderr_on_a_terminal("following")  # upgraded once
+    assert code == 0 and "Updating the store" not in seen and "You follow nothing yet" in seen
+    # Nor on a new store, or in a pipe (cron's mail).
+    with monkeypatch.context() as m:
+        m.setattr(migrations, "STEPS", migrations.STEPS[:-1])
+        open_db(radar_home / "other.db").close()
+    assert "Updating" not in run_radar("--db", str(radar_home / "other.db"), "following").stderr
+    code, seen = _stderr_on_a_terminal("--db", str(radar_home / "new.db"), "following")
+    assert code == 0 and "Updating" not in seen

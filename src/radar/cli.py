@@ -83,7 +83,15 @@ class State:
     def open(self) -> Any:
         from radar.store import open_db
 
-        return open_db(self.settings.db_path)
+        def upgrading() -> None:
+            # For someone waiting at a terminal; cron's mail needs no news of it.
+            if err().is_terminal:
+                say(
+                    "Updating the store for this version of radar (a minute with millions of papers)…",
+                    style="dim",
+                )
+
+        return open_db(self.settings.db_path, on_upgrade=upgrading)
 
 
 def _version(value: bool) -> None:

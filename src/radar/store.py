@@ -53,11 +53,12 @@ def placeholders(items: Sequence[Any]) -> str:
     return ", ".join("?" for _ in items)
 
 
-def open_db(path: Path) -> Database:
+def open_db(path: Path, on_upgrade: Callable[[], None] | None = None) -> Database:
     """Open (creating if needed) radar's database and bring its schema up to date.
 
     WAL lets `radar today` read while a fetch writes; the busy timeout makes a second
-    writer wait instead of failing.
+    writer wait instead of failing. `on_upgrade` is called before an existing store's
+    schema changes: rebuilding an index takes half a minute with millions of papers.
     """
     if path.is_dir():
         raise StoreError(f"{path} is a directory, not a database file")
@@ -100,7 +101,7 @@ def open_db(path: Path) -> Database:
         db.execute("pragma cache_size = -65536")
         if db.execute("pragma journal_mode").fetchone()[0] != "wal":
             db.execute("pragma journal_mode = wal")
-        _migrate(db)
+        _migrate(db, on_upgrade if existed else None)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot open {path}: {exc}") from None
     return db
@@ -120,10 +121,12 @@ def _check_is_radar(db: Database, path: Path) -> None:
         raise StoreError(f"{path} is an SQLite database, but not radar's")
 
 
-def _migrate(db: Database) -> None:
+def _migrate(db: Database, on_upgrade: Callable[[], None] | None) -> None:
     # Nothing to do is the common case: check without taking the write lock.
     if not migrations.pending(db):
         return
+    if on_upgrade is not None:
+        on_upgrade()
     # BEGIN IMMEDIATE serialises two processes opening a new file at once; the
     # migrations then run inside it as savepoints.
     db.execute("BEGIN IMMEDIATE")
