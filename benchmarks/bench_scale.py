@@ -49,7 +49,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_fetch import Generator, Server  # noqa: E402
-from bench_today import BASELINE_CODE, byte_compile  # noqa: E402
+from bench_today import BASELINE_CODE, byte_compile, pragmas  # noqa: E402
 from snapshot_gen import POOL_SIZE, SEED, name_pool, write_snapshot  # noqa: E402
 
 from radar.store import PAGE_SIZE  # noqa: E402
@@ -171,14 +171,6 @@ def build_store(snapshot: Path, db: Path, env: dict[str, str]) -> dict[str, floa
 def authors_by_rank(papers: int) -> list[str]:
     """The generator's name pool, most productive first (its Zipf weights follow the order)."""
     return name_pool(random.Random(SEED), POOL_SIZE)
-
-
-def page_size(db: Path) -> int:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return int(conn.execute("pragma page_size").fetchone()[0])
-    finally:
-        conn.close()
 
 
 def run(argv: list[str], env: dict[str, str]) -> str:
@@ -309,7 +301,7 @@ def main() -> int:
     meta = CACHE / f"scale-{args.papers}.json"
     home = CACHE / "scale-home"
     env = child_env(home, db)
-    if args.rebuild or not db.exists() or not meta.exists() or page_size(db) != PAGE_SIZE:
+    if args.rebuild or not db.exists() or not meta.exists() or pragmas(db, "page_size") != [PAGE_SIZE]:
         # A store imported before radar chose its page size is not the store a new user has.
         print("importing the snapshot ...")
         figures = build_store(snapshot, db, env)
@@ -323,8 +315,13 @@ def main() -> int:
 
     imp = recorded["import"]
     size = sum(Path(f"{db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db}{s}").exists())
+    # Pages freed by a rebuilt index or deleted papers stay in the file until a VACUUM:
+    # what the papers take is the pages in use.
+    pages, free, page_size = pragmas(db, "page_count", "freelist_count", "page_size")
+    used = (pages - free) * page_size
     print(
-        f"\nstore: {imp['papers']:,.0f} papers, {size / 1e9:.2f} GB, {size / imp['papers']:,.0f} bytes per paper"
+        f"\nstore: {imp['papers']:,.0f} papers, {used / 1e9:.2f} GB in use, {used / imp['papers']:,.0f} bytes "
+        f"per paper (the file: {size / 1e9:.2f} GB)"
     )
     ok_import = imp["papers_per_s"] >= IMPORT_TARGET
     ok_memory = imp["peak_rss_mb"] < MEMORY_TARGET_MB

@@ -486,6 +486,15 @@ def build_store(path: Path, papers: int) -> dict[str, object]:
     return stats
 
 
+def pragmas(path: Path, *names: str) -> list[int]:
+    """Integer pragmas of a store, read without writing to it (page_size, page_count...)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return [int(conn.execute(f"pragma {name}").fetchone()[0]) for name in names]
+    finally:
+        conn.close()
+
+
 def store_is_usable(path: Path, papers: int) -> bool:
     if not path.exists() or not path.with_suffix(".json").exists():
         return False
@@ -495,12 +504,12 @@ def store_is_usable(path: Path, papers: int) -> bool:
         try:
             stored = conn.execute("select count(*) from papers").fetchone()[0]
             follows = conn.execute("select count(*) from follows").fetchone()[0]
-            page_size = conn.execute("pragma page_size").fetchone()[0]
         finally:
             conn.close()
+        # A store built before radar chose its page size is not the store a new user has.
+        (page_size,) = pragmas(path, "page_size")
     except sqlite3.DatabaseError:
         return False
-    # A store built before radar chose its page size is not the store a new user has.
     return bool(stored == papers and follows == expected_follows and page_size == PAGE_SIZE)
 
 
