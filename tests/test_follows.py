@@ -11,7 +11,7 @@ from feeds import Item, api_feed, rss_feed
 
 from radar.database import Database
 from radar.errors import NotFoundError, UsageError
-from radar.follows import add_follow, list_follows, remove_follow
+from radar.follows import add_follow, list_follows, near_misses, remove_follow
 from radar.sources.arxiv_api import parse_api_response
 from radar.sources.arxiv_rss import parse_listing
 from radar.store import open_db, save_papers
@@ -55,7 +55,7 @@ def test_author_follow_does_not_match_other_people_with_the_surname(db: Database
     assert result.created is True
     assert result.matched == 1
     assert set(matches(db, result.follow.id)) == {"2611.00001"}
-    assert result.near_misses == Counter({"Pratyusha Sharma": 2, "Krishna Sharma": 1})
+    assert near_misses(db, result.follow) == Counter({"Pratyusha Sharma": 2, "Krishna Sharma": 1})
 
 
 def test_author_follow_matches_middle_initial_exactly(db: Database) -> None:
@@ -72,7 +72,7 @@ def test_author_follow_matches_middle_initial_exactly(db: Database) -> None:
     }
     assert found["2611.00002"]["strength"] == "exact"
     assert found["2611.00002"]["matched_name"] == "Sham Kakade"
-    assert result.near_misses == Counter()
+    assert near_misses(db, result.follow) == Counter()
 
 
 def test_author_initial_match(db: Database) -> None:
@@ -93,7 +93,28 @@ def test_author_initial_match(db: Database) -> None:
         "matched_name": "A. Krishnamurthy",
     }
     assert found["2611.00003"]["strength"] == "exact"
-    assert result.near_misses == Counter({"Aravind Krishnamurthy": 1})
+    assert near_misses(db, result.follow) == Counter({"Aravind Krishnamurthy": 1})
+
+
+def test_near_misses_include_the_other_spelling_of_a_compound_surname(db: Database) -> None:
+    save_api(
+        db,
+        [
+            Item("2611.00001", authors=["Ana García-López"]),
+            Item("2611.00002", authors=["Ana García López"]),
+            Item("2611.00003", authors=["Pedro García López"]),
+            Item("2611.00004", authors=["Pedro García-López", "Juan López"]),
+        ],
+    )
+    namesakes = Counter({"Pedro García López": 1, "Pedro García-López": 1})
+    follow = add_follow(db, "author", "Ana García-López").follow
+    assert set(matches(db, follow.id)) == {"2611.00001", "2611.00002"}
+    assert near_misses(db, follow) == namesakes
+    remove_follow(db, "author", "Ana García-López")
+    # Spelled with a space, García may be a middle name: every López is a namesake too.
+    follow = add_follow(db, "author", "Ana García López").follow
+    assert set(matches(db, follow.id)) == {"2611.00001", "2611.00002"}
+    assert near_misses(db, follow) == namesakes + Counter({"Juan López": 1})
 
 
 @pytest.mark.parametrize(

@@ -225,6 +225,11 @@ SIMILAR_CASES = [
     pytest.param("Sham Kakade", "Sham M. Kakade", False, id="exact-match"),
     pytest.param("Akshay Krishnamurthy", "A. Krishnamurthy", False, id="initial-match"),
     pytest.param("Krish Sharma", "Krish Verma", False, id="different-surname"),
+    pytest.param("Ana García-López", "Pedro García López", True, id="compound-spaced-namesake"),
+    pytest.param("Ana García López", "Pedro García-López", True, id="compound-hyphenated-namesake"),
+    pytest.param("Ana García-López", "Ana García López", False, id="compound-same-person"),
+    pytest.param("Ana García-López", "Juan López", False, id="compound-last-word-only"),
+    pytest.param("Ana García-López", "Juan Martín López", False, id="compound-other-compound"),
 ]
 
 

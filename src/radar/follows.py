@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from radar.database import Database
@@ -26,7 +26,6 @@ class FollowResult:
     follow: Follow
     created: bool  # False when it was already followed
     matched: int  # stored papers it matches
-    near_misses: Counter[str] = field(default_factory=Counter)  # other people with that surname
 
 
 def follow_key(kind: str, value: str) -> tuple[str, str]:
@@ -91,9 +90,7 @@ def add_follow(db: Database, kind: str, value: str) -> FollowResult:
         rows = list(db.query("select * from follows where kind = ? and key = ?", [kind, key]))
         if rows:
             existing = _follow_from_row(rows[0])
-            return FollowResult(
-                existing, created=False, matched=existing.papers, near_misses=near_misses(db, existing)
-            )
+            return FollowResult(existing, created=False, matched=existing.papers)
         created = utc_now()
         # Plain SQL, not sqlite-utils' insert: a follow should not wait for that import.
         follow_id = db.execute(
@@ -104,7 +101,7 @@ def add_follow(db: Database, kind: str, value: str) -> FollowResult:
         follow = Follow(id=follow_id, kind=kind, value=value, created_utc=created)
         matched = match_follow(db, follow)
     follow.papers = matched
-    return FollowResult(follow, created=True, matched=matched, near_misses=near_misses(db, follow))
+    return FollowResult(follow, created=True, matched=matched)
 
 
 def remove_follow(db: Database, kind: str, value: str) -> Follow:
@@ -343,8 +340,10 @@ def near_misses(db: Database, follow: Follow) -> Counter[str]:
         return Counter()
     wanted = parse_name(follow.value)
     misses: Counter[str] = Counter()
+    keys = lookup_keys(wanted)  # a compound surname's other spelling is under another key
     spellings = db.execute(
-        "select name, count(*) from paper_authors where name_key = ? group by name", [wanted.key]
+        f"select name, count(*) from paper_authors where name_key in ({placeholders(keys)}) group by name",
+        list(keys),
     ).fetchall()
     for name, papers in spellings:
         try:

@@ -277,4 +277,8 @@ def match_strength(follow: ParsedName, candidate: ParsedName) -> MatchStrength |
 
 
 def similar_surname(follow: ParsedName, candidate: ParsedName) -> bool:
-    return follow.key == candidate.key and match_strength(follow, candidate) is None
+    """Someone else with the followed person's surname, spelled with a space or a hyphen
+    ("Pedro García López" beside "Ana García-López"), but not "Juan López"."""
+    if match_strength(follow, candidate) is not None:
+        return False
+    return follow.key == candidate.key or _same_surname(follow, candidate) is not None
