@@ -529,3 +529,28 @@ def test_a_backlog_larger_than_the_limit_is_reported(
         summary.sources[0].message
         == "10 new, 0 updated; stopped after 10 results; older ones were not fetched"
     )
+
+
+def test_a_fetch_leaves_sqlite_utils_unloaded(arxiv: Arxiv, radar_home: Path) -> None:
+    # A fetch from cron records its state and its run in plain SQL (sqlite-utils takes
+    # about 55 ms to import), and records them as the next fetch needs them.
+    arxiv.papers = [Item("2611.00001", authors=["Sham M. Kakade"], published="2026-11-19T10:00:00Z")]
+    arxiv.listing = rss_feed([Item("2611.00002")])
+    arxiv.api_filter = by_author
+    radar(arxiv, "follow", "--no-fetch", "Sham Kakade")
+    radar(arxiv, "follow", "--no-fetch", "--category", "cs.LG")
+    for _ in range(2):  # the second run updates the state the first one inserted
+        result = radar(arxiv, "fetch", env={"PYTHONPROFILEIMPORTTIME": "1"})
+        assert result.returncode == 0, result.stderr[-2000:]
+        loaded = {
+            line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if "import time:" in line
+        }
+        assert "radar.fetch" in loaded and not {n for n in loaded if n.startswith("sqlite_utils")}
+    # The listing's ETag went back to arXiv; the author's watermark and both runs are kept.
+    assert [r["if_none_match"] for r in arxiv.requests if r["kind"] == "rss"] == ["", arxiv.listing_etag]
+    conn = sqlite3.connect(radar_home / "radar.db")
+    states = dict(conn.execute("select key, coalesce(watermark_utc, etag) from fetch_state").fetchall())
+    assert states["listing:cs.LG"] == arxiv.listing_etag
+    assert [v for k, v in states.items() if k.startswith("author:")] == ["2026-11-19T10:00:00Z"]
+    assert conn.execute("select count(*), sum(ok) from fetch_runs").fetchone() == (2, 2)
+    conn.close()

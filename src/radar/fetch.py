@@ -32,6 +32,7 @@ from radar.store import (
     chunks,
     iso,
     parse_utc,
+    placeholders,
     prepare,
     save_prepared,
     utc_now,
@@ -127,7 +128,15 @@ def load_state(db: Database, key: str) -> dict[str, Any]:
 
 
 def save_state(db: Database, key: str, **values: Any) -> None:
-    db.table("fetch_state").upsert({"key": key, **values}, pk="key")
+    """Record what a source has seen: the fields given change, the others stay. Plain SQL:
+    a fetch from cron should not wait for sqlite-utils to load."""
+    columns = ", ".join(f'"{c}"' for c in ("key", *values))
+    changes = ", ".join(f'"{c}" = excluded."{c}"' for c in values) if values else None
+    db.execute(
+        f"insert into fetch_state ({columns}) values ({placeholders(['key', *values])}) on conflict (key) "
+        + (f"do update set {changes}" if changes else "do nothing"),
+        [key, *values.values()],
+    )
 
 
 def _validators(state: dict[str, Any], revalidate: bool) -> tuple[str | None, str | None]:
@@ -519,16 +528,18 @@ def run_fetch(
     summary.by_followed_authors = _by_followed_authors(db, totals.changed_ids)
     summary.requests = http.requests_made - requests_before
     summary.seconds = time.monotonic() - started
-    db.table("fetch_runs").insert(
-        {
-            "started_utc": started_utc,
-            "finished_utc": utc_now(),
-            "new": summary.new,
-            "updated": summary.updated,
-            "requests": summary.requests,
-            "ok": int(summary.ok),
-            "errors_json": json.dumps([s.message for s in summary.sources if not s.ok]),
-        }
+    db.execute(
+        "insert into fetch_runs (started_utc, finished_utc, new, updated, requests, ok, errors_json) "
+        "values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            started_utc,
+            utc_now(),
+            summary.new,
+            summary.updated,
+            summary.requests,
+            int(summary.ok),
+            json.dumps([s.message for s in summary.sources if not s.ok]),
+        ],
     )
     summary.near_misses = fetcher.near_misses
     return summary
@@ -537,8 +548,6 @@ def run_fetch(
 def _by_followed_authors(db: Database, ids: list[str]) -> int:
     if not ids:
         return 0
-    from radar.store import chunks, placeholders
-
     found: set[str] = set()
     for part in chunks(ids):
         rows = db.execute(
