@@ -426,3 +426,17 @@ def test_a_store_being_upgraded_says_so_on_a_terminal_only(
     assert "Updating" not in run_radar("--db", str(radar_home / "other.db"), "following").stderr
     code, seen = _stderr_on_a_terminal("--db", str(radar_home / "new.db"), "following")
     assert code == 0 and "Updating" not in seen
+
+
+def test_import_takes_as_many_workers_as_the_pool_allows(tmp_path: Path) -> None:
+    from radar.workers import MAX_WORKERS
+
+    assert f"not in the range 0<=x<={MAX_WORKERS}" in fails(
+        2, "import", "--workers", str(MAX_WORKERS + 1), str(tmp_path / "snapshot.json")
+    )
+
+
+def test_usage_lines_name_arguments_in_capitals() -> None:
+    assert ok("import", "--help").startswith("Usage: radar import [OPTIONS] {FILE...}")
+    assert ok("follow", "--help").startswith("Usage: radar follow [OPTIONS] [NAME]")
+    assert ok("search", "--help").startswith("Usage: radar search [OPTIONS] {QUERY}")

@@ -154,7 +154,8 @@ WaitOpt = Annotated[
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (for cron).")]
 NameArg = Annotated[
-    str | None, typer.Argument(help='A person, e.g. "Akshay Krishnamurthy".', show_default=False)
+    str | None,
+    typer.Argument(metavar="NAME", help='A person, e.g. "Akshay Krishnamurthy".', show_default=False),
 ]
 CategoryOpt = Annotated[
     list[str] | None,
@@ -315,6 +316,7 @@ def import_(
     files: Annotated[
         list[Path],
         typer.Argument(
+            metavar="FILE...",
             help="Saved arXiv API responses, RSS/Atom listing feeds, or arXiv metadata snapshots "
             "(JSON Lines, plain or .gz).",
             show_default=False,
@@ -328,7 +330,7 @@ def import_(
         typer.Option(
             "--workers",
             min=0,
-            max=16,
+            max=16,  # radar.workers.MAX_WORKERS, not imported here: it loads the parsers
             help="Processes parsing a snapshot beside the writer (default: cores - 1, at most 4).",
         ),
     ] = None,

@@ -13,6 +13,7 @@ def search(
     query: Annotated[
         str,
         typer.Argument(
+            metavar="QUERY",
             help='Words to find in titles and abstracts, or an FTS5 query: "world models", '
             "diffusion NOT image, transform*, title:robot.",
             show_default=False,
