@@ -217,6 +217,28 @@ def test_a_truncated_gzip_keeps_what_was_read_and_fails(tmp_path: Path, radar_ho
     assert 1_000 < stored < 3_000 and stored % 2_000 != 0
 
 
+@pytest.mark.parametrize("kept", [10, 30, 60])
+def test_a_gzip_cut_before_its_first_line_is_reported_as_damaged(
+    tmp_path: Path, radar_home: Path, kept: int
+) -> None:
+    # So little is left that nothing decompresses: no sign of what the file was.
+    cut = tmp_path / "cut.gz"
+    cut.write_bytes(gzip.compress(SAMPLE.read_bytes())[:kept])
+    result = run_radar("import", str(cut))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "ends early or is damaged" in result.stderr and "XML" not in result.stderr, result.stderr
+
+
+def test_a_saved_response_kept_gzipped_imports(tmp_path: Path, radar_home: Path) -> None:
+    listing = rss_feed([Item("2611.00001"), Item("2611.00002")])
+    packed = tmp_path / "listing.xml.gz"
+    packed.write_bytes(gzip.compress(listing))
+    result = run_radar("import", str(packed))
+    assert result.returncode == 0, result.stderr
+    assert "2 new" in result.stdout + result.stderr
+    assert db_at(radar_home).execute("select count(*) from papers").fetchone()[0] == 2
+
+
 def test_an_import_waits_for_another_writer_and_then_fails_cleanly(tmp_path: Path, radar_home: Path) -> None:
     from filelock import FileLock
 

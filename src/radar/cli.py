@@ -318,7 +318,7 @@ def import_(
         typer.Argument(
             metavar="FILE...",
             help="Saved arXiv API responses, RSS/Atom listing feeds, or arXiv metadata snapshots "
-            "(JSON Lines, plain or .gz).",
+            "(JSON Lines); each plain or .gz.",
             show_default=False,
         ),
     ],

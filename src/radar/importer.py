@@ -72,6 +72,12 @@ def parse_file(path: Path) -> tuple[str, list[Paper], list[str], str | None]:
         content = path.read_bytes()
     except OSError as exc:
         raise RadarError(f"cannot read {path}: {exc.strerror}") from None
+    if content[:2] == GZIP_MAGIC:
+        # A saved response kept gzipped, or a snapshot cut off before its first line.
+        try:
+            content = gzip.decompress(content)
+        except DAMAGED as exc:
+            raise BadResponseError(f"{path} ends early or is damaged ({exc}); download it again") from None
     if not content.strip():
         raise BadResponseError(f"{path}: the file is empty")
     kind = sniff(content)
