@@ -358,3 +358,44 @@ def test_preview_of_someone_who_writes_only_in_collaborations(db: Database) -> N
     shown = preview(db, add_follow(db, "author", "Ada Lovelace").follow)
     assert shown.coauthors[0] == ("Member AA Atlas", 2) and len(shown.coauthors) == 5
     assert "Ada Lovelace" not in dict(shown.coauthors)
+
+
+def test_preview_of_someone_with_one_solo_paper_among_collaborations(db: Database) -> None:
+    from radar.follows import TEAM_SIZE, preview
+
+    collaboration = [f"Member {chr(65 + i // 26)}{chr(65 + i % 26)} Atlas" for i in range(TEAM_SIZE + 10)]
+    save_api(
+        db,
+        [
+            Item("2611.00001", authors=["Ada Lovelace"]),  # a thesis: no co-author
+            Item("2611.00002", authors=["Ada Lovelace", *collaboration]),
+            Item("2611.00003", authors=[*collaboration, "Ada Lovelace"]),
+        ],
+    )
+    shown = preview(db, add_follow(db, "author", "Ada Lovelace").follow)
+    assert shown.coauthors[0] == ("Member AA Atlas", 2)
+
+
+def test_preview_of_a_follow_with_more_papers_than_its_sample_leaves_out_the_person(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past 20 samples' worth of papers, the preview walks the newest days instead of
+    # sorting every match: the followed person must still not be their own co-author.
+    import radar.follows
+    from radar.follows import preview
+
+    monkeypatch.setattr(radar.follows, "PREVIEW_SAMPLE", 1)
+    save_api(
+        db,
+        [
+            Item(
+                f"2611.{i:05d}",
+                authors=["Ada Lovelace", f"Coauthor{i} Babbage"],
+                published=f"2026-11-{i:02d}T10:00:00Z",
+            )
+            for i in range(1, 25)
+        ],
+    )
+    shown = preview(db, add_follow(db, "author", "Ada Lovelace").follow)
+    assert shown.papers == 24 and len(shown.latest) == 1
+    assert [name for name, _ in shown.coauthors] == ["Coauthor24 Babbage"]

@@ -381,17 +381,19 @@ def preview(db: Database, follow: Follow, latest: int = 5, top: int = 5) -> Prev
     if papers > 20 * PREVIEW_SAMPLE:
         # Dense (a category, a common topic): walk the newest days until the sample is full.
         sql = (
-            "select p.id, p.listing_date, p.title, p.primary_category, null from papers p "
-            "where exists (select 1 from matches m where m.paper_id = p.id and m.follow_id = ?) "
-            "order by p.listing_date desc, p.id desc limit ?"
+            "select p.id, p.listing_date, p.title, p.primary_category, "
+            "(select m.matched_name from matches m where m.paper_id = p.id and m.follow_id = :follow) "
+            "from papers p "
+            "where exists (select 1 from matches m where m.paper_id = p.id and m.follow_id = :follow) "
+            "order by p.listing_date desc, p.id desc limit :sample"
         )
     else:
         sql = (
             "select p.id, p.listing_date, p.title, p.primary_category, m.matched_name "
-            "from matches m join papers p on p.id = m.paper_id where m.follow_id = ? "
-            "order by p.listing_date desc, p.id desc limit ?"
+            "from matches m join papers p on p.id = m.paper_id where m.follow_id = :follow "
+            "order by p.listing_date desc, p.id desc limit :sample"
         )
-    rows = db.execute(sql, [follow.id, PREVIEW_SAMPLE]).fetchall()
+    rows = db.execute(sql, {"follow": follow.id, "sample": PREVIEW_SAMPLE}).fetchall()
     categories = Counter(r[3] for r in rows)
     coauthors = _coauthors(db, {r[0]: r[4] for r in rows}) if follow.kind == "author" else Counter()
     return Preview(
@@ -405,7 +407,7 @@ def preview(db: Database, follow: Follow, latest: int = 5, top: int = 5) -> Prev
 def _coauthors(db: Database, followed: dict[str, str | None]) -> Counter[str]:
     """How often each name appears beside the followed person (the name each match
     recorded, so no name is parsed) on these papers, counting papers of at most
-    TEAM_SIZE authors, or all of them for someone who writes only in collaborations.
+    TEAM_SIZE authors, or all of them for someone who writes alone or in collaborations.
     The authors' index gives each paper's size without reading its author list."""
     sizes: dict[str, int] = {}
     for part in chunks(list(followed)):
@@ -416,9 +418,14 @@ def _coauthors(db: Database, followed: dict[str, str | None]) -> Counter[str]:
                 part,
             ).fetchall()
         )
-    teams = [paper_id for paper_id in followed if sizes.get(paper_id, 0) <= TEAM_SIZE] or list(followed)
+    teams = [paper_id for paper_id in followed if sizes.get(paper_id, 0) <= TEAM_SIZE]
+    # Papers written alone have no co-authors: then the collaborations are all there is.
+    return _names_beside(db, followed, teams) or _names_beside(db, followed, list(followed))
+
+
+def _names_beside(db: Database, followed: dict[str, str | None], paper_ids: list[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
-    for part in chunks(teams):
+    for part in chunks(paper_ids):
         rows = db.execute(
             f"select paper_id, name from paper_authors where paper_id in ({placeholders(part)})", part
         )
