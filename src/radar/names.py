@@ -279,6 +279,10 @@ def match_strength(follow: ParsedName, candidate: ParsedName) -> MatchStrength |
 def similar_surname(follow: ParsedName, candidate: ParsedName) -> bool:
     """Someone else with the followed person's surname, spelled with a space or a hyphen
     ("Pedro García López" beside "Ana García-López"), but not "Juan López"."""
-    if match_strength(follow, candidate) is not None:
+    if follow.key == candidate.key:
+        return match_strength(follow, candidate) is None
+    # Spelled the other way, a compound surname still ends in the same word. A fetch asks
+    # this of every author of every paper returned: most are rejected here, at once.
+    if follow.surname.rsplit(" ", 1)[-1] != candidate.surname.rsplit(" ", 1)[-1]:
         return False
-    return follow.key == candidate.key or _same_surname(follow, candidate) is not None
+    return _same_surname(follow, candidate) is not None and match_strength(follow, candidate) is None
