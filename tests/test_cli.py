@@ -426,6 +426,15 @@ def test_a_store_being_upgraded_says_so_on_a_terminal_only(
     assert "Updating" not in run_radar("--db", str(radar_home / "other.db"), "following").stderr
     code, seen = _stderr_on_a_terminal("--db", str(radar_home / "new.db"), "following")
     assert code == 0 and "Updating" not in seen
+    # --quiet means only errors, at a terminal too.
+    with monkeypatch.context() as m:
+        m.setattr(migrations, "STEPS", migrations.STEPS[:-1])
+        open_db(radar_home / "quiet.db").close()
+    feed = write(radar_home / "feed.xml", rss_feed([Item("2611.00001")]))
+    code, seen = _stderr_on_a_terminal("--db", str(radar_home / "quiet.db"), "import", "--quiet", str(feed))
+    assert (code, seen) == (0, "")
+    code, seen = _stderr_on_a_terminal("--db", str(radar_home / "quiet.db"), "import", str(feed))
+    assert code == 0 and "Updating" not in seen and "1 unchanged" in seen  # upgraded by the quiet one
 
 
 def test_import_takes_as_many_workers_as_the_pool_allows(tmp_path: Path) -> None:

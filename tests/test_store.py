@@ -678,15 +678,12 @@ def test_background_checkpoints_write_back_what_earlier_commits_left(
     before = path.stat().st_size
     with background_checkpoints(db):
         deadline = time.monotonic() + 10
+        # Only a checkpoint writes into the database file: all ten commits (2 MB) reach
+        # it while the command still reads, with no commit of its own.
         while path.stat().st_size < before + 2_000_000 and time.monotonic() < deadline:
             time.sleep(0.01)
         assert path.stat().st_size >= before + 2_000_000
         assert db.execute("select count(*) from blobs").fetchone()[0] == 10
-    reader = sqlite3.connect(path)
-    # Every frame of the WAL is in the database file: (busy, frames, frames written back).
-    busy, frames, written = reader.execute("pragma wal_checkpoint(passive)").fetchone()
-    assert busy == 0 and frames == written > 0
-    reader.close()
 
 
 def test_a_failing_checkpoint_thread_leaves_the_writer_its_own_limit(

@@ -80,12 +80,12 @@ class State:
                 say(f"Warning: {warning}", style="yellow")
         return self._settings
 
-    def open(self) -> Any:
+    def open(self, quiet: bool = False) -> Any:
         from radar.store import open_db
 
         def upgrading() -> None:
             # For someone waiting at a terminal; cron's mail needs no news of it.
-            if err().is_terminal:
+            if not quiet and err().is_terminal:
                 say(
                     "Updating the store for this version of radar (a minute with millions of papers)…",
                     style="dim",
@@ -204,7 +204,7 @@ def follow(
 
     targets = _follow_targets(name, category, topic, feed)
     st = state(ctx)
-    db = st.open()
+    db = st.open(quiet=quiet)
     results = [add_follow(db, kind, value) for kind, value in targets]
     near_misses: Counter[str] = Counter()
     failed = False
@@ -349,7 +349,7 @@ def import_(
     from radar.render import to_json
 
     st = state(ctx)
-    db = st.open()
+    db = st.open(quiet=quiet)
     results: list[Any] = []
     failed = False
     # One writer at a time, as with fetch and harvest. An import that cannot start is an
@@ -523,7 +523,7 @@ def fetch(
     from radar.render import to_json
 
     st = state(ctx)
-    db = st.open()
+    db = st.open(quiet=quiet)
     try:
         with fetch_lock(st.settings.db_path, wait):
             with live_status("asking arXiv…", quiet) as progress:

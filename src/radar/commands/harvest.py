@@ -88,7 +88,7 @@ def harvest(
     st = state(ctx)
     specs = [set_spec(value) for value in sets] if sets else None
     from_date = parse_since(from_) if from_ is not None else None
-    db = st.open()
+    db = st.open(quiet=quiet)
     if specs is None:
         specs = _followed_archives(db)
     http = Http.from_settings(st.settings)
