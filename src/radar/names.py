@@ -247,6 +247,10 @@ def _read_with_surname(name: ParsedName, surname: tuple[str, ...]) -> ParsedName
 def _same_surname(follow: ParsedName, candidate: ParsedName) -> tuple[ParsedName, ParsedName] | None:
     """Both names read with one surname, when one spells a compound surname with a space
     and the other with a hyphen; None when their surnames differ."""
+    # Either way, a compound surname ends in the same word. A fetch compares every author
+    # of every paper returned with each follow: most pairs end here, at once.
+    if follow.surname.rsplit(" ", 1)[-1] != candidate.surname.rsplit(" ", 1)[-1]:
+        return None
     follow_words, candidate_words = tuple(follow.surname.split()), tuple(candidate.surname.split())
     if len(follow_words) > len(candidate_words):
         reread = _read_with_surname(candidate, follow_words)
@@ -279,10 +283,6 @@ def match_strength(follow: ParsedName, candidate: ParsedName) -> MatchStrength |
 def similar_surname(follow: ParsedName, candidate: ParsedName) -> bool:
     """Someone else with the followed person's surname, spelled with a space or a hyphen
     ("Pedro García López" beside "Ana García-López"), but not "Juan López"."""
-    if follow.key == candidate.key:
-        return match_strength(follow, candidate) is None
-    # Spelled the other way, a compound surname still ends in the same word. A fetch asks
-    # this of every author of every paper returned: most are rejected here, at once.
-    if follow.surname.rsplit(" ", 1)[-1] != candidate.surname.rsplit(" ", 1)[-1]:
+    if follow.key != candidate.key and _same_surname(follow, candidate) is None:
         return False
-    return _same_surname(follow, candidate) is not None and match_strength(follow, candidate) is None
+    return match_strength(follow, candidate) is None
