@@ -304,11 +304,11 @@ def test_a_new_store_has_large_pages_and_an_old_one_keeps_its_own(
 _CACHE_PROBE = """
 import resource, sys
 from pathlib import Path
-from radar.store import open_db, write_transaction
+from radar.store import open_db, write_cache, write_transaction
 
 db = open_db(Path(sys.argv[1]))
 db.execute("create table blobs (b blob)")
-with write_transaction(db):
+with write_cache(db), write_transaction(db):
     # 320 MB in one transaction: the page cache fills up and spills what does not fit.
     db.execute("with n(i) as (select 1 union all select i + 1 from n where i < 3200) "
                "insert into blobs select zeroblob(100000) from n")
@@ -317,7 +317,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KiB on Linux only")
-def test_a_new_stores_page_cache_stays_at_64_mib(tmp_path: Path) -> None:
+def test_a_new_stores_write_cache_stays_at_64_mib(tmp_path: Path) -> None:
     # SQLite turns a cache size in KiB into pages of the size it knows when it is set:
     # set before a new store's 16 KB page size, 64 MiB became 256 MiB.
     out = subprocess.run(
@@ -328,6 +328,24 @@ def test_a_new_stores_page_cache_stays_at_64_mib(tmp_path: Path) -> None:
     )
     peak_mb = int(out.stdout)
     assert peak_mb < 64 + 80, f"peak {peak_mb} MB"
+
+
+def test_a_store_reads_with_a_small_cache_and_writes_with_a_large_one(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "radar.db")
+
+    def cache() -> int:
+        return int(db.execute("pragma cache_size").fetchone()[0])
+
+    assert cache() == -store.READ_CACHE_KIB
+    with store.write_cache(db):
+        assert cache() == -store.WRITE_CACHE_KIB
+        with store.write_cache(db):
+            assert cache() == -store.WRITE_CACHE_KIB
+        assert cache() == -store.WRITE_CACHE_KIB
+    assert cache() == -store.READ_CACHE_KIB
+    with pytest.raises(StoreError), store.write_cache(db):
+        raise StoreError("a write that fails")
+    assert cache() == -store.READ_CACHE_KIB
 
 
 # --- open_db refusals ---------------------------------------------------------------------

@@ -36,6 +36,7 @@ from radar.store import (
     prepare,
     save_prepared,
     utc_now,
+    write_cache,
 )
 
 if TYPE_CHECKING:
@@ -511,7 +512,7 @@ def run_fetch(
     feeds = [f for f in follows if f.kind == "feed"]
     initial = only is not None
     # A backfill commits page after page: the WAL is written back beside it.
-    with background_checkpoints(db):
+    with background_checkpoints(db), write_cache(db):
         try:
             if authors:
                 fetcher.fetch_api_follows("author", authors, summary, totals, initial)

@@ -15,7 +15,7 @@ from radar.database import Database
 from radar.errors import NotFoundError, UsageError
 from radar.model import Follow
 from radar.names import ParsedName, lookup_keys, match_strength, normalise, parse_name, similar_surname
-from radar.store import chunks, fts_phrase, placeholders, rowid_ranges, utc_now
+from radar.store import chunks, fts_phrase, placeholders, rowid_ranges, utc_now, write_cache
 from radar.taxonomy import canonical_category, suggest_categories
 
 KINDS = ("author", "category", "topic", "feed")
@@ -110,7 +110,7 @@ def remove_follow(db: Database, kind: str, value: str) -> Follow:
     if not row:
         raise NotFoundError(f"you do not follow the {kind} {value!r} (see `radar following`)")
     follow = _follow_from_row(row[0])
-    with db.atomic():
+    with write_cache(db), db.atomic():
         db.execute("delete from matches where follow_id = ?", [follow.id])
         db.execute("delete from follows where id = ?", [follow.id])
         # Follow ids can be used again; nothing keyed by this one may carry over.
@@ -292,7 +292,7 @@ def _insert_hits(db: Database, hits: list[_Hit]) -> None:
 def match_follow(db: Database, follow: Follow) -> int:
     """Match one follow against every stored paper; returns how many it matches."""
     hits = _hits(db, [follow], None)
-    with db.atomic():
+    with write_cache(db), db.atomic():
         db.execute("delete from matches where follow_id = ?", [follow.id])
         _insert_hits(db, hits)
         db.execute("update follows set matched = ? where id = ?", [len(hits), follow.id])

@@ -28,7 +28,7 @@ from radar.errors import RadarError
 from radar.fetch import INITIAL_WINDOW, fetch_lock, load_state, save_state
 from radar.http import Http
 from radar.sources.oai_pmh import DEFAULT_FORMAT, FORMATS, ExpiredTokenError, list_records
-from radar.store import iso, parse_utc, save_papers, utc_now
+from radar.store import iso, parse_utc, save_papers, utc_now, write_cache
 
 # Datestamps are days: the next pass re-reads the day before the last one ended.
 OVERLAP = timedelta(days=1)
@@ -115,7 +115,7 @@ def harvest(
     report = HarvestReport(set_spec, metadata_prefix)
     key = state_key(set_spec, metadata_prefix)
     source = f"OAI-PMH {report.label}"
-    with fetch_lock(settings.db_path, wait):
+    with fetch_lock(settings.db_path, wait), write_cache(db):
         try:
             _run(db, http, settings.oai_url, key, source, report, from_date, say, limit, now)
         except RadarError as exc:

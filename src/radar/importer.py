@@ -28,6 +28,7 @@ from radar.store import (
     save_prepared,
     unlinked_feed_papers,
     utc_now,
+    write_cache,
     write_transaction,
 )
 from radar.workers import MAX_WORKERS, start_pool, worker_count
@@ -107,7 +108,8 @@ def import_files(db: Database, paths: list[Path]) -> list[FileReport]:
         except RadarError as exc:
             reports.append(FileReport(str(path), "unreadable", error=str(exc)))
             continue
-        counts = save_papers(db, papers)
+        with write_cache(db):
+            counts = save_papers(db, papers)
         counts.skipped.extend(skipped)
         reports.append(FileReport(str(path), kind, counts, note=note))
     return reports
@@ -299,7 +301,7 @@ def import_snapshot(
         if progress is not None:
             progress(SnapshotProgress(raw.tell(), total, lines_done, report.new, report.bad))
 
-    with path.open("rb") as raw:
+    with write_cache(db), path.open("rb") as raw:
         stream = _decompressed(raw)
         pool = start_pool(workers) if workers > 0 else None
         pending: deque[tuple[Future[tuple[list[Prepared], list[str]]], int, int]] = deque()
@@ -348,7 +350,8 @@ def finish_bulk(db: Database, note: Callable[[str], None] | None = None) -> None
     for owner, statements in owing:
         if note is not None:
             note("building the search indexes…")
-        with write_transaction(db):
+        # The index builds sort in the page cache's memory before they use files.
+        with write_cache(db), write_transaction(db):
             restore_indexes(db, json.loads(statements))
             db.execute("update imports set dropped_indexes_json = null where key = ?", [owner])
     if owing:
