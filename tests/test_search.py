@@ -17,7 +17,7 @@ from radar.follows import add_follow
 from radar.rank import rank_window, window_for, window_query
 from radar.search import build_query, search
 from radar.sources.arxiv_api import parse_api_response
-from radar.store import open_db, save_papers
+from radar.store import newest_listing_date, open_db, save_papers
 
 ITEMS = [
     Item(
@@ -204,13 +204,13 @@ def test_today_walks_the_listing_date_index(db: Database) -> None:
 
 
 def test_newest_matched_day_and_follow_counts_use_indexes(db: Database) -> None:
-    newest = plan(
-        db,
-        "select listing_date from papers where exists (select 1 from matches m where m.paper_id = papers.id) "
-        "order by listing_date desc limit 1",
-    )
+    traced: list[str] = []
+    db.conn.set_trace_callback(traced.append)
+    newest_listing_date(db, matched_only=True)
+    db.conn.set_trace_callback(None)
+    newest = plan(db, next(s for s in traced if "from matches" in s))
     assert "SCAN papers USING" in newest and "INDEX idx_papers_listing_date" in newest
-    assert "USING COVERING INDEX idx_matches_paper_id" in newest or "idx_matches_paper_id" in newest
+    assert "USING COVERING INDEX idx_matches_broad_paper_id (broad=? AND paper_id=?)" in newest
     counts = plan(db, "select follow_id, count(*) from matches group by follow_id")
     assert "SCAN matches USING COVERING INDEX" in counts or "USING INDEX sqlite_autoindex_matches_1" in counts
     preview = plan(

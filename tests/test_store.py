@@ -118,6 +118,7 @@ def test_migrations_create_tables_and_columns() -> None:
         "reason",
         "matched_name",
         "matched_utc",
+        "broad",
     ]
     assert db["matches"].pks == ["follow_id", "paper_id"]
     assert db["fetch_state"].pks == ["key"]
@@ -152,7 +153,7 @@ def test_migrations_create_indexes() -> None:
     assert (("name_key", "name", "paper_id"), False) in indexes("paper_authors")
     assert (("category", "paper_id"), False) in indexes("paper_categories")
     assert (("kind", "key"), True) in indexes("follows")
-    assert (("paper_id",), False) in indexes("matches")
+    assert (("broad", "paper_id"), False) in indexes("matches")
 
 
 def test_follows_kind_key_is_unique() -> None:
@@ -212,6 +213,7 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
         ("radar", "m012_listing_index_covers_ranking"),
         ("radar", "m013_metadata_date"),
         ("radar", "m014_author_names_cover_papers"),
+        ("radar", "m015_matches_by_breadth"),
     ]
     migrations.apply(db)
     assert schema(db) == before
@@ -237,6 +239,24 @@ def test_the_surname_index_gains_the_paper_id(monkeypatch: pytest.MonkeyPatch) -
     assert _index_columns(db, "idx_paper_authors_name_key_name") == ["name_key", "name"]
     migrations.apply(db)
     assert _index_columns(db, "idx_paper_authors_name_key_name") == ["name_key", "name", "paper_id"]
+
+
+def test_matches_from_before_are_indexed_by_their_follows_breadth(monkeypatch: pytest.MonkeyPatch) -> None:
+    db = _store_before("m015_matches_by_breadth", monkeypatch)
+    for follow_id, kind in ((1, "author"), (2, "category"), (3, "topic")):
+        db.execute(
+            "insert into follows (id, kind, value, key, created_utc) values (?, ?, ?, ?, '')",
+            [follow_id, kind, f"v{follow_id}", f"k{follow_id}"],
+        )
+        db.execute("insert into matches (follow_id, paper_id) values (?, '2611.00001')", [follow_id])
+    migrations.apply(db)
+    assert db.execute("select follow_id, broad from matches order by follow_id").fetchall() == [
+        (1, 0),
+        (2, 1),
+        (3, 1),
+    ]
+    assert _index_columns(db, "idx_matches_broad_paper_id") == ["broad", "paper_id"]
+    assert _index_columns(db, "idx_matches_paper_id") == []
 
 
 def test_a_bulk_import_that_owes_the_surname_index_builds_the_new_one(
@@ -804,3 +824,44 @@ def test_an_undated_row_is_current_as_of_its_version_day(tmp_path: Path) -> None
     assert _stored(db) == (["hep-ph"], None, None)
     save_papers(db, [_paper(["hep-ph", "hep-ex"], "2026-11-03")])
     assert _stored(db) == (["hep-ph", "hep-ex"], None, "2026-11-03")
+
+
+def test_every_lookup_of_matches_by_paper_seeks_the_index(db: Database) -> None:
+    """The statements radar really runs against matches, traced and explained: each one
+    seeks (SEARCH), none reads the whole table or index (SCAN). A lookup by paper that
+    forgot store.ANY_BREADTH would scan the (broad, paper_id) index."""
+    from radar import export
+    from radar.fetch import _by_followed_authors
+    from radar.follows import add_follow, rematch_papers
+    from radar.rank import matches_for, rank_window, window_for
+    from radar.status import unread_counts
+
+    import_files(db, [API_TESTING])
+    ids = [r[0] for r in db.execute("select id from papers order by id")]
+    author = db.execute(
+        "select name from paper_authors where paper_id = ? order by position", [ids[0]]
+    ).fetchone()
+    add_follow(db, "author", author[0])
+    add_follow(db, "category", "cs.LG")
+    by_kind = "select distinct f.kind, m.broad from matches m join follows f on f.id = m.follow_id"
+    assert set(db.execute(by_kind).fetchall()) == {("author", 0), ("category", 1)}
+    day = store.newest_listing_date(db, matched_only=True)
+    assert day is not None
+
+    traced: list[str] = []
+    db.conn.set_trace_callback(traced.append)
+    window = window_for(db, day, day)
+    assert window is not None
+    assert rank_window(db, window)
+    assert matches_for(db, ids[:5])
+    assert store.newest_listing_date(db, matched_only=True) == day
+    unread_counts(db)
+    assert _by_followed_authors(db, ids) >= 1
+    rematch_papers(db, ids[:5])
+    db.conn.set_trace_callback(None)
+    sql, params = export.selection_query(export.select_papers(db))
+    explained = [plan(db, s, []) for s in traced if " matches m " in s or "from matches " in s]
+    explained.append(plan(db, sql, params))
+    assert len(explained) >= 8
+    for steps in explained:
+        assert not any(step.startswith(("SCAN m", "SCAN matches")) for step in steps.split(" | ")), steps

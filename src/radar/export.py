@@ -95,7 +95,9 @@ def select_papers(
 
 def _chosen(alias: str, selection: Selection) -> str:
     """SQL: the paper `alias` is in the selection (dates aside)."""
-    matched = f"exists (select 1 from matches m where m.paper_id = {alias}.id"
+    from radar.store import ANY_BREADTH
+
+    matched = f"exists (select 1 from matches m where {ANY_BREADTH} and m.paper_id = {alias}.id"
     if selection.any_follow:
         return matched + ")"
     parts = []

@@ -552,8 +552,7 @@ def _by_followed_authors(db: Database, ids: list[str]) -> int:
     found: set[str] = set()
     for part in chunks(ids):
         rows = db.execute(
-            "select distinct m.paper_id from matches m join follows f on f.id = m.follow_id "
-            f"where f.kind = 'author' and m.paper_id in ({placeholders(part)})",
+            f"select distinct m.paper_id from matches m where m.broad = 0 and m.paper_id in ({placeholders(part)})",
             list(part),
         ).fetchall()
         found.update(r[0] for r in rows)

@@ -15,7 +15,7 @@ from radar.database import Database
 from radar.errors import NotFoundError, UsageError
 from radar.model import Follow
 from radar.names import ParsedName, lookup_keys, match_strength, normalise, parse_name, similar_surname
-from radar.store import chunks, fts_phrase, placeholders, rowid_ranges, utc_now, write_cache
+from radar.store import ANY_BREADTH, chunks, fts_phrase, placeholders, rowid_ranges, utc_now, write_cache
 from radar.taxonomy import canonical_category, suggest_categories
 
 KINDS = ("author", "category", "topic", "feed")
@@ -132,6 +132,8 @@ class _Hit:
     strength: str
     reason: str
     matched_name: str | None = None
+    # A category, topic or feed; a person's matches are indexed apart (migration m015).
+    broad: bool = True
 
 
 def _author_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str] | None) -> list[_Hit]:
@@ -166,7 +168,7 @@ def _author_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[st
                     reason = f"by {name}, whom you follow"
                 else:
                     reason = f"by {name} (initials only; may be {follow.value})"
-                hit = _Hit(follow.id, paper_id, strength, reason, name)
+                hit = _Hit(follow.id, paper_id, strength, reason, name, broad=False)
                 previous = best.get((follow.id, paper_id))
                 if previous is None or (previous.strength != "exact" and strength == "exact"):
                     best[(follow.id, paper_id)] = hit
@@ -282,10 +284,10 @@ def _feed_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str]
 def _insert_hits(db: Database, hits: list[_Hit]) -> None:
     now = utc_now()
     db.conn.executemany(
-        "insert into matches (follow_id, paper_id, strength, reason, matched_name, matched_utc) "
-        "values (?, ?, ?, ?, ?, ?) on conflict (follow_id, paper_id) do update set strength = excluded.strength, "
+        "insert into matches (follow_id, paper_id, strength, reason, matched_name, matched_utc, broad) "
+        "values (?, ?, ?, ?, ?, ?, ?) on conflict (follow_id, paper_id) do update set strength = excluded.strength, "
         "reason = excluded.reason, matched_name = excluded.matched_name, matched_utc = excluded.matched_utc",
-        [(h.follow_id, h.paper_id, h.strength, h.reason, h.matched_name, now) for h in hits],
+        [(h.follow_id, h.paper_id, h.strength, h.reason, h.matched_name, now, h.broad) for h in hits],
     )
 
 
@@ -318,12 +320,16 @@ def rematch_papers(db: Database, paper_ids: Sequence[str], new_ids: Sequence[str
         for part in chunks(list(paper_ids)):
             marks = placeholders(part)
             for follow_id, had in db.execute(
-                f"select follow_id, count(*) from matches where paper_id in ({marks}) group by follow_id",
+                f"select m.follow_id, count(*) from matches m where {ANY_BREADTH} and m.paper_id in ({marks}) "
+                "group by m.follow_id",
                 list(part),
             ):
                 delta[follow_id] -= had
         for part in chunks([i for i in paper_ids if i not in fresh]):
-            db.execute(f"delete from matches where paper_id in ({placeholders(part)})", list(part))
+            db.execute(
+                f"delete from matches as m where {ANY_BREADTH} and m.paper_id in ({placeholders(part)})",
+                list(part),
+            )
         if follows:
             hits = _hits(db, follows, paper_ids)
             _insert_hits(db, hits)

@@ -372,3 +372,20 @@ def m014_author_names_cover_papers(db: Database) -> None:
     if not owed:
         db.execute("drop index if exists idx_paper_authors_name_key_name")
         db.execute(create)
+
+
+@step
+def m015_matches_by_breadth(db: Database) -> None:
+    # Matches are looked up by paper (is it followed? by whom?) through an index on the
+    # paper id. With categories followed, that index holds a million entries, and the
+    # 1,400 papers of a person with a long history fall on 1,400 different pages of it:
+    # following them wrote back 20 MB, the whole index. With the breadth first, a
+    # person's matches go to the small part of the index that people's follows share.
+    # A lookup by paper asks both parts (store.BY_PAPER). Rows from before are marked
+    # by their follow's kind; broad is the safe default, as both parts are always read.
+    db.execute("alter table matches add column broad integer not null default 1")
+    db.execute(
+        "update matches set broad = 0 where follow_id in (select id from follows where kind = 'author')"
+    )
+    db.execute("drop index if exists idx_matches_paper_id")
+    db.execute("create index idx_matches_broad_paper_id on matches (broad, paper_id)")

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from radar.database import Database
 from radar.errors import UsageError
 from radar.model import Match, Paper
-from radar.store import chunks, get_papers, newest_listing_date, parse_utc, placeholders
+from radar.store import ANY_BREADTH, chunks, get_papers, newest_listing_date, parse_utc, placeholders
 
 # Follow kind first (author > topic > category), then how the paper was announced
 # (new > cross-list > replacement), then recency: each tier outweighs the next.
@@ -146,7 +146,7 @@ def matches_for(db: Database, paper_ids: list[str]) -> dict[str, list[Match]]:
     for part in chunks(paper_ids):
         rows = db.execute(
             "select m.paper_id, m.follow_id, f.kind, f.value, m.strength, m.reason, m.matched_name from matches m "
-            f"join follows f on f.id = m.follow_id where m.paper_id in ({placeholders(part)}) "
+            f"join follows f on f.id = m.follow_id where {ANY_BREADTH} and m.paper_id in ({placeholders(part)}) "
             "order by f.kind, f.id",
             list(part),
         ).fetchall()
@@ -175,7 +175,7 @@ def window_query(include_all: bool) -> str:
     if not include_all:
         # EXISTS rather than a join with DISTINCT: it keeps the listing_date index in
         # charge instead of walking every paper (pinned by a test on the query plan).
-        sql += " and exists (select 1 from matches m where m.paper_id = papers.id)"
+        sql += f" and exists (select 1 from matches m where {ANY_BREADTH} and m.paper_id = papers.id)"
     return sql
 
 

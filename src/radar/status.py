@@ -166,14 +166,14 @@ def _file_size(path: Path) -> int:
 
 def unread_counts(db: Database) -> tuple[str | None, int, int]:
     """(newest listing day, papers on it matching a follow, of which unread)."""
-    from radar.store import newest_listing_date
+    from radar.store import ANY_BREADTH, newest_listing_date
 
     day = newest_listing_date(db)
     if day is None:
         return None, 0, 0
     matching_sql = (
         "select count(*) from papers p where p.listing_date = ? "
-        "and exists (select 1 from matches m where m.paper_id = p.id)"
+        f"and exists (select 1 from matches m where {ANY_BREADTH} and m.paper_id = p.id)"
     )
     matching = int(db.execute(matching_sql, [day]).fetchone()[0])
     unread = matching
