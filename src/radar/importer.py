@@ -108,8 +108,7 @@ def import_files(db: Database, paths: list[Path]) -> list[FileReport]:
         except RadarError as exc:
             reports.append(FileReport(str(path), "unreadable", error=str(exc)))
             continue
-        with write_cache(db):
-            counts = save_papers(db, papers)
+        counts = save_papers(db, papers)
         counts.skipped.extend(skipped)
         reports.append(FileReport(str(path), kind, counts, note=note))
     return reports

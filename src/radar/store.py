@@ -152,8 +152,10 @@ def _migrate(db: Database, on_upgrade: Callable[[], None] | None) -> None:
 
 @contextmanager
 def write_cache(db: Database) -> Iterator[None]:
-    """The larger page cache, for a fetch, an import, a harvest, a follow's matching or
-    a migration; what the cache was before comes back after (nested, it stays large)."""
+    """The larger page cache, for storing papers, a follow's matching or a migration;
+    what the cache was before comes back after (nested, it stays large). A fetch, an
+    import or a harvest holds it from start to end, so one batch's pages stay cached for
+    the next."""
     before = db.execute("pragma cache_size").fetchone()[0]
     db.execute(f"pragma cache_size = -{WRITE_CACHE_KIB}")
     try:
@@ -498,7 +500,7 @@ def save_prepared(
         if seen is None or row["version"] >= seen.row["version"]:
             latest[row["id"]] = item
     now = utc_now()
-    with write_transaction(db):
+    with write_cache(db), write_transaction(db):
         if latest:
             _save_rows(db, latest, counts, now)
             touched = counts.changed_ids + counts.filled_ids
