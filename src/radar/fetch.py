@@ -26,6 +26,7 @@ from radar.http import Http
 from radar.model import Follow, Paper
 from radar.names import ParsedName, match_strength, parse_name, similar_surname
 from radar.store import (
+    ANY_BREADTH,
     ImportCounts,
     Prepared,
     background_checkpoints,
@@ -552,7 +553,8 @@ def _by_followed_authors(db: Database, ids: list[str]) -> int:
     found: set[str] = set()
     for part in chunks(ids):
         rows = db.execute(
-            f"select distinct m.paper_id from matches m where m.broad = 0 and m.paper_id in ({placeholders(part)})",
+            "select distinct m.paper_id from matches m join follows f on f.id = m.follow_id "
+            f"where f.kind = 'author' and {ANY_BREADTH} and m.paper_id in ({placeholders(part)})",
             list(part),
         ).fetchall()
         found.update(r[0] for r in rows)

@@ -132,8 +132,6 @@ class _Hit:
     strength: str
     reason: str
     matched_name: str | None = None
-    # A category, topic or feed; a person's matches are indexed apart (migration m015).
-    broad: bool = True
 
 
 def _author_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str] | None) -> list[_Hit]:
@@ -168,7 +166,7 @@ def _author_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[st
                     reason = f"by {name}, whom you follow"
                 else:
                     reason = f"by {name} (initials only; may be {follow.value})"
-                hit = _Hit(follow.id, paper_id, strength, reason, name, broad=False)
+                hit = _Hit(follow.id, paper_id, strength, reason, name)
                 previous = best.get((follow.id, paper_id))
                 if previous is None or (previous.strength != "exact" and strength == "exact"):
                     best[(follow.id, paper_id)] = hit
@@ -283,11 +281,14 @@ def _feed_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[str]
 
 def _insert_hits(db: Database, hits: list[_Hit]) -> None:
     now = utc_now()
+    # A match's breadth comes from its follow's kind here, and nowhere else (m015).
     db.conn.executemany(
         "insert into matches (follow_id, paper_id, strength, reason, matched_name, matched_utc, broad) "
-        "values (?, ?, ?, ?, ?, ?, ?) on conflict (follow_id, paper_id) do update set strength = excluded.strength, "
-        "reason = excluded.reason, matched_name = excluded.matched_name, matched_utc = excluded.matched_utc",
-        [(h.follow_id, h.paper_id, h.strength, h.reason, h.matched_name, now, h.broad) for h in hits],
+        "values (?1, ?2, ?3, ?4, ?5, ?6, (select kind != 'author' from follows where id = ?1)) "
+        "on conflict (follow_id, paper_id) do update set strength = excluded.strength, "
+        "reason = excluded.reason, matched_name = excluded.matched_name, matched_utc = excluded.matched_utc, "
+        "broad = excluded.broad",
+        [(h.follow_id, h.paper_id, h.strength, h.reason, h.matched_name, now) for h in hits],
     )
 
 

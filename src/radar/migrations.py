@@ -381,8 +381,9 @@ def m015_matches_by_breadth(db: Database) -> None:
     # 1,400 papers of a person with a long history fall on 1,400 different pages of it:
     # following them wrote back 20 MB, the whole index. With the breadth first, a
     # person's matches go to the small part of the index that people's follows share.
-    # A lookup by paper asks both parts (store.BY_PAPER). Rows from before are marked
-    # by their follow's kind; broad is the safe default, as both parts are always read.
+    # A lookup by paper asks both parts (store.ANY_BREADTH), and the kind of follow is
+    # still read from follows: the column only says where a match is indexed. Rows from
+    # before are marked by their follow's kind.
     db.execute("alter table matches add column broad integer not null default 1")
     db.execute(
         "update matches set broad = 0 where follow_id in (select id from follows where kind = 'author')"

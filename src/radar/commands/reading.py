@@ -24,11 +24,11 @@ def mark_read(
 ) -> None:
     """Mark papers as read, so radar today --unread skips them."""
     from radar.errors import NotFoundError, UsageError
-    from radar.store import get_papers, mark_read
+    from radar.store import get_papers, mark_read, matched_paper_ids
 
     db = state(ctx).open()
     if all_:
-        targets = [r[0] for r in db.execute("select distinct paper_id from matches")]
+        targets = matched_paper_ids(db)
     elif ids:
         targets = _ids(ids)
         missing = [i for i in targets if i not in get_papers(db, targets)]
