@@ -237,8 +237,8 @@ def follow(
         from radar.store import background_checkpoints
 
         # The matches just stored are written back into the database file while the
-        # preview is read: for an author with a long history that is 1,400 scattered
-        # pages, and closing the store would write them after the preview, not beside it.
+        # preview is read: a category's hundreds of thousands of matches are tens of MB,
+        # and closing the store would write them after the preview, not beside it.
         with background_checkpoints(db):
             for result in results:
                 _print_follow(db, result, near_misses)
