@@ -255,3 +255,37 @@ def test_status_names_each_kind_of_source(key: str, label: str, current: bool) -
         3: ("category", "cs.LG"),
     }
     assert describe_key(key, follows, ["cs.LG"]) == (label, current)
+
+
+def test_status_names_a_bulk_import_that_still_owes_its_indexes(
+    tmp_path: Path, radar_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_snapshot_import import synthetic_lines, write_lines
+
+    from radar import importer
+    from radar.store import BULK_INDEXES, open_db
+
+    path = write_lines(tmp_path / "snapshot.jsonl", synthetic_lines(40))
+    monkeypatch.setattr(importer, "BULK_BYTES", 0)  # a bulk load, as for the whole of arXiv
+    db = open_db(radar_home / "radar.db")
+
+    def interrupt(progress: importer.SnapshotProgress) -> None:
+        if progress.lines >= 20:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        importer.import_snapshot(db, path, progress=interrupt, workers=0, batch_lines=10)
+    db.close()
+
+    shown = run_radar("status")
+    assert shown.returncode == 0, shown.stderr
+    assert f"Import not finished: {path}: 20 lines stored, the last at " in shown.stdout
+    assert f"{len(BULK_INDEXES)} indexes are missing" in shown.stdout
+    assert f"run radar import {path} again" in shown.stdout
+    data = json.loads(run_radar("status", "--format", "json").stdout)
+    [owed] = data["unfinished_imports"]
+    assert (owed["path"], owed["lines"], owed["indexes"]) == (str(path), 20, len(BULK_INDEXES))
+
+    assert run_radar("import", str(path)).returncode == 0
+    assert "Import not finished" not in run_radar("status").stdout
+    assert json.loads(run_radar("status", "--format", "json").stdout)["unfinished_imports"] == []

@@ -41,6 +41,18 @@ class RunStatus:
 
 
 @dataclass
+class ImportStatus:
+    """A snapshot import that dropped indexes for its bulk load and has not built them
+    again: it was interrupted, or is running now. Until it finishes, looking papers up
+    by author, day or category reads whole tables."""
+
+    path: str
+    lines: int  # of the file, stored so far
+    updated_utc: str | None  # its last stored batch
+    indexes: int  # how many it owes
+
+
+@dataclass
 class Status:
     db_path: str
     log_path: str
@@ -51,6 +63,7 @@ class Status:
     newest_listing_date: str | None = None
     matching: int = 0  # papers on the newest listing day that match a follow
     unread: int = 0  # ... of which no `reads` row
+    imports: list[ImportStatus] = field(default_factory=list)
 
     @property
     def size_mb(self) -> float:
@@ -72,6 +85,7 @@ class Status:
                 "unread": self.unread,
             },
             "log": self.log_path,
+            "unfinished_imports": [asdict(i) for i in self.imports],
         }
 
 
@@ -153,6 +167,17 @@ def _runs(db: Database, limit: int) -> list[RunStatus]:
     return runs
 
 
+def _unfinished_imports(db: Database) -> list[ImportStatus]:
+    rows = db.execute(
+        "select path, lines, updated_utc, dropped_indexes_json from imports "
+        "where finished_utc is null and dropped_indexes_json is not null order by updated_utc"
+    ).fetchall()
+    found = [
+        ImportStatus(path, lines or 0, updated, len(json.loads(owed))) for path, lines, updated, owed in rows
+    ]
+    return [i for i in found if i.indexes]
+
+
 def _file_size(path: Path) -> int:
     """The database with its write-ahead log, which holds recent writes until a checkpoint."""
     total = 0
@@ -201,4 +226,5 @@ def collect(db: Database, db_path: Path, home: Path, runs: int = RUNS) -> Status
         newest_listing_date=day,
         matching=matching,
         unread=unread,
+        imports=_unfinished_imports(db),
     )

@@ -4,6 +4,7 @@ Loaded whenever `radar --help` lists the commands: only the standard library, ty
 the core modules are imported inside the commands.
 """
 
+import shlex
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -200,5 +201,12 @@ def _print_status(report: Any) -> None:
         line(
             f"Unread: {report.unread} of {report.matching} paper{'s' if report.matching != 1 else ''} "
             f"matching your follows on {report.newest_listing_date}, the newest listing day (radar today shows them)."
+        )
+    for i in report.imports:
+        line(
+            f"Import not finished: {i.path}: {i.lines:,} lines stored, the last at {_when(i.updated_utc, now)}. "
+            f"Until it finishes, {i.indexes} indexes are missing, so follows, search and radar today are slow: "
+            f"run radar import {shlex.quote(i.path)} again, unless it is running now.",
+            "yellow",
         )
     line(f"Fetch log: {report.log_path}", "dim")
