@@ -446,6 +446,6 @@ def test_import_takes_as_many_workers_as_the_pool_allows(tmp_path: Path) -> None
 
 
 def test_usage_lines_name_arguments_in_capitals() -> None:
-    assert ok("import", "--help").startswith("Usage: radar import [OPTIONS] {FILE...}")
+    assert ok("import", "--help").startswith("Usage: radar import [OPTIONS] [FILE...]")
     assert ok("follow", "--help").startswith("Usage: radar follow [OPTIONS] [NAME]")
     assert ok("search", "--help").startswith("Usage: radar search [OPTIONS] {QUERY}")

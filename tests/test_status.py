@@ -257,35 +257,78 @@ def test_status_names_each_kind_of_source(key: str, label: str, current: bool) -
     assert describe_key(key, follows, ["cs.LG"]) == (label, current)
 
 
-def test_status_names_a_bulk_import_that_still_owes_its_indexes(
-    tmp_path: Path, radar_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from test_snapshot_import import synthetic_lines, write_lines
-
+def _stop_a_bulk_import(home: Path, path: Path, monkeypatch: pytest.MonkeyPatch, at: int = 20) -> None:
+    """A bulk import of `path` (relative to the current directory) stopped after `at` lines."""
     from radar import importer
-    from radar.store import BULK_INDEXES, open_db
+    from radar.store import open_db
 
-    path = write_lines(tmp_path / "snapshot.jsonl", synthetic_lines(40))
     monkeypatch.setattr(importer, "BULK_BYTES", 0)  # a bulk load, as for the whole of arXiv
-    db = open_db(radar_home / "radar.db")
+    db = open_db(home / "radar.db")
 
     def interrupt(progress: importer.SnapshotProgress) -> None:
-        if progress.lines >= 20:
+        if progress.lines >= at:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         importer.import_snapshot(db, path, progress=interrupt, workers=0, batch_lines=10)
     db.close()
 
+
+def test_status_names_a_bulk_import_that_still_owes_its_indexes(
+    tmp_path: Path, radar_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_snapshot_import import synthetic_lines, write_lines
+
+    from radar.store import BULK_INDEXES
+
+    path = write_lines(tmp_path / "my snapshot.jsonl", synthetic_lines(40)).resolve()
+    # Started from the file's directory with a relative path: status names it in full.
+    monkeypatch.chdir(tmp_path)
+    _stop_a_bulk_import(radar_home, Path("my snapshot.jsonl"), monkeypatch)
+    monkeypatch.chdir(radar_home)
+
     shown = run_radar("status")
     assert shown.returncode == 0, shown.stderr
     assert f"Import not finished: {path}: 20 lines stored, the last at " in shown.stdout
-    assert f"{len(BULK_INDEXES)} indexes are missing" in shown.stdout
-    assert f"run radar import {path} again" in shown.stdout
+    assert f"{len(BULK_INDEXES)} of the store's indexes are missing" in shown.stdout
+    assert f"run radar import '{path}' again, or radar import --finish" in shown.stdout
     data = json.loads(run_radar("status", "--format", "json").stdout)
     [owed] = data["unfinished_imports"]
     assert (owed["path"], owed["lines"], owed["indexes"]) == (str(path), 20, len(BULK_INDEXES))
 
-    assert run_radar("import", str(path)).returncode == 0
+    # The command it suggests works from elsewhere, and reads the rest of the file.
+    again = run_radar("import", "--format", "json", str(path))
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)[0]["new"] == 20
     assert "Import not finished" not in run_radar("status").stdout
     assert json.loads(run_radar("status", "--format", "json").stdout)["unfinished_imports"] == []
+
+
+def test_import_finish_builds_what_a_stopped_import_owes_without_its_file(
+    tmp_path: Path, radar_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_snapshot_import import synthetic_lines, write_lines
+
+    path = write_lines(tmp_path / "snapshot.jsonl", synthetic_lines(40))
+    _stop_a_bulk_import(radar_home, path, monkeypatch)
+    moved = path.rename(tmp_path / "kept-elsewhere.jsonl")
+
+    usage = run_radar("import")
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr
+    assert (
+        usage.stderr.strip()
+        == "Error: name the files to import, or use --finish for what a stopped import owes"
+    )
+    finished = run_radar("import", "--finish")
+    assert finished.returncode == 0, finished.stderr
+    assert f"Built the indexes that the import of {path} owed" in finished.stderr
+    assert "Import not finished" not in run_radar("status").stdout
+    with sqlite3.connect(radar_home / "radar.db") as conn:
+        names = {r[0] for r in conn.execute("select name from sqlite_master where type = 'index'")}
+        assert "idx_paper_authors_name_key_name" in names and "idx_papers_listing_date" in names
+        assert conn.execute("select lines, finished_utc from imports").fetchone() == (20, None)
+    assert run_radar("import", "--finish").stderr.strip() == "No import owes indexes: nothing to build."
+    # Still resumable: the file, wherever it is now, adds the rest.
+    rest = run_radar("import", "--format", "json", str(moved))
+    assert rest.returncode == 0, rest.stderr
+    assert json.loads(rest.stdout)[0]["new"] == 20

@@ -314,14 +314,14 @@ def following(
 def import_(
     ctx: typer.Context,
     files: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(
             metavar="FILE...",
             help="Saved arXiv API responses, RSS/Atom listing feeds, or arXiv metadata snapshots "
             "(JSON Lines); each plain or .gz.",
             show_default=False,
         ),
-    ],
+    ] = None,
     format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="text or json (the report).")
     ] = ListFormat.text,
@@ -334,6 +334,14 @@ def import_(
             help="Processes parsing a snapshot beside the writer (default: cores - 1, at most 4).",
         ),
     ] = None,
+    finish: Annotated[
+        bool,
+        typer.Option(
+            "--finish",
+            help="Build the indexes a stopped snapshot import still owes, without its file "
+            "(importing the file again later still reads the rest).",
+        ),
+    ] = False,
     quiet: QuietOpt = False,
     wait: WaitOpt = 10.0,
 ) -> None:
@@ -345,11 +353,26 @@ def import_(
     import resumes where it stopped when run again.
     """
     from radar.fetch import fetch_lock
-    from radar.importer import FileReport, import_files, import_snapshot, is_snapshot
+    from radar.importer import FileReport, finish_bulk, import_files, import_snapshot, is_snapshot
     from radar.render import to_json
 
+    if not files and not finish:
+        raise UsageError("name the files to import, or use --finish for what a stopped import owes")
     st = state(ctx)
     db = st.open(quiet=quiet)
+    if not files:
+        with fetch_lock(st.settings.db_path, wait), live_status("building the indexes…", quiet) as note:
+            built = finish_bulk(db, note)
+        if format is ListFormat.json:
+            print(to_json({"finished": built}))
+        elif not quiet:
+            if built:
+                say(
+                    f"Built the indexes that the import of {', '.join(built)} owed. Import it again to read the rest."
+                )
+            else:
+                say("No import owes indexes: nothing to build.")
+        return
     results: list[Any] = []
     failed = False
     # One writer at a time, as with fetch and harvest. An import that cannot start is an

@@ -248,12 +248,16 @@ def import_snapshot(
     offset, lines_done = (state[0], state[1]) if state else (0, 0)
     report.resumed_at_line = lines_done
     now = utc_now()
+    # Where the file is now, in full: `radar status` names it, to be imported again from
+    # anywhere.
+    where = str(path.resolve())
     with db.atomic():
         db.execute(
             "insert or ignore into imports (key, path, offset, lines, new, updated, unchanged, bad, "
             "started_utc, updated_utc) values (?, ?, 0, 0, 0, 0, 0, 0, ?, ?)",
-            [key, str(path), now, now],
+            [key, where, now, now],
         )
+        db.execute("update imports set path = ? where key = ?", [where, key])
     workers = min(MAX_WORKERS, worker_count() if workers is None else workers)
     bulk = total >= BULK_BYTES
     if bulk:
@@ -340,13 +344,15 @@ def import_snapshot(
     return report
 
 
-def finish_bulk(db: Database, note: Callable[[str], None] | None = None) -> None:
+def finish_bulk(db: Database, note: Callable[[str], None] | None = None) -> list[str]:
     """Build the indexes bulk imports dropped (this one's, and any an interrupted import
-    left owing), then link journal papers to the arXiv papers that arrived meanwhile."""
+    left owing), then link journal papers to the arXiv papers that arrived meanwhile.
+    Returns the files whose imports owed them. An interrupted import stays resumable:
+    importing its file again reads the rest."""
     owing = db.execute(
-        "select key, dropped_indexes_json from imports where dropped_indexes_json is not null"
+        "select key, dropped_indexes_json, path from imports where dropped_indexes_json is not null"
     ).fetchall()
-    for owner, statements in owing:
+    for owner, statements, _ in owing:
         if note is not None:
             note("building the search indexes…")
         # The index builds sort in the page cache's memory before they use files.
@@ -356,3 +362,4 @@ def finish_bulk(db: Database, note: Callable[[str], None] | None = None) -> None
     if owing:
         with write_transaction(db):
             link_versions(db, unlinked_feed_papers(db))
+    return [path for _, statements, path in owing if json.loads(statements)]

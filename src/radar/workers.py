@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 # Imported here, not in the jobs: a worker imports this module as it starts, so it is
 # ready to parse by the time the first job arrives.
 from radar.sources.arxiv_api import ApiPage, parse_api_response
-from radar.store import Prepared, prepare
+from radar.store import Prepared, prepare, usable_cores
 
 MAX_WORKERS = 16
 
@@ -23,8 +23,7 @@ MAX_WORKERS = 16
 def worker_count() -> int:
     """Processes that parse while this one writes: one fewer than the cores (at most four:
     one writer cannot keep more busy). On one core, none: parse in this process."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(0, min(4, cores - 1))
+    return max(0, min(4, usable_cores() - 1))
 
 
 def _worker_init(parent: int) -> None:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from radar.cli import ListFormat, app, out, say, state
+from radar.cli import ListFormat, app, out, plural, say, state
 from radar.errors import UsageError
 
 
@@ -204,9 +204,11 @@ def _print_status(report: Any) -> None:
         )
     for i in report.imports:
         line(
-            f"Import not finished: {i.path}: {i.lines:,} lines stored, the last at {_when(i.updated_utc, now)}. "
-            f"Until it finishes, {i.indexes} indexes are missing, so follows, search and radar today are slow: "
-            f"run radar import {shlex.quote(i.path)} again, unless it is running now.",
+            f"Import not finished: {i.path}: {plural(i.lines, 'line')} stored, the last at {_when(i.updated_utc, now)}. "
+            f"Until it finishes, {i.indexes} of the store's indexes are missing, so follows, search and radar "
+            "today are slow: "
+            f"run radar import {shlex.quote(i.path)} again, or radar import --finish to build them without "
+            "the file (unless the import is running now).",
             "yellow",
         )
     line(f"Fetch log: {report.log_path}", "dim")
