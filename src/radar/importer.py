@@ -253,11 +253,11 @@ def import_snapshot(
     where = str(path.resolve())
     with db.atomic():
         db.execute(
-            "insert or ignore into imports (key, path, offset, lines, new, updated, unchanged, bad, "
-            "started_utc, updated_utc) values (?, ?, 0, 0, 0, 0, 0, 0, ?, ?)",
+            "insert into imports (key, path, offset, lines, new, updated, unchanged, bad, "
+            "started_utc, updated_utc) values (?, ?, 0, 0, 0, 0, 0, 0, ?, ?) "
+            "on conflict (key) do update set path = excluded.path",
             [key, where, now, now],
         )
-        db.execute("update imports set path = ? where key = ?", [where, key])
     workers = min(MAX_WORKERS, worker_count() if workers is None else workers)
     bulk = total >= BULK_BYTES
     if bulk:
@@ -352,14 +352,18 @@ def finish_bulk(db: Database, note: Callable[[str], None] | None = None) -> list
     owing = db.execute(
         "select key, dropped_indexes_json, path from imports where dropped_indexes_json is not null"
     ).fetchall()
-    for owner, statements, _ in owing:
+    built = []
+    for owner, statements, path in owing:
         if note is not None:
             note("building the search indexes…")
+        owed = json.loads(statements)
         # The index builds sort in the page cache's memory before they use files.
         with write_cache(db), write_transaction(db):
-            restore_indexes(db, json.loads(statements))
+            restore_indexes(db, owed)
             db.execute("update imports set dropped_indexes_json = null where key = ?", [owner])
+        if owed:
+            built.append(path)
     if owing:
         with write_transaction(db):
             link_versions(db, unlinked_feed_papers(db))
-    return [path for _, statements, path in owing if json.loads(statements)]
+    return built
