@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import run_radar
 from feeds import Item, api_feed, rss_feed
+from filelock import FileLock
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -289,18 +290,33 @@ def test_status_names_a_bulk_import_that_still_owes_its_indexes(
 
     shown = run_radar("status")
     assert shown.returncode == 0, shown.stderr
-    assert f"Import not finished: {path}: 20 lines stored, the last at " in shown.stdout
+    assert f"Import stopped: {path}: 20 lines stored, the last at " in shown.stdout
     assert f"{len(BULK_INDEXES)} of the store's indexes are missing" in shown.stdout
     assert f"run radar import '{path}' again, or radar import --finish" in shown.stdout
+    assert "Writing now" not in shown.stdout
     data = json.loads(run_radar("status", "--format", "json").stdout)
     [owed] = data["unfinished_imports"]
     assert (owed["path"], owed["lines"], owed["indexes"]) == (str(path), 20, len(BULK_INDEXES))
+    assert data["database"]["writing"] is False
+
+    # While a radar run holds the write lock, the import may be that run: status says
+    # so instead of suggesting a second import of the same file.
+    with FileLock(str(radar_home / "radar.db") + ".fetch-lock"):
+        busy = run_radar("status")
+        assert busy.returncode == 0, busy.stderr
+        assert "Writing now: another radar run" in busy.stdout
+        assert f"Import not finished: {path}: 20 lines stored" in busy.stdout
+        assert f"If it is the run writing now, it builds the {len(BULK_INDEXES)} indexes" in busy.stdout
+        assert "radar import --finish" not in busy.stdout
+        assert json.loads(run_radar("status", "--format", "json").stdout)["database"]["writing"] is True
+    # Asking did not take the lock from its holder, nor keep it.
+    assert json.loads(run_radar("status", "--format", "json").stdout)["database"]["writing"] is False
 
     # The command it suggests works from elsewhere, and reads the rest of the file.
     again = run_radar("import", "--format", "json", str(path))
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)[0]["new"] == 20
-    assert "Import not finished" not in run_radar("status").stdout
+    assert "Import " not in run_radar("status").stdout
     assert json.loads(run_radar("status", "--format", "json").stdout)["unfinished_imports"] == []
 
 
@@ -322,7 +338,7 @@ def test_import_finish_builds_what_a_stopped_import_owes_without_its_file(
     finished = run_radar("import", "--finish")
     assert finished.returncode == 0, finished.stderr
     assert f"Built the indexes that the import of {path} owed" in finished.stderr
-    assert "Import not finished" not in run_radar("status").stdout
+    assert "Import " not in run_radar("status").stdout
     with sqlite3.connect(radar_home / "radar.db") as conn:
         names = {r[0] for r in conn.execute("select name from sqlite_master where type = 'index'")}
         assert "idx_paper_authors_name_key_name" in names and "idx_papers_listing_date" in names

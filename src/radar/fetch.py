@@ -121,6 +121,22 @@ def fetch_lock(db_path: Path, wait: float) -> Iterator[None]:
         lock.release()
 
 
+def writer_running(db_path: Path) -> bool:
+    """Whether another radar run holds this store's write lock now (asked without waiting).
+    A lock that cannot be asked at all, in a folder radar may not write, counts as free."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(db_path) + ".fetch-lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    except OSError:
+        return False
+    lock.release()
+    return False
+
+
 # --- state ----------------------------------------------------------------------------------
 
 

@@ -43,8 +43,8 @@ class RunStatus:
 @dataclass
 class ImportStatus:
     """A snapshot import that dropped indexes for its bulk load and has not built them
-    again: it was interrupted, or is running now. Until it finishes, looking papers up
-    by author, day or category reads whole tables."""
+    again: it was stopped, or it is the run holding the write lock now (Status.writing).
+    Until it finishes, looking papers up by author, day or category reads whole tables."""
 
     path: str
     lines: int  # of the file, stored so far
@@ -64,6 +64,7 @@ class Status:
     matching: int = 0  # papers on the newest listing day that match a follow
     unread: int = 0  # ... of which no `reads` row
     imports: list[ImportStatus] = field(default_factory=list)
+    writing: bool = False  # another radar run holds the store's write lock now
 
     @property
     def size_mb(self) -> float:
@@ -76,6 +77,7 @@ class Status:
                 "papers": self.papers,
                 "size_bytes": self.size_bytes,
                 "size_mb": round(self.size_mb, 2),
+                "writing": self.writing,
             },
             "sources": [asdict(s) for s in self.sources],
             "runs": [asdict(r) for r in self.runs],
@@ -212,6 +214,7 @@ def unread_counts(db: Database) -> tuple[str | None, int, int]:
 
 
 def collect(db: Database, db_path: Path, home: Path, runs: int = RUNS) -> Status:
+    from radar.fetch import writer_running
     from radar.fetchlog import log_path
     from radar.store import count_papers
 
@@ -227,4 +230,5 @@ def collect(db: Database, db_path: Path, home: Path, runs: int = RUNS) -> Status
         matching=matching,
         unread=unread,
         imports=_unfinished_imports(db),
+        writing=writer_running(db_path),
     )

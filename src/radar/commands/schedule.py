@@ -202,13 +202,21 @@ def _print_status(report: Any) -> None:
             f"Unread: {report.unread} of {report.matching} paper{'s' if report.matching != 1 else ''} "
             f"matching your follows on {report.newest_listing_date}, the newest listing day (radar today shows them)."
         )
+    if report.writing:
+        line("Writing now: another radar run (a fetch, harvest or import) holds the store's write lock.")
     for i in report.imports:
-        line(
-            f"Import not finished: {i.path}: {plural(i.lines, 'line')} stored, the last at {_when(i.updated_utc, now)}. "
-            f"Until it finishes, {i.indexes} of the store's indexes are missing, so follows, search and radar "
-            "today are slow: "
-            f"run radar import {shlex.quote(i.path)} again, or radar import --finish to build them without "
-            "the file (unless the import is running now).",
-            "yellow",
-        )
+        stored = f"{i.path}: {plural(i.lines, 'line')} stored, the last at {_when(i.updated_utc, now)}."
+        if report.writing:
+            line(
+                f"Import not finished: {stored} If it is the run writing now, it builds the {i.indexes} "
+                "indexes it dropped at its end.",
+                "yellow",
+            )
+        else:
+            line(
+                f"Import stopped: {stored} Until it finishes, {i.indexes} of the store's indexes are missing, "
+                f"so follows, search and radar today are slow: run radar import {shlex.quote(i.path)} again, "
+                "or radar import --finish to build them without the file.",
+                "yellow",
+            )
     line(f"Fetch log: {report.log_path}", "dim")
