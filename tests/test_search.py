@@ -111,6 +111,52 @@ def test_category_and_since_filters(db: Database) -> None:
     assert ids(search(db, "world", since=date(2026, 1, 1), limit=1)) == ["2611.00001"]
 
 
+def test_ranking_reads_past_its_first_window_when_filters_need_it(
+    tmp_path: Path, radar_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from radar import search as search_module
+
+    # The only paper in cs.GT ranks last of 60: 59 others hold the word in their title.
+    items = [
+        Item(
+            f"2611.{n:05d}",
+            title=f"World models, part {n}",
+            abstract="A world of models.",
+            authors=["Ada Lovelace"],
+            categories=["cs.AI"],
+            published="2026-11-18T10:00:00Z",
+        )
+        for n in range(1, 60)
+    ]
+    items.append(
+        Item(
+            "2611.00060",
+            title="Auctions",
+            abstract="Bidders in a market, with one mention of the world among many other words "
+            + "and more words " * 30,
+            authors=["Grace Hopper"],
+            categories=["cs.GT"],
+            published="2026-11-18T10:00:00Z",
+        )
+    )
+    db = open_db(radar_home / "radar.db")
+    save_papers(db, parse_api_response(api_feed(items)).papers)
+    # A first window of 50 rows, read 5 at a time, leaves the paper to the second query.
+    monkeypatch.setattr(search_module, "RANKED_WINDOW", 0)
+    monkeypatch.setattr(search_module, "RANKED_CHUNK", 1)
+    assert ids(search(db, "world", category="cs.GT", limit=1)) == ["2611.00060"]
+    assert len(search(db, "world", limit=60)) == 60
+
+    # The two queries meet exactly: every match once, in the order of one full ranking.
+    full = db.execute(
+        "select rowid from papers_fts where papers_fts match 'world' "
+        "order by bm25(papers_fts, ?, 1.0), rowid",
+        [search_module.TITLE_WEIGHT],
+    ).fetchall()
+    read = [row[0] for chunk in search_module._ranking(db, "papers_fts", "world", 7, 25) for row in chunk]
+    assert read == [row[0] for row in full] and len(read) == 60
+
+
 def test_capitalised_words_alone_are_not_operators(db: Database) -> None:
     assert build_query("NOT gate").fts == '"NOT" "gate"'
     assert build_query("NEAR-field optics").fts == '"NEAR-field" "optics"'

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from radar.database import Database
 from radar.errors import UsageError
@@ -23,6 +25,10 @@ TITLE_WEIGHT = 5.0
 # terms. "C++", "arXiv:2101.00001", "NOT gate" and "NEAR-field optics" stay plain words.
 _SYNTAX_RE = re.compile(r'["()*^]|\S\s+(?:AND|OR|NOT|NEAR)\s+\S|\b(?:title|abstract)\s*:')
 _WORD_RE = re.compile(r"\w", re.UNICODE)
+# The index's ranking is read at least RANKED_CHUNK rows at a time, within a first
+# window of at least RANKED_WINDOW rows (see _ranking).
+RANKED_CHUNK = 200
+RANKED_WINDOW = 1000
 
 
 @dataclass
@@ -91,7 +97,7 @@ def search(
     check_syntax(text, query.fts)
     # A journal's version of an arXiv paper is shown as that paper, not beside it.
     where = ["p.linked_to is null"]
-    params: dict[str, object] = {"tw": TITLE_WEIGHT}
+    params: dict[str, object] = {}
     if since is not None:
         where.append("p.listing_date >= :since")
         params["since"] = since.isoformat()
@@ -138,24 +144,44 @@ def _ranked(
     every match first meant loading tens of thousands of large rows for a common phrase.
     """
     index = "papers_fts" if rowids is None else _person_index(db, rowids)
-    ranking = db.execute(
-        f"select rowid, bm25({index}, :tw, 1.0) as score from {index} where {index} match :q order by score",
-        {"tw": params["tw"], "q": match},
-    )
     filters = " and ".join(["p.rowid in (select value from json_each(:rowids))", *where])
     hits: list[tuple[str, float]] = []
-    while len(hits) < limit:
-        chunk = ranking.fetchmany(max(200, limit * 5))
-        if not chunk:
-            break
+    for chunk in _ranking(db, index, match, max(RANKED_CHUNK, limit * 5), max(RANKED_WINDOW, limit * 50)):
         scores = dict(chunk)
         passed = db.execute(
             f"select p.rowid, p.id from papers p where {filters}",
             {**params, "rowids": json.dumps(list(scores))},
         ).fetchall()
         hits += sorted(((paper_id, scores[rowid]) for rowid, paper_id in passed), key=lambda h: (h[1], h[0]))
-    ranking.close()
+        if len(hits) >= limit:
+            break
     return hits[:limit]
+
+
+def _ranking(db: Database, index: str, match: str, chunk_rows: int, window: int) -> Iterator[list[Any]]:
+    """The index's (rowid, bm25) rows, best first, `chunk_rows` at a time.
+
+    The first `window` rows are asked for with a LIMIT, which lets SQLite keep only the
+    best ones as it scores instead of sorting every match (at 3 million papers, 8 ms of a
+    phrase with 32,700 matches and 60 ms of a word in half the papers). Only filters that
+    pass fewer than the limit among them make it rank everything, for the rest; rowid
+    breaks ties, so the two queries meet without a gap or an overlap.
+    """
+    sql = f"select rowid, bm25({index}, :tw, 1.0) as score from {index} where {index} match :q order by score, rowid"
+    for bounds, args in (
+        ("limit :window", {"window": window}),
+        ("limit -1 offset :window", {"window": window}),
+    ):
+        ranking = db.execute(f"{sql} {bounds}", {"tw": TITLE_WEIGHT, "q": match, **args})
+        read = 0
+        try:
+            while chunk := ranking.fetchmany(chunk_rows):
+                read += len(chunk)
+                yield chunk
+        finally:
+            ranking.close()
+        if read < window:
+            return
 
 
 def _person_index(db: Database, rowids: list[int]) -> str:
