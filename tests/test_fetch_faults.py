@@ -613,6 +613,57 @@ def test_a_failing_api_does_not_stop_the_listing(arxiv: FakeArxiv, radar_home: P
     assert rows(radar_home, "select ok from fetch_runs") == [(0,)]
 
 
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_an_unreachable_host_is_asked_once_per_run(radar_home: Path) -> None:
+    # Offline: every source's host refuses. The first request uses its retries; the
+    # sources after it on the same host fail at once instead of retrying in turn.
+    port = _closed_port()
+    follow(AUTHOR, "--topic", "world models", "--category", "cs.LG")
+    result = fetch(
+        "--format",
+        "json",
+        code=1,
+        RADAR_ARXIV_API_URL=f"http://127.0.0.1:{port}/api/query",
+        RADAR_ARXIV_RSS_URL=f"http://127.0.0.1:{port}/rss/",
+        RADAR_HTTP_RETRIES="2",
+    )
+    skipped = f"not asked, since 127.0.0.1:{port} could not be reached earlier in this run: connection failed (connection refused)"
+    assert error_lines(result.stderr) == [
+        "Error: arXiv API, authors: connection failed (connection refused) (gave up after 3 tries)",
+        f"Error: arXiv API, topics: {skipped}",
+        f"Error: arXiv listing cs.LG: {skipped}",
+    ], result.stderr
+    assert json.loads(result.stdout)["requests"] == 3
+
+
+def test_an_unreachable_host_leaves_the_others_asked(arxiv: FakeArxiv, radar_home: Path) -> None:
+    follow(AUTHOR, "--topic", "world models", "--category", "cs.LG")
+    arxiv.rss = [rss_ok([paper(1)])]
+    result = fetch(code=1, RADAR_ARXIV_API_URL=f"http://127.0.0.1:{_closed_port()}/api/query")
+    assert [line.split(":")[1] for line in error_lines(result.stderr)] == [
+        " arXiv API, authors",
+        " arXiv API, topics",
+    ]
+    assert len(arxiv.of(RSS_PATH)) == 1 and stored(radar_home) == {"2611.00001"}
+
+
+def test_each_pause_before_a_retry_is_announced() -> None:
+    from radar.errors import SourceError
+    from radar.http import Http
+
+    told: list[str] = []
+    http = Http(delay=0, retries=2, backoff=0.01, on_retry=told.append)
+    with pytest.raises(SourceError, match=r"gave up after 3 tries"):
+        http.get(f"http://127.0.0.1:{_closed_port()}/api/query", "arXiv API, authors")
+    assert told == ["arXiv API, authors: connection failed (connection refused); trying again in 0 s"] * 2
+    assert http.requests_made == 3
+
+
 # --- 10-12: concurrency and kill -9 ---------------------------------------------------------------
 
 

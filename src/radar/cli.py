@@ -215,7 +215,7 @@ def follow(
             with fetch_lock(st.settings.db_path, wait), live_status("asking arXiv…", quiet) as progress:
                 summary = run_fetch(
                     db,
-                    _http(st),
+                    _http(st, progress),
                     st.settings.arxiv_api_url,
                     st.settings.arxiv_rss_url,
                     progress,
@@ -487,10 +487,13 @@ def _say_snapshot_report(r: Any, quiet: bool) -> None:
 # --- fetching -------------------------------------------------------------------------------
 
 
-def _http(st: State) -> Any:
+def _http(st: State, on_retry: Callable[[str], None]) -> Any:
+    """The run's HTTP client; its pauses before retries show on the live status line."""
     from radar.http import Http
 
-    return Http.from_settings(st.settings)
+    http = Http.from_settings(st.settings)
+    http.on_retry = on_retry
+    return http
 
 
 @contextmanager
@@ -551,7 +554,7 @@ def fetch(
         with fetch_lock(st.settings.db_path, wait):
             with live_status("asking arXiv…", quiet) as progress:
                 summary = run_fetch(
-                    db, _http(st), st.settings.arxiv_api_url, st.settings.arxiv_rss_url, progress
+                    db, _http(st, progress), st.settings.arxiv_api_url, st.settings.arxiv_rss_url, progress
                 )
             from radar.fetchlog import append as log_fetch
 

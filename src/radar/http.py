@@ -4,7 +4,11 @@
   source makes them (arXiv counts the API, the listings and OAI-PMH together).
 - Every request has a timeout (the `arxiv` package and plain `requests` have none).
 - 429, 5xx, resets and timeouts are retried with exponential back-off (tenacity),
-  honouring `Retry-After`, within a bounded total time.
+  honouring `Retry-After`, within a bounded total time; each pause is announced to
+  `on_retry` (the live status line, on a terminal).
+- A host that could not be reached at all (refused, unknown, no route), after every
+  retry, is not asked again in the same run: offline, a fetch fails in one request's
+  retries instead of each source's.
 - radar's own User-Agent, with a contact address when the user configured one.
 """
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -45,9 +50,10 @@ LIMITER = _Limiter()
 
 
 class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, unreachable: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.unreachable = unreachable  # no connection at all, as opposed to a bad answer
 
 
 def user_agent(contact: str = "") -> str:
@@ -80,7 +86,10 @@ class Http:
     budget: float = 300.0  # at most this long retrying one request
     contact: str = ""
     requests_made: int = 0
+    on_retry: Callable[[str], None] | None = None  # told of each pause before a retry
     _session: Any = field(default=None, repr=False)
+    # Hosts that could not be reached in this run, with why: not asked again.
+    _unreachable: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Any) -> Http:
@@ -113,6 +122,8 @@ class Http:
 
         Raises SourceError naming `source` when arXiv cannot be reached or keeps failing.
         """
+        from urllib.parse import urlsplit
+
         import requests
         from tenacity import (
             RetryCallState,
@@ -122,6 +133,12 @@ class Http:
             stop_after_attempt,
             stop_before_delay,
         )
+
+        host = urlsplit(url).netloc
+        if (why := self._unreachable.get(host)) is not None:
+            raise SourceError(
+                f"{source}: not asked, since {host} could not be reached earlier in this run: {why}"
+            )
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
@@ -147,7 +164,8 @@ class Http:
                 if "Read timed out" in str(exc):
                     # A read timeout while the body arrives is wrapped as a ConnectionError.
                     raise _Retryable(f"no answer within {self.timeout:g} s") from None
-                raise _Retryable(f"connection failed ({_reason(exc)})") from None
+                reason = _reason(exc)
+                raise _Retryable(f"connection failed ({reason})", unreachable=reason in UNREACHABLE) from None
             except requests.exceptions.ChunkedEncodingError:
                 # The connection closed before the body was complete (fewer bytes than
                 # Content-Length): as transient as a reset, and not a RequestException to leak.
@@ -161,11 +179,18 @@ class Http:
                 )
             return response
 
+        def before_sleep(state: RetryCallState) -> None:
+            if self.on_retry is not None and state.outcome is not None and state.next_action is not None:
+                self.on_retry(
+                    f"{source}: {state.outcome.exception()}; trying again in {state.next_action.sleep:.0f} s"
+                )
+
         retrying = Retrying(
             retry=retry_if_exception_type(_Retryable),
             # stop_before_delay: never start a pause (a long Retry-After) that ends past the budget.
             stop=stop_after_attempt(self.retries + 1) | stop_before_delay(self.budget),
             wait=wait,
+            before_sleep=before_sleep,
             reraise=False,
         )
         try:
@@ -173,6 +198,8 @@ class Http:
         except RetryError as exc:
             last = exc.last_attempt.exception()
             tries = exc.last_attempt.attempt_number
+            if isinstance(last, _Retryable) and last.unreachable:
+                self._unreachable[host] = str(last)
             raise SourceError(
                 f"{source}: {last} (gave up after {tries} tr{'y' if tries == 1 else 'ies'})"
             ) from None
@@ -212,12 +239,25 @@ def _read_within(response: requests.Response, timeout: float) -> None:
     response._content = b"".join(parts)  # what response.content returns from now on
 
 
+# Connection failures that mean the host cannot be reached at all (as _reason names them).
+UNREACHABLE = {
+    "connection refused",
+    "name or service not known",
+    "temporary failure in name resolution",
+    "network is unreachable",
+    "no route to host",
+}
+
+
 def _reason(exc: Exception) -> str:
     text = str(exc)
     for marker in (
         "Connection refused",
         "Connection reset",
         "Name or service not known",
+        "Temporary failure in name resolution",
+        "Network is unreachable",
+        "No route to host",
         "Remote end closed",
     ):
         if marker in text:

@@ -98,6 +98,7 @@ def harvest(
     for spec in dict.fromkeys(specs):
         try:
             with live_status("asking arXiv…", quiet or as_json) as progress:
+                http.on_retry = progress  # pauses before retries show on the status line
                 report = run_harvest(
                     db, http, st.settings, spec, metadata.value, from_date, progress, limit, wait
                 )
