@@ -210,6 +210,32 @@ def test_bibtex_round_trips_hostile_text_and_names(db: Database) -> None:
     assert "eprint" not in journal and journal["url"] == "https://www.nature.com/articles/s42256-026-01002-2"
 
 
+@pytest.mark.parametrize(
+    ("title", "exported"),
+    [
+        # Math LaTeX typesets on its own stays math, in titles as arXiv writes them.
+        (r"Remove the $\ln\ln T$ Term", r"Remove the $\ln\ln T$ Term"),
+        (
+            r"$O(\sqrt{T})$ regret with $\varepsilon_t \to 0$",
+            r"$O(\sqrt{T})$ regret with $\varepsilon_t \to 0$",
+        ),
+        ("50% of $x_1$ & more", r"50\% of $x_1$ \& more"),
+        # Anything that could stop a document compiling is text again.
+        (r"$\mathbb{R}^d$ embeddings", r"\$\textbackslash{}mathbb\{R\}\textasciicircum{}d\$ embeddings"),
+        (r"An $\eps$-net", r"An \$\textbackslash{}eps\$-net"),
+        ("$a & b$", r"\$a \& b\$"),
+        ("$x}$ tail", r"\$x\textbraceright{}\$ tail"),
+        (r"$x\$ y$", r"\$x\textbackslash{}\$ y\$"),
+        ("$$x$$", r"\$\$x\$\$"),
+    ],
+)
+def test_bibtex_keeps_math_latex_can_typeset(title: str, exported: str) -> None:
+    entry = ex.bibtex_entry(paper("2611.00042", title, "2026-11-20"))
+    assert f"  title = {{{{{exported}}}}}," in entry
+    [parsed] = bibtexparser.loads(entry).entries
+    assert parsed["title"] == "{" + exported + "}"
+
+
 def test_bibtex_keys_are_unique_and_stable(db: Database, radar_home: Path) -> None:
     keys = [e["ID"] for e in bibtexparser.loads(text_of(db, "bibtex")).entries]
     assert len(keys) == len(set(keys))

@@ -143,7 +143,7 @@ def iter_papers(db: Database, selection: Selection) -> Iterator[Paper]:
 
 # --- shared helpers -------------------------------------------------------------------------
 
-# LaTeX's special characters, escaped so a title like "5% of $x_1$ & more" survives.
+# LaTeX's special characters, escaped so a title like "5% of $3 & more" survives.
 _LATEX = {
     "\\": r"\textbackslash{}",
     "$": r"\$",
@@ -171,15 +171,61 @@ def _unmatched_braces(text: str) -> set[int]:
     return unmatched | set(opened)
 
 
+# arXiv's titles and abstracts are written in TeX: "$\ln\ln T$", "$O(\sqrt{T})$". Math
+# that LaTeX typesets with its own commands is kept as math, so a bibliography shows the
+# formula rather than its source. A span with anything else (a paper's own macros,
+# amssymb's \mathbb, a "%" or "&", braces without a partner) is escaped as text, since
+# one undefined command would stop the user's document from compiling.
+_MATH_RE = re.compile(r"(?<![\\$])\$([^$]+)\$(?!\$)")
+_MATH_COMMAND_RE = re.compile(r"\\([A-Za-z]+|.)")
+_MATH_COMMANDS = frozenset(
+    """
+    alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu
+    nu xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma
+    Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega
+    log ln exp sin cos tan sinh cosh tanh arcsin arccos arctan min max sup inf lim limsup
+    liminf det dim ker deg gcd Pr arg
+    sqrt frac mathrm mathcal mathbf mathit mathsf mathtt
+    tilde hat bar vec dot ddot widetilde widehat overline underline check breve acute grave
+    le leq ge geq ne neq approx sim simeq cong equiv propto ll gg subset subseteq supset
+    supseteq in notin ni cup cap setminus times cdot cdots ldots dots vdots ddots pm mp div
+    ast star circ bullet oplus otimes to rightarrow leftarrow leftrightarrow Rightarrow
+    Leftarrow Leftrightarrow mapsto infty partial nabla forall exists neg wedge vee
+    emptyset ell hbar Re Im sum prod int oint bigcup bigcap langle rangle lfloor rfloor
+    lceil rceil left right big Big bigl bigr mid parallel perp prime quad qquad colon
+    dagger top bot iff
+    , ; ! | { }
+    """.split()
+    + [" "]
+)
+
+
+def _kept_math(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each $...$ span LaTeX can typeset as it is."""
+    kept = []
+    for m in _MATH_RE.finditer(text):
+        body = m.group(1)
+        # A final backslash would escape the closing "$" and leave the math open.
+        if any(ch in body for ch in "%#&") or body.endswith("\\") or _unmatched_braces(body):
+            continue
+        if all(c.group(1) in _MATH_COMMANDS for c in _MATH_COMMAND_RE.finditer(body)):
+            kept.append(m.span())
+    return kept
+
+
 def latex_escape(text: str | None) -> str:
-    """Text that LaTeX prints as it is. Non-ASCII stays as UTF-8: biblatex and Zotero read it."""
+    """Text that LaTeX prints as it is, and its math as math (_kept_math). Non-ASCII
+    stays as UTF-8: biblatex and Zotero read it."""
     value = one_line(text)
     # BibTeX counts every brace, escaped or not, to find a field's end: a lone "{" as
     # \{ would swallow the rest of the file, so braces without a partner are spelt out.
     lone = _unmatched_braces(value) if "{" in value or "}" in value else set()
+    math = _kept_math(value) if "$" in value else []
 
     def escape(m: re.Match[str]) -> str:
         ch = m.group(0)
+        if any(start <= m.start() < end for start, end in math):
+            return ch
         if ch in "{}":
             if m.start() in lone:
                 return r"\textbraceleft{}" if ch == "{" else r"\textbraceright{}"
