@@ -269,7 +269,13 @@ def test_author_and_topic_narrow_the_selection(model: ChatServer, tmp_path: Path
     run_radar("import", str(write(tmp_path / "f.xml", rss_feed(items))))
     run_radar("follow", "--no-fetch", "--category", "cs.LG")
     assert "2 papers" in brief(model, "--dry-run").stdout
-    assert "a brief of 1 papers" in brief(model, "--dry-run", "--author", "Sham Kakade").stdout
+    assert "a brief of 1 paper (" in brief(model, "--dry-run", "--author", "Sham Kakade").stdout
+    # A surname alone would be everyone who has it: refused as a follow refuses it.
+    surname = brief(model, "--dry-run", "--author", "Kakade")
+    assert surname.returncode == 2 and "Traceback" not in surname.stderr
+    assert surname.stderr.strip() == (
+        'Error: \'Kakade\' has no first name: add a first name or an initial, e.g. "Lei Li" or "S. Kakade"'
+    )
     narrowed = brief(model, "--dry-run", "--topic", "world model").stdout
     assert "2611.00001" in narrowed and "2611.00002" not in narrowed
 

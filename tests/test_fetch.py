@@ -258,7 +258,7 @@ def test_a_large_backfill_comes_in_pages_each_asked_for_once(arxiv: Arxiv) -> No
     missed_week(arxiv)
     result = radar(arxiv, "fetch")
     assert result.returncode == 0, result.stderr
-    assert f"backfilled {BACKLOG} papers from missed days" in result.stderr
+    assert f"backfilled {BACKLOG:,} papers from missed days" in result.stderr
     # The next page is asked for while the one before is parsed; none twice, none extra.
     assert [(r["start"], r["max_results"]) for r in arxiv.api_requests()] == [
         ("0", "2000"),
@@ -287,7 +287,7 @@ def test_a_short_page_in_a_backfill_loses_nothing(arxiv: Arxiv) -> None:
     arxiv.short_pages = {2000: 1500}  # arXiv gives 1,500 results where 2,000 were asked for
     result = radar(arxiv, "fetch")
     assert result.returncode == 0, result.stderr
-    assert f"backfilled {BACKLOG} papers from missed days" in result.stderr
+    assert f"backfilled {BACKLOG:,} papers from missed days" in result.stderr
     # The page asked for ahead (from 4,000) is dropped; the gap after the short page is asked for.
     assert [r["start"] for r in arxiv.api_requests()] == ["0", "2000", "4000", "3500"]
     assert stored_count(arxiv) == BACKLOG + 2
@@ -299,7 +299,7 @@ def test_an_unreadable_entry_counts_as_a_result_when_paging(arxiv: Arxiv) -> Non
     newest.title = ""  # first on the first page, and skipped as unreadable
     result = radar(arxiv, "fetch")
     assert result.returncode == 0, result.stderr
-    assert f"backfilled {BACKLOG - 1} papers from missed days" in result.stderr
+    assert f"backfilled {BACKLOG - 1:,} papers from missed days" in result.stderr
     # The second page starts after the skipped entry, as the page asked for ahead does.
     assert [r["start"] for r in arxiv.api_requests()] == ["0", "2000", "4000"]
 
@@ -318,7 +318,7 @@ def test_a_broken_page_parsed_in_a_worker_fails_cleanly_and_the_next_fetch_compl
     arxiv.broken_pages = set()
     again = radar(arxiv, "fetch")
     assert again.returncode == 0, again.stderr
-    assert f"backfilled {BACKLOG - 2000} papers from missed days" in again.stderr
+    assert f"backfilled {BACKLOG - 2000:,} papers from missed days" in again.stderr
     assert stored_count(arxiv) == BACKLOG + 2
 
 
@@ -371,7 +371,7 @@ def test_kill_9_mid_backfill_stops_the_parsing_worker_and_the_next_fetch_complet
     arxiv.held_page = None
     again = radar(arxiv, "fetch")
     assert again.returncode == 0, again.stderr
-    assert f"backfilled {BACKLOG - 2000} papers from missed days" in again.stderr
+    assert f"backfilled {BACKLOG - 2000:,} papers from missed days" in again.stderr
     assert stored_count(arxiv) == BACKLOG + 2
 
 
@@ -388,7 +388,7 @@ def test_a_parsing_worker_that_dies_does_not_fail_the_fetch(arxiv: Arxiv, radar_
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 0, stderr
     assert "Traceback" not in stderr
-    assert f"backfilled {BACKLOG} papers from missed days" in stderr
+    assert f"backfilled {BACKLOG:,} papers from missed days" in stderr
     assert stored_count(arxiv) == BACKLOG + 2
 
 
@@ -433,7 +433,7 @@ def test_a_hung_parsing_worker_is_killed_and_the_fetch_completes(
             child.kill()
     (summary,) = outcome
     assert summary.ok, summary.sources  # type: ignore[attr-defined]
-    assert f"backfilled {BACKLOG} papers" in summary.sources[0].message  # type: ignore[attr-defined]
+    assert f"backfilled {BACKLOG:,} papers" in summary.sources[0].message  # type: ignore[attr-defined]
     assert stored_count(arxiv) == BACKLOG + 2
 
 
@@ -501,7 +501,7 @@ def test_an_empty_weekend_listing_does_not_hide_missed_days(arxiv: Arxiv) -> Non
     arxiv.listing, arxiv.listing_etag = rss_feed([Item("2611.00072")], day="2026-11-23"), '"monday"'
     arxiv.papers = [Item("2611.00071", published="2026-11-19T16:00:00Z")]
     result = radar(arxiv, "fetch")
-    assert "backfilled 1 papers from missed days" in result.stderr, result.stderr
+    assert "backfilled 1 paper from missed days" in result.stderr, result.stderr
 
 
 def test_a_backlog_larger_than_the_limit_is_reported(

@@ -21,9 +21,8 @@ from datetime import UTC, datetime
 from radar import __version__
 from radar.database import Database
 from radar.errors import ModelError, UsageError
-from radar.follows import list_follows
+from radar.follows import list_follows, parse_person
 from radar.model import Follow, abs_url, parse_arxiv_id
-from radar.names import parse_name
 from radar.rank import Card, Window, load_cards, rank_window
 from radar.store import fts_phrase, papers_by, utc_now
 from radar.text import markdown_escape, one_line
@@ -123,10 +122,7 @@ def select(db: Database, window: Window, topic: str | None, author: str | None, 
         keep = {r[0] for r in rows}
         ranked = [r for r in ranked if r.id in keep]
     if author:
-        try:
-            wanted = parse_name(author)
-        except ValueError:
-            raise UsageError(f"{author!r} is not a person's name") from None
+        wanted = parse_person(author)
         keep = papers_by(db, wanted, [r.id for r in ranked])
         ranked = [r for r in ranked if r.id in keep]
     # Briefs cite arXiv ids, which radar can check; papers from other feeds stay out.
@@ -464,7 +460,7 @@ def check_citations(text: str, allowed: Sequence[str]) -> Checked:
 def _header(selection: Selection, model_label: str, lang: str) -> list[str]:
     follows = ", ".join(f"{f.value} ({f.kind})" for f in selection.follows) or "none"
     shown = len(selection.cards)
-    count = f"{shown} papers" + (
+    count = f"{shown} paper{'' if shown == 1 else 's'}" + (
         f" (the top {shown} of {selection.total})" if selection.total > shown else ""
     )
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -22,7 +22,7 @@ from radar import __version__
 from radar.config import Settings, load_settings
 from radar.errors import LockedError, RadarError, UsageError
 from radar.files import write_atomically
-from radar.text import one_line
+from radar.text import one_line, plural
 
 app = typer.Typer(
     name="radar",
@@ -55,11 +55,6 @@ def out() -> Console:
 def err() -> Console:
     # Messages are single lines: let the terminal wrap them, never cut them.
     return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def plural(count: int, word: str) -> str:
-    """ "1 paper", "2,000 papers": a count and its noun, for people's messages."""
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def say(message: str, style: str = "") -> None:
@@ -839,13 +834,13 @@ def brief(
         _require_papers(selection, window)
         if dry_run:
             print(
-                f"Dry run: an offline brief of {len(selection.cards)} papers ({window.label}); no model call."
+                f"Dry run: an offline brief of {plural(len(selection.cards), 'paper')} ({window.label}); no model call."
             )
             return
         markdown, ids = core.offline_brief(selection, lang)
         write_output(markdown, output)
         core.save_brief(db, selection, "", lang, markdown, ids)
-        say(f"Offline brief: {len(selection.cards)} papers, no model call.", style="dim")
+        say(f"Offline brief: {plural(len(selection.cards), 'paper')}, no model call.", style="dim")
         return
 
     from radar import llm
@@ -880,7 +875,7 @@ def brief(
     usage = runner.usage
     cost = f", ${usage.cost_usd:.4f}" if usage.cost_usd is not None else ""
     say(
-        f"{len(selection.cards)} papers, {plural(usage.calls, 'model call')}"
+        f"{plural(len(selection.cards), 'paper')}, {plural(usage.calls, 'model call')}"
         f" ({usage.cached} cached): {usage.prompt_tokens:,} prompt + {usage.completion_tokens:,} completion tokens{cost}.",
         style="dim",
     )
@@ -901,7 +896,9 @@ def _require_papers(selection: Any, window: Any) -> None:
 def _print_plan(selection: Any, plan: Any, model: str) -> None:
     from radar import llm
 
-    lines = [f"Dry run: a brief of {len(selection.cards)} papers ({selection.window.label}) with {model}."]
+    lines = [
+        f"Dry run: a brief of {plural(len(selection.cards), 'paper')} ({selection.window.label}) with {model}."
+    ]
     for card in selection.cards:
         lines.append(f"  {card.rank:3d}. {card.paper.id}  {one_line(card.paper.title)[:100]}")
     maps = len(plan.chunks)

@@ -39,6 +39,7 @@ from radar.store import (
     utc_now,
     write_cache,
 )
+from radar.text import plural
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -494,7 +495,7 @@ class Fetcher:
         for page in pages:
             self._save_prepared(page, report, totals)
             self.progress(f"{label}: {pages.results:,} of {pages.total:,} papers")
-        report.message += f"; backfilled {report.new - before} papers from missed days"
+        report.message += f"; backfilled {plural(report.new - before, 'paper')} from missed days"
 
 
 def _missed_days(previous: date, current: date) -> bool:

@@ -28,24 +28,32 @@ class FollowResult:
     matched: int  # stored papers it matches
 
 
+def parse_person(value: str) -> ParsedName:
+    """A person as a follow, `search --author` and `brief --author` take one: a name with
+    a first name or an initial, or UsageError saying what is missing."""
+    value = " ".join(value.split())
+    try:
+        parsed = parse_name(value)
+    except ValueError:
+        raise UsageError(f"{value!r} is not a person's name") from None
+    if not parsed.given:
+        # A surname alone would match everyone who has it: that is what radar avoids.
+        how = (
+            "write it in Latin letters as arXiv lists it, e.g. "
+            if not value.isascii()
+            else "add a first name or an initial, e.g. "
+        )
+        raise UsageError(f'{value!r} has no first name: {how}"Lei Li" or "S. Kakade"')
+    return parsed
+
+
 def follow_key(kind: str, value: str) -> tuple[str, str]:
     """(display value, normalised key) for a follow, or UsageError for a bad value."""
     value = " ".join(value.split())
     if not value:
         raise UsageError(f"the {kind} to follow is empty")
     if kind == "author":
-        try:
-            parsed = parse_name(value)
-        except ValueError:
-            raise UsageError(f"{value!r} is not a person's name") from None
-        if not parsed.given:
-            # A surname alone would match everyone who has it: that is what radar avoids.
-            how = (
-                "write it in Latin letters as arXiv lists it, e.g. "
-                if not value.isascii()
-                else "add a first name or an initial, e.g. "
-            )
-            raise UsageError(f'{value!r} has no first name: {how}"Lei Li" or "S. Kakade"')
+        parsed = parse_person(value)
         return value, " ".join((*parsed.given, parsed.surname))
     if kind == "category":
         canonical = canonical_category(value)

@@ -29,6 +29,7 @@ from radar.fetch import INITIAL_WINDOW, fetch_lock, load_state, save_state
 from radar.http import Http
 from radar.sources.oai_pmh import DEFAULT_FORMAT, FORMATS, ExpiredTokenError, list_records
 from radar.store import iso, parse_utc, save_papers, utc_now, write_cache
+from radar.text import plural
 
 # Datestamps are days: the next pass re-reads the day before the last one ended.
 OVERLAP = timedelta(days=1)
@@ -152,7 +153,9 @@ def _run(
     report.from_date = pass_from
     report.resumed = token is not None
     while limit is None or report.pages < limit:
-        say(f"{report.label}: page {report.pages + 1} ({report.new + report.updated} papers stored so far)")
+        say(
+            f"{report.label}: page {report.pages + 1} ({plural(report.new + report.updated, 'paper')} stored so far)"
+        )
         try:
             page = list_records(http, url, source, report.metadata_prefix, report.set_spec, pass_from, token)
         except ExpiredTokenError:

@@ -12,8 +12,8 @@ from typing import Any
 
 from radar.database import Database
 from radar.errors import UsageError
-from radar.follows import matching_spellings
-from radar.names import lookup_keys, parse_name
+from radar.follows import matching_spellings, parse_person
+from radar.names import lookup_keys
 from radar.rank import Card, Ranked, load_cards, matches_for
 from radar.store import chunks, fts_phrase, placeholders
 
@@ -67,10 +67,7 @@ def check_syntax(text: str, fts: str) -> None:
 
 def author_rowids(db: Database, name: str) -> list[int]:
     """Rowids of the papers by this person, matched as strictly as a follow is."""
-    try:
-        wanted = parse_name(name)
-    except ValueError:
-        raise UsageError(f"not a name: {name!r}") from None
+    wanted = parse_person(name)
     found: set[int] = set()
     for key in lookup_keys(wanted):
         for part in chunks(matching_spellings(db, key, [wanted])):

@@ -1,4 +1,5 @@
-"""Untrusted text (titles, abstracts, names, model output) made safe to store and show."""
+"""Untrusted text (titles, abstracts, names, model output) made safe to store and show,
+and counts worded for people's messages."""
 
 from __future__ import annotations
 
@@ -48,3 +49,8 @@ def markdown_escape(text: str | None) -> str:
     escaped = _MD_INLINE_RE.sub(r"\\\1", html.escape(one_line(text), quote=False))
     # A backslash escapes punctuation only, so "1." becomes "1\." and "#" becomes "\#".
     return _MD_LINE_START_RE.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], escaped)
+
+
+def plural(count: int, word: str) -> str:
+    """ "1 paper", "2,000 papers": a count and its noun, for people's messages."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
