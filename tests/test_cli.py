@@ -278,6 +278,7 @@ def test_follow_unfollow_following(tmp_path: Path) -> None:
     ok("unfollow", "--topic", "things")
     assert len(json.loads(ok("following", "--format", "json"))) == 2
     assert "you do not follow" in fails(1, "unfollow", "--topic", "things")
+    assert 'e.g. radar unfollow "Akshay Krishnamurthy"' in fails(2, "unfollow")
 
 
 # --- errors: one line, no traceback, the right exit code ------------------------------------

@@ -115,7 +115,19 @@ def test_mutes_make_papers_disappear(tmp_path: Path) -> None:
     ok("unmute", "--author", "Sham Kakade")
     assert sorted(ids()) == ["2611.00000", "2611.00001"]
     assert run_radar("unmute", "--author", "Nobody Here").returncode == 1
-    assert run_radar("mute").returncode == 2
+    usage = run_radar("unmute")
+    assert usage.returncode == 2
+    assert usage.stderr.strip() == (
+        'Error: name a person (--author) or a topic (--topic), e.g. radar unmute --topic "prompt engineering"'
+    )
+    # Several at once, as the help's "repeatable" says; a bad one changes nothing.
+    before = ids()
+    assert run_radar("mute", "-t", "bandits", "-t", " ", "--author", "Sham Kakade").returncode == 2
+    assert ids() == before
+    ok("mute", "-t", "molecular property", "--topic", "bandits", "--author", "Sham Kakade")
+    assert ids() == ["2611.00001"]
+    ok("unmute", "-t", "molecular property", "-t", "bandits", "--author", "Sham Kakade")
+    assert sorted(ids()) == ["2611.00000", "2611.00001", "2611.00002"]  # no mute left
 
 
 def test_star_errors(tmp_path: Path) -> None:

@@ -126,7 +126,11 @@ def state(ctx: typer.Context) -> State:
 
 
 def _follow_targets(
-    name: str | None, category: list[str] | None, topic: list[str] | None, feed: list[str] | None = None
+    command: str,
+    name: str | None,
+    category: list[str] | None,
+    topic: list[str] | None,
+    feed: list[str] | None = None,
 ) -> list[tuple[str, str]]:
     targets = [("author", name)] if name is not None else []
     targets += [("category", c) for c in category or []]
@@ -134,7 +138,7 @@ def _follow_targets(
     targets += [("feed", f) for f in feed or []]
     if not targets:
         raise UsageError(
-            'name a person, --category, --topic or --feed (e.g. radar follow "Akshay Krishnamurthy")'
+            f'name a person, --category, --topic or --feed (e.g. radar {command} "Akshay Krishnamurthy")'
         )
     from radar.follows import follow_key
 
@@ -197,7 +201,7 @@ def follow(
     """
     from radar.follows import add_follow
 
-    targets = _follow_targets(name, category, topic, feed)
+    targets = _follow_targets("follow", name, category, topic, feed)
     st = state(ctx)
     db = st.open(quiet=quiet)
     results = [add_follow(db, kind, value) for kind, value in targets]
@@ -274,7 +278,7 @@ def unfollow(
     """Stop following a person, a category or a topic (same forms as `radar follow`)."""
     from radar.follows import remove_follow
 
-    targets = _follow_targets(name, category, topic, feed)
+    targets = _follow_targets("unfollow", name, category, topic, feed)
     db = state(ctx).open()
     for kind, value in targets:
         removed = remove_follow(db, kind, value)

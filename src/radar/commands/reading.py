@@ -80,42 +80,55 @@ def hide(ctx: typer.Context, paper_id: IdArg, undo: UndoOpt = False) -> None:
     )
 
 
-def _mute_target(name: str | None, topic: list[str] | None) -> tuple[str, str]:
+def _mute_targets(command: str, name: str | None, topic: list[str] | None) -> list[tuple[str, str]]:
+    """(kind, value) of each person and topic named, every one checked before anything changes."""
     from radar.errors import UsageError
+    from radar.feedback import mute_key
 
-    if name and not topic:
-        return "author", name
-    if topic and not name and len(topic) == 1:
-        return "topic", topic[0]
-    raise UsageError(
-        'name one person (--author) or one topic (--topic), e.g. radar mute --topic "prompt engineering"'
-    )
-
-
-AuthorOpt = Annotated[
-    str | None,
-    typer.Option("--author", help="A person whose papers you never want to see.", show_default=False),
-]
+    targets = ([("author", name)] if name else []) + [("topic", t) for t in topic or []]
+    if not targets:
+        raise UsageError(
+            f'name a person (--author) or a topic (--topic), e.g. radar {command} --topic "prompt engineering"'
+        )
+    for kind, value in targets:
+        mute_key(kind, value)
+    return targets
 
 
 @app.command()
-def mute(ctx: typer.Context, author: AuthorOpt = None, topic: TopicOpt = None) -> None:
-    """Mute a person or a topic: their papers disappear from your cards."""
+def mute(
+    ctx: typer.Context,
+    author: Annotated[
+        str | None,
+        typer.Option("--author", help="A person whose papers you never want to see.", show_default=False),
+    ] = None,
+    topic: TopicOpt = None,
+) -> None:
+    """Mute people or topics: their papers disappear from your cards."""
     from radar.feedback import add_mute
 
-    kind, value = _mute_target(author, topic)
-    created = add_mute(state(ctx).open(), kind, value)
-    say(f"Muted {kind} {value}." if created else f"The {kind} {value} was already muted.")
+    db = state(ctx).open()
+    for kind, value in _mute_targets("mute", author, topic):
+        created = add_mute(db, kind, value)
+        say(f"Muted {kind} {value}." if created else f"The {kind} {value} was already muted.")
 
 
 @app.command()
-def unmute(ctx: typer.Context, author: AuthorOpt = None, topic: TopicOpt = None) -> None:
-    """Unmute a person or a topic."""
+def unmute(
+    ctx: typer.Context,
+    author: Annotated[
+        str | None,
+        typer.Option("--author", help="A person whose papers you want to see again.", show_default=False),
+    ] = None,
+    topic: TopicOpt = None,
+) -> None:
+    """Unmute people or topics."""
     from radar.feedback import remove_mute
 
-    kind, value = _mute_target(author, topic)
-    remove_mute(state(ctx).open(), kind, value)
-    say(f"Unmuted {kind} {value}.")
+    db = state(ctx).open()
+    for kind, value in _mute_targets("unmute", author, topic):
+        remove_mute(db, kind, value)
+        say(f"Unmuted {kind} {value}.")
 
 
 class StarsFormat(StrEnum):
