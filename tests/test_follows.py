@@ -150,6 +150,15 @@ def test_author_follow_value_is_kept_as_typed(db: Database) -> None:
 def test_unknown_category_is_refused_with_a_suggestion(db: Database) -> None:
     with pytest.raises(UsageError, match=r"unknown arXiv category 'cs\.XX'; did you mean cs\.\w\w"):
         add_follow(db, "category", "cs.XX")
+    # A typo gets what it is close to, not the archive's first categories after it.
+    with pytest.raises(UsageError, match=r"did you mean cs\.LG\?$"):
+        add_follow(db, "category", "cs.LGG")
+    # Several at once are told how to give them.
+    for typed in ("cs.LG,stat.ML", "cs.lg stat.ml", "cs.LG, stat.ML"):
+        with pytest.raises(
+            UsageError, match=r"^one category at a time: --category cs\.LG --category stat\.ML$"
+        ):
+            add_follow(db, "category", typed)
     assert list(db.query("select * from follows")) == []
 
 

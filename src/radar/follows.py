@@ -6,6 +6,7 @@ why it is on the radar and `radar today` never re-derives them.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,6 +58,11 @@ def follow_key(kind: str, value: str) -> tuple[str, str]:
         return value, " ".join((*parsed.given, parsed.surname))
     if kind == "category":
         canonical = canonical_category(value)
+        several = [part for part in re.split(r"[\s,;]+", value) if part]
+        if canonical is None and len(several) > 1 and all(canonical_category(part) for part in several):
+            raise UsageError(
+                f"one category at a time: --category {' --category '.join(canonical_category(part) or part for part in several)}"
+            )
         if canonical is None:
             hint = suggest_categories(value)
             suggestion = f"; did you mean {', '.join(hint)}?" if hint else ""

@@ -304,8 +304,10 @@ def suggest_categories(value: str, limit: int = 3) -> list[str]:
         by_subject = {_subject(cat).lower(): cat for cat in members if _subject(cat)}
         close = _close_matches(subject, list(by_subject), n=limit, cutoff=0.5)
         add([by_subject[s] for s in close])
-        # Fallback, so a known archive never yields nothing; a bare legacy id like "cond-mat" last.
-        add([cat for cat in members if _subject(cat)] + [cat for cat in members if not _subject(cat)])
+        if not found:
+            # Nothing close: the archive's first ones, so a known archive never yields
+            # nothing (a bare legacy id like "cond-mat" last).
+            add([cat for cat in members if _subject(cat)] + [cat for cat in members if not _subject(cat)])
     else:
         add([cat for low, cat in _BY_LOWER.items() if low.startswith(needle)])
         close = _close_matches(needle, list(_BY_LOWER), n=limit, cutoff=0.6)
