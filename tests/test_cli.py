@@ -407,6 +407,39 @@ def _stderr_on_a_terminal(*args: str) -> tuple[int, str]:
     return done.returncode, seen.decode()
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["following"],
+        ["today"],
+        ["search", "world"],
+        ["export", "-f", "bibtex"],
+        ["status"],
+        ["fetch"],
+        ["unfollow", "-c", "cs.LG"],
+    ],
+)
+def test_a_mistyped_store_path_is_refused_not_made(
+    tmp_path: Path, radar_home: Path, command: list[str]
+) -> None:
+    missing = tmp_path / "nowhere" / "radar.db"
+    err = fails(1, "--db", str(missing), *command)
+    assert err.strip() == (
+        f"Error: no radar store at {missing} (from --db): check the path; radar follow or radar import makes one"
+    )
+    assert not missing.parent.exists()
+    assert "(from RADAR_DB)" in fails(1, *command, env={"RADAR_DB": str(missing)})
+    assert not missing.parent.exists()
+
+
+def test_commands_that_add_make_the_store_where_they_are_told(tmp_path: Path, radar_home: Path) -> None:
+    new = tmp_path / "new" / "radar.db"
+    ok("--db", str(new), "follow", "--no-fetch", "-c", "cs.LG")
+    assert new.exists() and "cs.LG" in ok("--db", str(new), "following")
+    # The default path is made by any command: a first `radar today` guides, not fails.
+    assert "You follow nothing yet" in run_radar("following").stderr
+
+
 def test_a_store_being_upgraded_says_so_on_a_terminal_only(
     radar_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -425,7 +458,9 @@ def test_a_store_being_upgraded_says_so_on_a_terminal_only(
         m.setattr(migrations, "STEPS", migrations.STEPS[:-1])
         open_db(radar_home / "other.db").close()
     assert "Updating" not in run_radar("--db", str(radar_home / "other.db"), "following").stderr
-    code, seen = _stderr_on_a_terminal("--db", str(radar_home / "new.db"), "following")
+    code, seen = _stderr_on_a_terminal(
+        "--db", str(radar_home / "new.db"), "follow", "--no-fetch", "-c", "cs.LG"
+    )
     assert code == 0 and "Updating" not in seen
     # --quiet means only errors, at a terminal too.
     with monkeypatch.context() as m:

@@ -20,7 +20,7 @@ from rich.text import Text
 
 from radar import __version__
 from radar.config import Settings, load_settings
-from radar.errors import LockedError, RadarError, UsageError
+from radar.errors import LockedError, NotFoundError, RadarError, UsageError
 from radar.files import write_atomically
 from radar.text import one_line, plural
 
@@ -75,8 +75,18 @@ class State:
                 say(f"Warning: {warning}", style="yellow")
         return self._settings
 
-    def open(self, quiet: bool = False) -> Any:
+    def open(self, quiet: bool = False, create: bool = True) -> Any:
+        """The store. Commands with nothing to put in a new one pass create=False: a
+        --db or RADAR_DB path that holds no store is then a mistyped path, refused
+        instead of made (and reported as empty). The default path is always made."""
         from radar.store import open_db
+
+        path, origin = self.settings.db_path, self.settings.origins.get("db", "default")
+        if not create and origin != "default" and not path.exists():
+            what = "--db" if origin == "option" else origin
+            raise NotFoundError(
+                f"no radar store at {path} (from {what}): check the path; radar follow or radar import makes one"
+            )
 
         def upgrading() -> None:
             # For someone waiting at a terminal; cron's mail needs no news of it.
@@ -279,7 +289,7 @@ def unfollow(
     from radar.follows import remove_follow
 
     targets = _follow_targets("unfollow", name, category, topic, feed)
-    db = state(ctx).open()
+    db = state(ctx).open(create=False)
     for kind, value in targets:
         removed = remove_follow(db, kind, value)
         say(f"No longer following {kind} {removed.value}.")
@@ -294,7 +304,7 @@ def following(
     from radar.follows import list_follows
     from radar.render import follow_dict, print_follows, to_json
 
-    follows = list_follows(state(ctx).open())
+    follows = list_follows(state(ctx).open(create=False))
     if format is ListFormat.json:
         print(to_json([follow_dict(f) for f in follows]))
         return
@@ -548,7 +558,7 @@ def fetch(
     from radar.render import to_json
 
     st = state(ctx)
-    db = st.open(quiet=quiet)
+    db = st.open(quiet=quiet, create=False)
     try:
         with fetch_lock(st.settings.db_path, wait):
             with live_status("asking arXiv…", quiet) as progress:
@@ -619,7 +629,7 @@ def today(
     from radar.store import has_feedback, has_follows, remember_shown, unread_ids
 
     st = state(ctx)
-    db = st.open()
+    db = st.open(create=False)
     limit = limit or st.settings.today_limit
     window = window_for(db, since, matched_only=not all_)
     if window is None:
@@ -709,7 +719,7 @@ def show(
     from radar.store import get_paper, paper_versions
 
     base = paper_ref(paper_id)
-    db = state(ctx).open()
+    db = state(ctx).open(create=False)
     paper = get_paper(db, base)
     if paper is None:
         raise NotFoundError(f"{base} is not in the store (radar fetch or radar import brings papers in)")
@@ -830,7 +840,7 @@ def brief(
             "no model configured: pass --model, set RADAR_MODEL (e.g. openai/gpt-4o-mini, ollama_chat/llama3.1) "
             "or `model` in config.toml; or use --offline for an extractive brief without a model"
         )
-    db = st.open()
+    db = st.open(create=False)
     window = window_for(db, since, until)
     assert window is not None  # --since always has a value here
     if offline:

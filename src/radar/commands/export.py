@@ -88,7 +88,7 @@ def export(
         from radar.rank import parse_since
 
         cutoff = parse_since(since)
-    db = state(ctx).open()
+    db = state(ctx).open(create=False)
     selection = select_papers(db, _id_values(ids or []), follow or [], cutoff, ids_given=bool(ids))
     papers = iter_papers(db, selection)
     first = next(papers, None)

@@ -26,7 +26,7 @@ def mark_read(
     from radar.errors import NotFoundError, UsageError
     from radar.store import get_papers, mark_read, matched_paper_ids
 
-    db = state(ctx).open()
+    db = state(ctx).open(create=False)
     if all_:
         targets = matched_paper_ids(db)
     elif ids:
@@ -45,7 +45,7 @@ def _verdict(ctx: typer.Context, paper_id: str, verdict: str | None, done: str, 
     from radar.feedback import current_verdict, set_verdict
 
     (base,) = _ids([paper_id])
-    db = state(ctx).open()
+    db = state(ctx).open(create=False)
     if verdict is None and current_verdict(db, base) != undoes:
         # "hide --undo" must not remove a star, nor "star --undo" a hide.
         raise NotFoundError(f"{base} is not {'starred' if undoes == 'star' else 'hidden'}")
@@ -125,7 +125,7 @@ def unmute(
     """Unmute people or topics."""
     from radar.feedback import remove_mute
 
-    db = state(ctx).open()
+    db = state(ctx).open(create=False)
     for kind, value in _mute_targets("unmute", author, topic):
         remove_mute(db, kind, value)
         say(f"Unmuted {kind} {value}.")
@@ -148,7 +148,7 @@ def stars(
     from radar.feedback import verdicts
     from radar.store import get_papers
 
-    db = state(ctx).open()
+    db = state(ctx).open(create=False)
     ids = verdicts(db, "star")
     papers = get_papers(db, ids)
     ordered = [papers[i] for i in ids if i in papers]

@@ -137,7 +137,7 @@ def status(
     from radar.status import collect
 
     st = state(ctx)
-    report = collect(st.open(), st.settings.db_path, st.settings.home, runs=runs)
+    report = collect(st.open(create=False), st.settings.db_path, st.settings.home, runs=runs)
     if format is ListFormat.json:
         print(to_json(report.as_dict()))
         return

@@ -42,7 +42,7 @@ def search(
     from radar.render import card_dict, print_cards, to_json
     from radar.search import search as run_search
 
-    db = state(ctx).open()
+    db = state(ctx).open(create=False)
     start = parse_since(since) if since is not None else None
     cat = follow_key("category", category)[0] if category is not None else None
     cards = run_search(db, query, author=author, category=cat, since=start, limit=limit)
