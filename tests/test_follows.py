@@ -326,6 +326,18 @@ def test_empty_or_bad_values_raise_usage_error(db: Database, kind: str, value: s
     assert db.execute("select count(*) from follows").fetchone()[0] == 0
 
 
+@pytest.mark.parametrize(
+    "value", ["Francesco Orabona and Shay Cohen", "Ada Lovelace & Alan Turing", "A. Ng; M. Jordan"]
+)
+def test_a_list_of_people_is_refused(db: Database, value: str) -> None:
+    with pytest.raises(UsageError, match=r"names more than one person: give one at a time$"):
+        add_follow(db, "author", value)
+    assert db.execute("select count(*) from follows").fetchone()[0] == 0
+    # Names that merely hold the letters, or a particle, are one person.
+    for one in ("Anand Sarwate", "José Ortega y Gasset", "Sandra Andersen"):
+        add_follow(db, "author", one)
+
+
 # --- preview ------------------------------------------------------------------------------
 
 

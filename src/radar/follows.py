@@ -29,10 +29,17 @@ class FollowResult:
     matched: int  # stored papers it matches
 
 
+# How a list of people is written ("Ada Lovelace and Alan Turing", "A. B; C. D"), never
+# one person's name.
+_SEVERAL_PEOPLE_RE = re.compile(r"\band\b|[&;]", re.IGNORECASE)
+
+
 def parse_person(value: str) -> ParsedName:
     """A person as a follow, `search --author` and `brief --author` take one: a name with
     a first name or an initial, or UsageError saying what is missing."""
     value = " ".join(value.split())
+    if _SEVERAL_PEOPLE_RE.search(value):
+        raise UsageError(f"{value!r} names more than one person: give one at a time")
     try:
         parsed = parse_name(value)
     except ValueError:
