@@ -153,11 +153,12 @@ def test_set_notes_an_overriding_variable(radar_home: Path) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("today_limit", "ten", "today_limit from the command line must be a int, got 'ten'"),
+        ("today_limit", "ten", "today_limit from the command line must be a whole number, got 'ten'"),
         ("today_limit", "0", "today_limit from the command line must be at least 1"),
-        ("http_retries", "2.5", "http_retries from the command line must be a int"),
+        ("http_retries", "2.5", "http_retries from the command line must be a whole number"),
         ("arxiv_delay", "-1", "arxiv_delay from the command line must not be negative"),
-        ("http_timeout", "soon", "http_timeout from the command line must be a float"),
+        ("http_timeout", "soon", "http_timeout from the command line must be a number"),
+        ("http_timeout", "0", "http_timeout from the command line must be more than 0, got '0'"),
         ("arxiv_api_url", "ftp://example.org", "must be an http:// or https:// URL"),
         ("llm_api_base", "localhost:8000", "must be an http:// or https:// URL"),
         ("db", "/tmp/x.db", "db is not a config-file setting: set RADAR_DB or pass --db"),
@@ -200,9 +201,9 @@ def test_not_utf8_is_one_line(radar_home: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('today_limit = "ten"\n', "today_limit from {path} must be a int, got 'ten'"),
-        ("today_limit = 10.5\n", "today_limit from {path} must be a int, got 10.5"),
-        ("model = 5\n", "model from {path} must be a str, got 5"),
+        ('today_limit = "ten"\n', "today_limit from {path} must be a whole number, got 'ten'"),
+        ("today_limit = 10.5\n", "today_limit from {path} must be a whole number, got 10.5"),
+        ("model = 5\n", "model from {path} must be text, got 5"),
         ("arxiv_rss_url = 'rss.arxiv.org'\n", "arxiv_rss_url from {path} must be an http:// or https:// URL"),
     ],
 )

@@ -91,6 +91,9 @@ def test_a_star_raises_similar_papers(tmp_path: Path) -> None:
     assert "similar to" not in json.dumps(next(c for c in cards if c["id"] == "2611.00000")["reasons"])
     text = ok("today")
     assert "similar to 1 paper you starred" in text
+    assert run_radar("star", "2611.00001").stderr == "2611.00001 was already starred.\n"
+    assert run_radar("hide", "2611.00001").stderr == "Hid 2611.00001 (it was starred).\n"
+    assert run_radar("star", "2611.00001").stderr == "Starred 2611.00001 (it was hidden).\n"
     ok("star", "--undo", "2611.00001")
     assert ids() == before
 

@@ -75,7 +75,8 @@ def test_real_lines_map_to_papers() -> None:
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
-        (b"{not json", "not JSON"),
+        (b"{not json", r"^not JSON \(expecting property name enclosed in double quotes at column 2\)$"),
+        (b'{"id": "2101.00001", "title": "a\tb"}', r"^not JSON \(invalid control character at column 33\)$"),
         (b"[1, 2]", "not a JSON object"),
         (b'{"title": "x"}', "no id"),
         (b'{"id": "not an id", "title": "x"}', "bad id"),

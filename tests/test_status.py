@@ -201,6 +201,9 @@ def test_status_after_a_fetch(arxiv: Arxiv, radar_home: Path) -> None:
     assert "ok  4 new, 0 updated, 2 requests" in text.stdout
     assert "Store: 4 papers, " in text.stdout and " MB (" in text.stdout
     assert "Unread: 2 of 3 papers matching your follows on 2026-11-20" in text.stdout
+    assert arxiv.radar("mark-read", "--all").returncode == 0
+    done = arxiv.radar("status").stdout
+    assert "Unread: none of the 3 papers matching your follows on 2026-11-20, the newest listing day." in done
 
 
 def test_status_shows_the_last_error(arxiv: Arxiv, radar_home: Path) -> None:

@@ -74,6 +74,9 @@ class Settings:
 
 # Numbers are never negative; these have a higher floor.
 MINIMUM = {"today_limit": 1}
+# A timeout of 0 would fail every request before it starts.
+POSITIVE = {"http_timeout"}
+_KIND_WORDS: dict[type, str] = {int: "a whole number", float: "a number", str: "text"}
 
 # Settings whose value is a URL; an empty value means "none" where the default is empty.
 URL_SETTINGS = {key for key in SETTINGS if key.endswith("_url")} | {"llm_api_base"}
@@ -95,7 +98,9 @@ def _coerce(key: str, raw: Any, kind: type, origin: str) -> Any:
             raise ValueError
         value = kind(raw)
     except (TypeError, ValueError):
-        raise UsageError(f"{key} from {origin} must be a {kind.__name__}, got {raw!r}") from None
+        raise UsageError(f"{key} from {origin} must be {_KIND_WORDS[kind]}, got {raw!r}") from None
+    if key in POSITIVE and value <= 0:
+        raise UsageError(f"{key} from {origin} must be more than 0, got {raw!r}")
     if kind in (int, float) and value < MINIMUM.get(key, 0):
         least = MINIMUM.get(key, 0)
         rule = "must not be negative" if least == 0 else f"must be at least {least}"

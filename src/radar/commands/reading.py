@@ -49,15 +49,14 @@ def _verdict(ctx: typer.Context, paper_id: str, verdict: str | None, done: str, 
     if verdict is None and current_verdict(db, base) != undoes:
         # "hide --undo" must not remove a star, nor "star --undo" a hide.
         raise NotFoundError(f"{base} is not {'starred' if undoes == 'star' else 'hidden'}")
+    if verdict is not None and current_verdict(db, base) == verdict:
+        say(f"{base} was already {'starred' if verdict == 'star' else 'hidden'}.")
+        return
     previous = set_verdict(db, base, verdict)
-    say(
-        done.format(id=base)
-        + (
-            f" (it was {'starred' if previous == 'star' else 'hidden'})"
-            if previous and previous != verdict
-            else ""
-        )
-    )
+    message = done.format(id=base)
+    if previous and previous != verdict:
+        message = message.removesuffix(".") + f" (it was {'starred' if previous == 'star' else 'hidden'})."
+    say(message)
 
 
 IdArg = Annotated[

@@ -197,9 +197,14 @@ def _print_status(report: Any) -> None:
     line(f"Store: {report.papers:,} papers, {report.size_mb:.1f} MB ({report.db_path})")
     if report.newest_listing_date is None:
         line("Unread: nothing stored yet.")
+    elif report.matching and not report.unread:
+        line(
+            f"Unread: none of the {plural(report.matching, 'paper')} matching your follows on "
+            f"{report.newest_listing_date}, the newest listing day."
+        )
     else:
         line(
-            f"Unread: {report.unread} of {report.matching} paper{'s' if report.matching != 1 else ''} "
+            f"Unread: {report.unread} of {plural(report.matching, 'paper')} "
             f"matching your follows on {report.newest_listing_date}, the newest listing day (radar today shows them)."
         )
     if report.writing:

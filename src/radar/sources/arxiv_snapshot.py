@@ -150,6 +150,10 @@ def parse_record(record: Any) -> SnapshotRecord:
 def parse_line(line: bytes | str) -> SnapshotRecord:
     try:
         record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        reason = exc.msg.removesuffix(" at")  # "Invalid control character at"
+        raise BadLine(f"not JSON ({reason[:1].lower()}{reason[1:]} at column {exc.colno})") from None
     except (ValueError, RecursionError) as exc:
+        # Undecodable bytes, or nesting too deep: the reason, without the line's text.
         raise BadLine(f"not JSON ({str(exc).split(':')[0]})") from None
     return parse_record(record)
