@@ -221,6 +221,12 @@ def test_window_for_since_and_until(db: Database) -> None:
     assert sorted(ids(ranked_cards(db, bounded))) == ["2611.00001", "2611.00002"]
     with pytest.raises(UsageError, match="before it starts"):
         window_for(db, "2026-11-18", "2026-11-15", now=NOW)
+    with pytest.raises(
+        UsageError, match=r"^'2027-01-01' is in the future: nothing has been listed since then yet$"
+    ):
+        window_for(db, "2027-01-01", now=NOW)
+    # Today's own listing is not the future.
+    assert window_for(db, NOW.date().isoformat(), now=NOW) is not None
 
 
 # --- parse_since --------------------------------------------------------------------------

@@ -107,6 +107,8 @@ def window_for(
     if since is not None or until is not None:
         start = parse_since(since, now) if since is not None else date.min
         end = parse_since(until, now) if until is not None else now.date() + timedelta(days=1)
+        if until is None and start > now.date():
+            raise UsageError(f"{since!r} is in the future: nothing has been listed since then yet")
         if end < start:
             raise UsageError(f"the window ends ({end}) before it starts ({start})")
         label = f"since {start.isoformat()}" if until is None else f"{start.isoformat()} to {end.isoformat()}"
