@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from radar.cli import app, plural, say, state, write_stream
+from radar.errors import UsageError
 
 
 class ExportFormat(StrEnum):
@@ -26,6 +27,8 @@ def _id_values(values: list[str]) -> list[str]:
     """Ids as typed: repeated --ids, commas or spaces between them, or "-" for stdin."""
     found: list[str] = []
     for value in values:
+        if not value.strip(" ,\t\n"):
+            raise UsageError(f"--ids {value!r} names no paper: give arXiv ids, e.g. --ids 2511.05963")
         text = sys.stdin.read() if value.strip() == "-" else value
         found += [v for v in re.split(r"[\s,]+", text) if v]
     return found
@@ -76,7 +79,8 @@ def export(
 ) -> None:
     """Export papers for a reference manager (BibTeX, CSL-JSON, RIS) or a spreadsheet (CSV, JSON Lines).
 
-    Without --ids or --follow: every paper that matches a follow. Newest first.
+    Without --ids or --follow: every paper that matches a follow; with both, the papers
+    named and those matching. Newest first.
     Examples: radar export --since 7d -f bibtex -o week.bib;
     radar export --follow "Akshay Krishnamurthy" -f csl-json > refs.json.
     """
