@@ -188,6 +188,11 @@ def test_search_cli_text_json_and_errors(tmp_path: Path, radar_home: Path) -> No
     assert len(bad.stderr.strip().splitlines()) == 1
     none = run_radar("search", "zebra", "--format", "json")
     assert none.returncode == 0 and none.stdout.strip() == "[]" and "No stored paper matches" in none.stderr
+    fielded = run_radar("search", "authors:Sharma")
+    assert fielded.returncode == 0 and fielded.stderr.strip() == (
+        "No stored paper matches 'authors:Sharma'. "
+        "Search reads titles and abstracts: filter with --author or --category."
+    )
     surname = run_radar("search", "world", "--author", "Sharma")
     assert surname.returncode == 2 and surname.stderr.startswith("Error: 'Sharma' has no first name")
     unknown = run_radar("search", "world", "--category", "cs.XX")

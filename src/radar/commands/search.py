@@ -1,5 +1,6 @@
 """`radar search`: full-text search of the local store."""
 
+import re
 from typing import Annotated
 
 import typer
@@ -52,7 +53,10 @@ def search(
             for label, value in (("by", author), ("in", cat), ("since", start))
             if value is not None
         )
-        _empty(format, f"No stored paper matches {query!r}{filters}.")
+        hint = ""
+        if re.search(r"\b(?:au|authors?|cat|categor(?:y|ies))\s*:", query, re.IGNORECASE):
+            hint = " Search reads titles and abstracts: filter with --author or --category."
+        _empty(format, f"No stored paper matches {query!r}{filters}.{hint}")
         return
     if format is ListFormat.json:
         print(to_json([card_dict(c) for c in cards]))
