@@ -351,6 +351,26 @@ def test_plan_fits_a_hundred_papers_in_one_call_on_a_large_model(tmp_path: Path)
     assert len(small.chunks) >= 2 and small.calls >= len(small.chunks) + 1
 
 
+@pytest.mark.parametrize(
+    ("title", "markdown"),
+    [
+        # arXiv's inline math stays math, for GitHub and Pandoc to typeset.
+        (r"Remove the $\ln\ln T$ Term", r"Remove the $\ln\ln T$ Term"),
+        (r"$x_1^*$ and $\alpha$-nets", r"$x_1^*$ and $\alpha$-nets"),
+        (r"1. $O(\sqrt{T})$ regret", r"1\. $O(\sqrt{T})$ regret"),
+        # Anything Markdown or HTML would act on where math is not rendered is text.
+        ("$[a](https://evil.example)$", r"$\[a\](https://evil.example)$"),
+        ("$<img src=x>$ and $a & b$", "$&lt;img src=x&gt;$ and $a &amp; b$"),
+        ("costs $5 and $10_000", r"costs $5 and $10\_000"),
+        (r"$x\$ y_z", r"$x\\$ y\_z"),
+    ],
+)
+def test_markdown_keeps_math_and_nothing_else(title: str, markdown: str) -> None:
+    from radar.text import markdown_escape
+
+    assert markdown_escape(title) == markdown
+
+
 def test_check_citations_closes_the_markdown_loopholes() -> None:
     text = (
         "Overview\n===\n"

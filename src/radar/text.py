@@ -41,14 +41,42 @@ def safe_url(url: str) -> str:
     return quote(value, safe=":/?#@!$&'*+,;=%[]~-._")
 
 
-def markdown_escape(text: str | None) -> str:
-    """Text that renders literally in Markdown: no raw HTML, no emphasis, no links."""
-    import html
+# Inline TeX math as arXiv writes it ("$O(\\sqrt{T})$"), kept as it is so that GitHub and
+# Pandoc typeset it: only when it holds nothing that Markdown or HTML would act on where
+# math is not rendered (no brackets, angle brackets, backticks, "&", "#" or "~"), does not
+# start or end with a space (which makes it text to those renderers) and does not end
+# with a backslash (which would escape the closing "$").
+_MD_MATH_RE = re.compile(r"(?<![\\$\w])\$([A-Za-z0-9\\_^{}+\-=()*,.;:!'/| ]+)\$(?![\w$])")
 
-    # html.escape first: no raw HTML (<script>, <img onerror=...>) survives as markup.
-    escaped = _MD_INLINE_RE.sub(r"\\\1", html.escape(one_line(text), quote=False))
+
+def _kept_math(text: str) -> list[re.Match[str]]:
+    return [
+        m
+        for m in _MD_MATH_RE.finditer(text)
+        if m.group(1) == m.group(1).strip() and not m.group(1).endswith("\\")
+    ]
+
+
+def markdown_escape(text: str | None) -> str:
+    """Text that renders literally in Markdown: no raw HTML, no emphasis, no links; its
+    inline math stays math (_MD_MATH_RE)."""
+    value = one_line(text)
+    pieces: list[str] = []
+    last = 0
+    for m in _kept_math(value) if "$" in value else []:
+        pieces += [_escape_text(value[last : m.start()]), m.group(0)]
+        last = m.end()
+    pieces.append(_escape_text(value[last:]))
+    escaped = "".join(pieces)
     # A backslash escapes punctuation only, so "1." becomes "1\." and "#" becomes "\#".
     return _MD_LINE_START_RE.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], escaped)
+
+
+def _escape_text(text: str) -> str:
+    import html  # only where Markdown is written
+
+    # html.escape first: no raw HTML (<script>, <img onerror=...>) survives as markup.
+    return _MD_INLINE_RE.sub(r"\\\1", html.escape(text, quote=False))
 
 
 def plural(count: int, word: str) -> str:
