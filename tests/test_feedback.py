@@ -129,6 +129,10 @@ def test_mutes_make_papers_disappear(tmp_path: Path) -> None:
     assert ids() == before
     ok("mute", "-t", "molecular property", "--topic", "bandits", "--author", "Sham Kakade")
     assert ids() == ["2611.00001"]
+    # One that is not muted leaves the others muted.
+    partly = run_radar("unmute", "--author", "Sham Kakade", "-t", "never muted")
+    assert partly.returncode == 1 and partly.stderr == "Error: the topic 'never muted' is not muted\n"
+    assert ids() == ["2611.00001"]
     ok("unmute", "-t", "molecular property", "-t", "bandits", "--author", "Sham Kakade")
     assert sorted(ids()) == ["2611.00000", "2611.00001", "2611.00002"]  # no mute left
 

@@ -327,15 +327,49 @@ def test_empty_or_bad_values_raise_usage_error(db: Database, kind: str, value: s
 
 
 @pytest.mark.parametrize(
-    "value", ["Francesco Orabona and Shay Cohen", "Ada Lovelace & Alan Turing", "A. Ng; M. Jordan"]
+    "value",
+    [
+        "Francesco Orabona and Shay Cohen",
+        "Ada Lovelace & Alan Turing",
+        "A. Ng; M. Jordan",
+        "Yoshua Bengio, Geoffrey Hinton, Yann LeCun",
+        "A. Ng, M. Jordan",
+    ],
 )
 def test_a_list_of_people_is_refused(db: Database, value: str) -> None:
     with pytest.raises(UsageError, match=r"names more than one person: give one at a time$"):
         add_follow(db, "author", value)
     assert db.execute("select count(*) from follows").fetchone()[0] == 0
-    # Names that merely hold the letters, or a particle, are one person.
-    for one in ("Anand Sarwate", "José Ortega y Gasset", "Sandra Andersen"):
-        add_follow(db, "author", one)
+
+
+@pytest.mark.parametrize(
+    "one",
+    [
+        "Anand Sarwate",
+        "José Ortega y Gasset",
+        "Metin And",
+        "Ng, Andrew Y.",
+        "King, Jr., Martin Luther",
+        "Martin Luther King, Jr.",
+        "García Márquez, José",
+        "van der Berg, Jan Willem",
+        "Kakade, S. M.",
+    ],
+)
+def test_one_persons_name_in_any_form_is_one_person(db: Database, one: str) -> None:
+    assert add_follow(db, "author", one).created
+
+
+def test_a_list_followed_before_it_was_refused_can_still_be_removed(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from radar import follows
+
+    with monkeypatch.context() as m:
+        m.setattr(follows, "_several_people", lambda value: False)
+        add_follow(db, "author", "Ada Lovelace and Alan Turing")
+    remove_follow(db, "author", "Ada Lovelace and Alan Turing")
+    assert db.execute("select count(*) from follows").fetchone()[0] == 0
 
 
 # --- preview ------------------------------------------------------------------------------

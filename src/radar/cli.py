@@ -153,7 +153,7 @@ def _follow_targets(
     from radar.follows import follow_key
 
     for kind, value in targets:
-        follow_key(kind, value)  # every value checked before anything changes
+        follow_key(kind, value, adding=command == "follow")  # every value checked before anything changes
     return targets
 
 

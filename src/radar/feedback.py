@@ -150,13 +150,13 @@ class Mute:
     value: str
 
 
-def mute_key(kind: str, value: str) -> tuple[str, str]:
+def mute_key(kind: str, value: str, adding: bool = True) -> tuple[str, str]:
     """Mutes name people and topics exactly as follows do."""
     if kind not in ("author", "topic"):
         raise UsageError(f"only people and topics can be muted, not {kind}")
     from radar.follows import follow_key
 
-    return follow_key(kind, value)
+    return follow_key(kind, value, adding)
 
 
 def add_mute(db: Database, kind: str, value: str) -> bool:
@@ -169,7 +169,7 @@ def add_mute(db: Database, kind: str, value: str) -> bool:
 
 
 def remove_mute(db: Database, kind: str, value: str) -> None:
-    value, key = mute_key(kind, value)
+    value, key = mute_key(kind, value, adding=False)
     if db.execute("select 1 from mutes where kind = ? and key = ?", [kind, key]).fetchone() is None:
         raise NotFoundError(f"the {kind} {value!r} is not muted")
     with db.atomic():

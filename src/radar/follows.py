@@ -30,15 +30,33 @@ class FollowResult:
 
 
 # How a list of people is written ("Ada Lovelace and Alan Turing", "A. B; C. D"), never
-# one person's name.
-_SEVERAL_PEOPLE_RE = re.compile(r"\band\b|[&;]", re.IGNORECASE)
+# one person's name. Lower-case "and" only: And is a surname too.
+_SEVERAL_PEOPLE_RE = re.compile(r"\band\b|[&;]")
+_SUFFIX_RE = re.compile(r"(?:jr|sr|[ivx]+)\.?", re.IGNORECASE)
+_INITIAL_RE = re.compile(r"\b[^\W\d_]\.(?:\s|$)|\b[^\W\d_]\s")
 
 
-def parse_person(value: str) -> ParsedName:
-    """A person as a follow, `search --author` and `brief --author` take one: a name with
-    a first name or an initial, or UsageError saying what is missing."""
-    value = " ".join(value.split())
+def _several_people(value: str) -> bool:
+    """Whether `value` reads as a list of people rather than one name, in any of the
+    ways arXiv and bibliographies write one. "Last, First" and "King, Jr., Martin" are
+    one person; "Bengio, Hinton, LeCun" and "A. Ng, M. Jordan" are not."""
     if _SEVERAL_PEOPLE_RE.search(value):
+        return True
+    parts = [part for part in (p.strip() for p in value.split(",")) if not _SUFFIX_RE.fullmatch(part)]
+    if len(parts) > 2:
+        return True
+    # "Last, First" puts the surname alone before the comma: an initial there means
+    # the part before it is a whole name.
+    return len(parts) == 2 and bool(_INITIAL_RE.search(parts[0] + " "))
+
+
+def parse_person(value: str, adding: bool = True) -> ParsedName:
+    """A person as a follow, a mute, `search --author` and `brief --author` take one: a
+    name with a first name or an initial, or UsageError saying what is missing. With
+    adding=False (unfollow, unmute) only the name itself is checked, so what an earlier
+    version of radar accepted can still be removed."""
+    value = " ".join(value.split())
+    if adding and _several_people(value):
         raise UsageError(f"{value!r} names more than one person: give one at a time")
     try:
         parsed = parse_name(value)
@@ -55,13 +73,14 @@ def parse_person(value: str) -> ParsedName:
     return parsed
 
 
-def follow_key(kind: str, value: str) -> tuple[str, str]:
-    """(display value, normalised key) for a follow, or UsageError for a bad value."""
+def follow_key(kind: str, value: str, adding: bool = True) -> tuple[str, str]:
+    """(display value, normalised key) for a follow, or UsageError for a bad value
+    (adding=False: the checks a removal needs, see parse_person)."""
     value = " ".join(value.split())
     if not value:
         raise UsageError(f"the {kind} to follow is empty")
     if kind == "author":
-        parsed = parse_person(value)
+        parsed = parse_person(value, adding)
         return value, " ".join((*parsed.given, parsed.surname))
     if kind == "category":
         canonical = canonical_category(value)
@@ -126,7 +145,7 @@ def add_follow(db: Database, kind: str, value: str) -> FollowResult:
 
 
 def remove_follow(db: Database, kind: str, value: str) -> Follow:
-    value, key = follow_key(kind, value)
+    value, key = follow_key(kind, value, adding=False)
     row = list(db.query("select * from follows where kind = ? and key = ?", [kind, key]))
     if not row:
         raise NotFoundError(f"you do not follow the {kind} {value!r} (see `radar following`)")

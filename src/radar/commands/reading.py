@@ -90,7 +90,7 @@ def _mute_targets(command: str, name: str | None, topic: list[str] | None) -> li
             f'name a person (--author) or a topic (--topic), e.g. radar {command} --topic "prompt engineering"'
         )
     for kind, value in targets:
-        mute_key(kind, value)
+        mute_key(kind, value, adding=command == "mute")
     return targets
 
 
@@ -125,8 +125,11 @@ def unmute(
     from radar.feedback import remove_mute
 
     db = state(ctx).open(create=False)
-    for kind, value in _mute_targets("unmute", author, topic):
-        remove_mute(db, kind, value)
+    targets = _mute_targets("unmute", author, topic)
+    with db.atomic():  # all or nothing: one that is not muted leaves the others muted
+        for kind, value in targets:
+            remove_mute(db, kind, value)
+    for kind, value in targets:
         say(f"Unmuted {kind} {value}.")
 
 
