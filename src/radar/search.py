@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -86,7 +86,7 @@ def search(
     db: Database,
     text: str,
     author: str | None = None,
-    category: str | None = None,
+    categories: Sequence[str] = (),
     since: date | None = None,
     limit: int = 20,
 ) -> list[Card]:
@@ -98,11 +98,14 @@ def search(
     if since is not None:
         where.append("p.listing_date >= :since")
         params["since"] = since.isoformat()
-    if category is not None:
+    if categories:
+        # Any of them: a paper listed in cs.LG or stat.ML.
+        names = {f"cat{n}": value for n, value in enumerate(categories)}
         where.append(
-            "exists (select 1 from paper_categories pc where pc.paper_id = p.id and pc.category = :cat)"
+            "exists (select 1 from paper_categories pc where pc.paper_id = p.id and pc.category in "
+            f"({', '.join(':' + name for name in names)}))"
         )
-        params["cat"] = category
+        params.update(names)
     rowids = None
     if author is not None:
         rowids = author_rowids(db, author)
@@ -162,19 +165,23 @@ def _ranking(db: Database, index: str, match: str, chunk_rows: int, window: int)
     best ones as it scores instead of sorting every match (at 3 million papers, 8 ms of a
     phrase with 32,700 matches and 60 ms of a word in half the papers). Only filters that
     pass fewer than the limit among them make it rank everything, for the rest; rowid
-    breaks ties, so the two queries meet without a gap or an overlap.
+    breaks ties, so on an unchanged store the two queries meet without a gap or an
+    overlap.
     """
     sql = f"select rowid, bm25({index}, :tw, 1.0) as score from {index} where {index} match :q order by score, rowid"
-    for bounds, args in (
-        ("limit :window", {"window": window}),
-        ("limit -1 offset :window", {"window": window}),
-    ):
-        ranking = db.execute(f"{sql} {bounds}", {"tw": TITLE_WEIGHT, "q": match, **args})
+    seen: set[int] = set()
+    for bounds in ("limit :window", "limit -1 offset :window"):
+        ranking = db.execute(f"{sql} {bounds}", {"tw": TITLE_WEIGHT, "q": match, "window": window})
         read = 0
         try:
             while chunk := ranking.fetchmany(chunk_rows):
                 read += len(chunk)
-                yield chunk
+                # A fetch committing between the two queries moves the scores, and with
+                # them the boundary: a paper already given is not given twice.
+                fresh = [row for row in chunk if row[0] not in seen]
+                seen.update(row[0] for row in fresh)
+                if fresh:
+                    yield fresh
         finally:
             ranking.close()
         if read < window:

@@ -24,7 +24,12 @@ def search(
         str | None, typer.Option("--author", help="Only papers by this person (matched as a follow is).")
     ] = None,
     category: Annotated[
-        str | None, typer.Option("--category", "-c", help="Only papers listed in this category (cs.LG).")
+        list[str] | None,
+        typer.Option(
+            "--category",
+            "-c",
+            help="Only papers listed in this category, e.g. cs.LG (repeatable: any of them).",
+        ),
     ] = None,
     since: Annotated[
         str | None,
@@ -45,12 +50,12 @@ def search(
 
     db = state(ctx).open(create=False)
     start = parse_since(since) if since is not None else None
-    cat = follow_key("category", category)[0] if category is not None else None
-    cards = run_search(db, query, author=author, category=cat, since=start, limit=limit)
+    cats = [follow_key("category", c)[0] for c in category or []]
+    cards = run_search(db, query, author=author, categories=cats, since=start, limit=limit)
     if not cards:
         filters = "".join(
             f" {label} {value}"
-            for label, value in (("by", author), ("in", cat), ("since", start))
+            for label, value in (("by", author), ("in", " or ".join(cats) or None), ("since", start))
             if value is not None
         )
         hint = ""
