@@ -652,6 +652,34 @@ def test_an_unreachable_host_leaves_the_others_asked(arxiv: FakeArxiv, radar_hom
     assert len(arxiv.of(RSS_PATH)) == 1 and stored(radar_home) == {"2611.00001"}
 
 
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        (
+            "Failed to resolve 'export.arxiv.org' ([Errno -2] Name or service not known)",
+            "name or service not known",
+        ),
+        (
+            "Failed to resolve 'export.arxiv.org' ([Errno 8] nodename nor servname provided, or not known)",
+            "name or service not known",
+        ),
+        (
+            "Failed to resolve 'export.arxiv.org' ([Errno 11001] getaddrinfo failed)",
+            "name or service not known",
+        ),
+        (
+            "[WinError 10061] No connection could be made because the target machine actively refused it",
+            "connection refused",
+        ),
+        ("[Errno 101] Network is unreachable", "network is unreachable"),
+    ],
+)
+def test_unreachable_hosts_are_recognised_on_every_platform(message: str, reason: str) -> None:
+    from radar.http import UNREACHABLE, _reason
+
+    assert _reason(ConnectionError(message)) == reason and reason in UNREACHABLE
+
+
 def test_each_pause_before_a_retry_is_announced() -> None:
     from radar.errors import SourceError
     from radar.http import Http

@@ -239,7 +239,20 @@ def _read_within(response: requests.Response, timeout: float) -> None:
     response._content = b"".join(parts)  # what response.content returns from now on
 
 
-# Connection failures that mean the host cannot be reached at all (as _reason names them).
+# What requests' connection errors say, as Linux, macOS and Windows word it, and the
+# reason radar reports. Those in UNREACHABLE mean the host cannot be reached at all.
+_REASONS = (
+    ("Connection refused", "connection refused"),
+    ("actively refused", "connection refused"),  # Windows
+    ("Connection reset", "connection reset"),
+    ("Name or service not known", "name or service not known"),
+    ("nodename nor servname provided", "name or service not known"),  # macOS
+    ("getaddrinfo failed", "name or service not known"),  # Windows
+    ("Temporary failure in name resolution", "temporary failure in name resolution"),
+    ("Network is unreachable", "network is unreachable"),
+    ("No route to host", "no route to host"),
+    ("Remote end closed", "remote end closed"),
+)
 UNREACHABLE = {
     "connection refused",
     "name or service not known",
@@ -251,15 +264,7 @@ UNREACHABLE = {
 
 def _reason(exc: Exception) -> str:
     text = str(exc)
-    for marker in (
-        "Connection refused",
-        "Connection reset",
-        "Name or service not known",
-        "Temporary failure in name resolution",
-        "Network is unreachable",
-        "No route to host",
-        "Remote end closed",
-    ):
+    for marker, reason in _REASONS:
         if marker in text:
-            return marker.lower()
+            return reason
     return type(exc).__name__
