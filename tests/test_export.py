@@ -227,6 +227,13 @@ def test_bibtex_round_trips_hostile_text_and_names(db: Database) -> None:
         ("$x}$ tail", r"\$x\textbraceright{}\$ tail"),
         (r"$x\$ y$", r"\$x\textbackslash{}\$ y\$"),
         ("$$x$$", r"\$\$x\$\$"),
+        # Money is not math, and math LaTeX would stop on is text.
+        ("save $5 per item_1_2 and $10", r"save \$5 per item\_1\_2 and \$10"),
+        (r"$\left( x$", r"\$\textbackslash{}left( x\$"),
+        (r"$\{x}$", r"\$\textbackslash{}\{x\}\$"),
+        ("$a^$", r"\$a\textasciicircum{}\$"),
+        ("$x_1_2$", r"\$x\_1\_2\$"),
+        (r"$\left( x \right)$ and $x_{i}^{2}$", r"$\left( x \right)$ and $x_{i}^{2}$"),
     ],
 )
 def test_bibtex_keeps_math_latex_can_typeset(title: str, exported: str) -> None:

@@ -176,7 +176,11 @@ def _unmatched_braces(text: str) -> set[int]:
 # formula rather than its source. A span with anything else (a paper's own macros,
 # amssymb's \mathbb, a "%" or "&", braces without a partner) is escaped as text, since
 # one undefined command would stop the user's document from compiling.
-_MATH_RE = re.compile(r"(?<![\\$])\$([^$]+)\$(?!\$)")
+# Pandoc's rule for what opens and closes math: no space inside either "$", and no digit
+# right after the closing one (so "$5 and $10" is money, not math).
+_MATH_RE = re.compile(r"(?<![\\$])\$(?!\s)([^$]+)(?<!\s)\$(?![\d$])")
+# Two sub- or superscripts on one base (x_1_2), which LaTeX stops on.
+_DOUBLE_SCRIPT_RE = re.compile(r"([_^])(?:\{[^{}]*\}|\\[A-Za-z]+|[^{}\\])\1")
 _MATH_COMMAND_RE = re.compile(r"\\([A-Za-z]+|.)")
 _MATH_COMMANDS = frozenset(
     """
@@ -205,8 +209,17 @@ def _kept_math(text: str) -> list[tuple[int, int]]:
     kept = []
     for m in _MATH_RE.finditer(text):
         body = m.group(1)
-        # A final backslash would escape the closing "$" and leave the math open.
-        if any(ch in body for ch in "%#&") or body.endswith("\\") or _unmatched_braces(body):
+        if (
+            any(ch in body for ch in "%#&")
+            # A final backslash would escape the closing "$" and leave the math open; a
+            # final ^ or _ has nothing to apply to.
+            or body.endswith(("\\", "^", "_"))
+            # BibTeX counts every brace, LaTeX only those not escaped: both must pair.
+            or _unmatched_braces(body)
+            or _unmatched_braces(body.replace("\\{", "").replace("\\}", ""))
+            or body.count("\\left") != body.count("\\right")
+            or _DOUBLE_SCRIPT_RE.search(body)
+        ):
             continue
         if all(c.group(1) in _MATH_COMMANDS for c in _MATH_COMMAND_RE.finditer(body)):
             kept.append(m.span())
