@@ -417,6 +417,7 @@ def _stderr_on_a_terminal(*args: str) -> tuple[int, str]:
         ["status"],
         ["fetch"],
         ["unfollow", "-c", "cs.LG"],
+        ["import", "--finish"],
     ],
 )
 def test_a_mistyped_store_path_is_refused_not_made(

@@ -368,7 +368,7 @@ def import_(
     if not files and not finish:
         raise UsageError("name the files to import, or use --finish for what a stopped import owes")
     st = state(ctx)
-    db = st.open(quiet=quiet)
+    db = st.open(quiet=quiet, create=bool(files))  # --finish alone has nothing to add
     if not files:
         with fetch_lock(st.settings.db_path, wait), live_status("building the indexes…", quiet) as note:
             built = finish_bulk(db, note)
