@@ -25,7 +25,7 @@ from radar.database import Database
 from radar.errors import NotFoundError, UsageError
 from radar.model import Follow, Paper, abs_url, paper_ref
 from radar.names import PARTICLES, normalise, parse_name
-from radar.text import one_line, safe_url, strip_controls
+from radar.text import math_spans, one_line, safe_url, strip_controls
 
 # --- which papers ---------------------------------------------------------------------------
 
@@ -176,9 +176,6 @@ def _unmatched_braces(text: str) -> set[int]:
 # formula rather than its source. A span with anything else (a paper's own macros,
 # amssymb's \mathbb, a "%" or "&", braces without a partner) is escaped as text, since
 # one undefined command would stop the user's document from compiling.
-# Pandoc's rule for what opens and closes math: no space inside either "$", and no digit
-# right after the closing one (so "$5 and $10" is money, not math).
-_MATH_RE = re.compile(r"(?<![\\$])\$(?!\s)([^$]+)(?<!\s)\$(?![\d$])")
 # Two sub- or superscripts on one base (x_1_2), which LaTeX stops on.
 _DOUBLE_SCRIPT_RE = re.compile(r"([_^])(?:\{[^{}]*\}|\\[A-Za-z]+|[^{}\\])\1")
 _MATH_COMMAND_RE = re.compile(r"\\([A-Za-z]+|.)")
@@ -207,13 +204,12 @@ _MATH_COMMANDS = frozenset(
 def _kept_math(text: str) -> list[tuple[int, int]]:
     """(start, end) of each $...$ span LaTeX can typeset as it is."""
     kept = []
-    for m in _MATH_RE.finditer(text):
+    for m in math_spans(text):
         body = m.group(1)
         if (
             any(ch in body for ch in "%#&")
-            # A final backslash would escape the closing "$" and leave the math open; a
-            # final ^ or _ has nothing to apply to.
-            or body.endswith(("\\", "^", "_"))
+            # A final ^ or _ has nothing to apply to.
+            or body.endswith(("^", "_"))
             # BibTeX counts every brace, LaTeX only those not escaped: both must pair.
             or _unmatched_braces(body)
             or _unmatched_braces(body.replace("\\{", "").replace("\\}", ""))
@@ -233,7 +229,7 @@ def latex_escape(text: str | None) -> str:
     # BibTeX counts every brace, escaped or not, to find a field's end: a lone "{" as
     # \{ would swallow the rest of the file, so braces without a partner are spelt out.
     lone = _unmatched_braces(value) if "{" in value or "}" in value else set()
-    math = _kept_math(value) if "$" in value else []
+    math = _kept_math(value)
 
     def escape(m: re.Match[str]) -> str:
         ch = m.group(0)

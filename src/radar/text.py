@@ -41,29 +41,31 @@ def safe_url(url: str) -> str:
     return quote(value, safe=":/?#@!$&'*+,;=%[]~-._")
 
 
-# Inline TeX math as arXiv writes it ("$O(\\sqrt{T})$"), kept as it is so that GitHub and
-# Pandoc typeset it: only when it holds nothing that Markdown or HTML would act on where
-# math is not rendered (no brackets, angle brackets, backticks, "&", "#" or "~"), does not
-# start or end with a space (which makes it text to those renderers) and does not end
-# with a backslash (which would escape the closing "$").
-_MD_MATH_RE = re.compile(r"(?<![\\$\w])\$([A-Za-z0-9\\_^{}+\-=()*,.;:!'/| ]+)\$(?![\w$])")
+# Pandoc's rule for inline TeX math ("$O(\\sqrt{T})$"): no space just inside either "$", and
+# no digit right after the closing one, so "$5 and $10" is money, not math. A body ending
+# in a backslash escapes its closing "$" and is not math either.
+_MATH_RE = re.compile(r"(?<![\\$])\$(?!\s)([^$]+)(?<![\s\\])\$(?![\d$])")
+# What Markdown or HTML would act on where math is not rendered: brackets, angle
+# brackets, backticks, "&", "#", "~".
+_MD_MATH_BODY_RE = re.compile(r"[A-Za-z0-9\\_^{}+\-=()*,.;:!'/| ]+")
 
 
-def _kept_math(text: str) -> list[re.Match[str]]:
-    return [
-        m
-        for m in _MD_MATH_RE.finditer(text)
-        if m.group(1) == m.group(1).strip() and not m.group(1).endswith("\\")
-    ]
+def math_spans(text: str) -> list[re.Match[str]]:
+    """Each inline $...$ span of `text` (group 1: its body), as Pandoc and GitHub read
+    them. What may be kept as math is each writer's to decide: Markdown here, BibTeX in
+    export.py."""
+    return list(_MATH_RE.finditer(text)) if "$" in text else []
 
 
 def markdown_escape(text: str | None) -> str:
     """Text that renders literally in Markdown: no raw HTML, no emphasis, no links; its
-    inline math stays math (_MD_MATH_RE)."""
+    inline math stays math where it holds nothing Markdown would act on."""
     value = one_line(text)
     pieces: list[str] = []
     last = 0
-    for m in _kept_math(value) if "$" in value else []:
+    for m in math_spans(value):
+        if not _MD_MATH_BODY_RE.fullmatch(m.group(1)):
+            continue
         pieces += [_escape_text(value[last : m.start()]), m.group(0)]
         last = m.end()
     pieces.append(_escape_text(value[last:]))
