@@ -44,6 +44,8 @@ from radar.text import plural
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
+    from filelock import FileLock
+
     from radar.sources.arxiv_api import ApiPage, ApiQuery
 
 BATCH = 10  # follows per API query: 60 followed authors cost 6 requests
@@ -103,13 +105,20 @@ class FetchSummary:
 # --- the lock -------------------------------------------------------------------------------
 
 
+def _writer_lock(db_path: Path) -> FileLock:
+    """The lock beside the store that fetch, harvest and import write through."""
+    from filelock import FileLock
+
+    return FileLock(str(db_path) + ".fetch-lock")
+
+
 @contextmanager
 def fetch_lock(db_path: Path, wait: float) -> Iterator[None]:
     """One fetch at a time per database. The OS drops the lock when its process dies,
     so a run killed with -9 never blocks the next one."""
-    from filelock import FileLock, Timeout
+    from filelock import Timeout
 
-    lock = FileLock(str(db_path) + ".fetch-lock")
+    lock = _writer_lock(db_path)
     try:
         lock.acquire(timeout=wait)
     except Timeout:
@@ -125,9 +134,9 @@ def fetch_lock(db_path: Path, wait: float) -> Iterator[None]:
 def writer_running(db_path: Path) -> bool:
     """Whether another radar run holds this store's write lock now (asked without waiting).
     A lock that cannot be asked at all, in a folder radar may not write, counts as free."""
-    from filelock import FileLock, Timeout
+    from filelock import Timeout
 
-    lock = FileLock(str(db_path) + ".fetch-lock")
+    lock = _writer_lock(db_path)
     try:
         lock.acquire(timeout=0)
     except Timeout:

@@ -46,10 +46,11 @@ def _verdict(ctx: typer.Context, paper_id: str, verdict: str | None, done: str, 
 
     (base,) = _ids([paper_id])
     db = state(ctx).open(create=False)
-    if verdict is None and current_verdict(db, base) != undoes:
+    current = current_verdict(db, base)
+    if verdict is None and current != undoes:
         # "hide --undo" must not remove a star, nor "star --undo" a hide.
         raise NotFoundError(f"{base} is not {'starred' if undoes == 'star' else 'hidden'}")
-    if verdict is not None and current_verdict(db, base) == verdict:
+    if verdict is not None and current == verdict:
         say(f"{base} was already {'starred' if verdict == 'star' else 'hidden'}.")
         return
     previous = set_verdict(db, base, verdict)
