@@ -330,8 +330,9 @@ def test_plan_fits_a_hundred_papers_in_one_call_on_a_large_model(tmp_path: Path)
     from datetime import date
 
     from radar.follows import add_follow
+    from radar.ingest import save_papers
     from radar.sources.arxiv_rss import parse_listing
-    from radar.store import open_db, save_papers
+    from radar.store import open_db
 
     db = open_db(tmp_path / "p.db")
     abstract = " ".join(["We study learning dynamics of large networks under distribution shift."] * 12)

@@ -121,8 +121,9 @@ def test_a_store_fires_delete_triggers_on_replace(tmp_path: Path) -> None:
     leave the replaced row's words in the full-text index."""
     from feeds import Item, api_feed
 
+    from radar.ingest import save_papers
     from radar.sources.arxiv_api import parse_api_response
-    from radar.store import open_db, save_papers
+    from radar.store import open_db
 
     db = open_db(tmp_path / "radar.db")
     save_papers(db, parse_api_response(api_feed([Item("2611.00001", title="Obsolete wording")])).papers)

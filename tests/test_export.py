@@ -26,10 +26,11 @@ from radar import export as ex
 from radar.database import Database
 from radar.follows import add_follow
 from radar.importer import import_files
+from radar.ingest import save_papers
 from radar.model import Author, Paper
 from radar.render import paper_dict
 from radar.sources.journal_feeds import parse_feed
-from radar.store import open_db, save_papers
+from radar.store import open_db
 from radar.text import one_line
 
 HERE = Path(__file__).parent

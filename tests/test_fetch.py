@@ -18,8 +18,8 @@ from feeds import Item, api_feed, rss_feed
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from radar.fetch import author_query, topic_query
 from radar.names import parse_name
+from radar.sources.arxiv_api import author_query, topic_query
 
 ATOM = "application/atom+xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"

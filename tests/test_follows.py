@@ -12,9 +12,10 @@ from feeds import Item, api_feed, rss_feed
 from radar.database import Database
 from radar.errors import NotFoundError, UsageError
 from radar.follows import add_follow, list_follows, near_misses, remove_follow
+from radar.ingest import save_papers
 from radar.sources.arxiv_api import parse_api_response
 from radar.sources.arxiv_rss import parse_listing
-from radar.store import open_db, save_papers
+from radar.store import open_db
 
 
 @pytest.fixture

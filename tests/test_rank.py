@@ -11,10 +11,11 @@ from feeds import Item, api_feed, rss_feed
 from radar.database import Database
 from radar.errors import UsageError
 from radar.follows import add_follow
+from radar.ingest import save_papers
 from radar.rank import Window, parse_since, ranked_cards, window_for
 from radar.sources.arxiv_api import parse_api_response
 from radar.sources.arxiv_rss import parse_listing
-from radar.store import open_db, save_papers
+from radar.store import open_db
 
 DAY = "2026-11-20"  # a Friday
 FRIDAY = Window(
@@ -272,8 +273,9 @@ def test_a_cross_list_ranks_above_a_replacement_in_the_same_tier(tmp_path) -> No
     from feeds import Item, rss_feed
 
     from radar.follows import add_follow
+    from radar.ingest import save_papers
     from radar.sources.arxiv_rss import parse_listing
-    from radar.store import open_db, save_papers
+    from radar.store import open_db
 
     db = open_db(tmp_path / "tier.db")
     items = [

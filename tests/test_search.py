@@ -14,10 +14,11 @@ from feeds import Item, api_feed, write
 from radar.database import Database
 from radar.errors import UsageError
 from radar.follows import add_follow
+from radar.ingest import save_papers
 from radar.rank import rank_window, window_for, window_query
 from radar.search import build_query, search
 from radar.sources.arxiv_api import parse_api_response
-from radar.store import newest_listing_date, open_db, save_papers
+from radar.store import newest_listing_date, open_db
 
 ITEMS = [
     Item(
@@ -299,7 +300,7 @@ def test_newest_matched_day_and_follow_counts_use_indexes(db: Database) -> None:
 
 
 def test_the_journal_link_check_keeps_its_index_under_real_statistics(db: Database) -> None:
-    from radar.store import _FEED_PAPERS
+    from radar.store.papers import _FEED_PAPERS
 
     # What ANALYZE records for 3 million arXiv papers: one value (null) in the source
     # index. Given that, the planner scanned the table on every save (9 s per fetch).

@@ -17,21 +17,20 @@ import pytest
 from feeds import FIXTURES, Item, api_feed, rss_feed
 
 from radar import migrations, store
+from radar.store import connection
 from radar.database import Database
 from radar.errors import StoreError
 from radar.follows import add_follow, list_follows
 from radar.importer import import_files
+from radar.ingest import save_papers
 from radar.model import Author, Paper
 from radar.sources.arxiv_api import parse_api_response
 from radar.sources.arxiv_rss import parse_listing
-from radar.store import (
+from radar.store import get_paper, open_db, paper_versions
+from radar.store.connection import (
     PAGE_SIZE,
     WAL_AUTOCHECKPOINT,
     background_checkpoints,
-    get_paper,
-    open_db,
-    paper_versions,
-    save_papers,
     wal_backstop_pages,
     write_transaction,
 )
@@ -215,6 +214,7 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
         ("radar", "m013_metadata_date"),
         ("radar", "m014_author_names_cover_papers"),
         ("radar", "m015_matches_by_breadth"),
+        ("radar", "m016_similarity_owed"),
     ]
     migrations.apply(db)
     assert schema(db) == before
@@ -309,7 +309,7 @@ def test_a_new_store_has_large_pages_and_an_old_one_keeps_its_own(
     assert new.execute("pragma page_size").fetchone()[0] == PAGE_SIZE == 16384
     # A store made before radar chose its page size: on SQLite's default 4 KB pages.
     old_path = tmp_path / "old.db"
-    monkeypatch.setattr(store, "PAGE_SIZE", 4096)
+    monkeypatch.setattr(connection, "PAGE_SIZE", 4096)
     open_db(old_path).close()
     monkeypatch.undo()
     old = open_db(old_path)
@@ -360,20 +360,20 @@ def test_a_store_reads_with_a_small_cache_and_writes_with_a_large_one(tmp_path: 
     def cache() -> int:
         return int(db.execute("pragma cache_size").fetchone()[0])
 
-    assert cache() == -store.READ_CACHE_KIB
+    assert cache() == -connection.READ_CACHE_KIB
     # SQLite holds the setting to its build's limit (MAX_WORKER_THREADS, 8 by default).
     limits = [o for (o,) in db.execute("pragma compile_options") if o.startswith("MAX_WORKER_THREADS=")]
     limit = int(limits[0].partition("=")[2]) if limits else 8
-    assert db.execute("pragma threads").fetchone()[0] == min(store.SORT_THREADS, limit)
+    assert db.execute("pragma threads").fetchone()[0] == min(connection.SORT_THREADS, limit)
     with store.write_cache(db):
-        assert cache() == -store.WRITE_CACHE_KIB
+        assert cache() == -connection.WRITE_CACHE_KIB
         with store.write_cache(db):
-            assert cache() == -store.WRITE_CACHE_KIB
-        assert cache() == -store.WRITE_CACHE_KIB
-    assert cache() == -store.READ_CACHE_KIB
+            assert cache() == -connection.WRITE_CACHE_KIB
+        assert cache() == -connection.WRITE_CACHE_KIB
+    assert cache() == -connection.READ_CACHE_KIB
     with pytest.raises(StoreError), store.write_cache(db):
         raise StoreError("a write that fails")
-    assert cache() == -store.READ_CACHE_KIB
+    assert cache() == -connection.READ_CACHE_KIB
 
 
 def test_long_writes_take_the_write_cache_and_give_it_back(db: Database) -> None:
@@ -395,8 +395,8 @@ def test_long_writes_take_the_write_cache_and_give_it_back(db: Database) -> None
         sizes = [
             s.removeprefix("pragma cache_size = ") for s in traced if s.startswith("pragma cache_size =")
         ]
-        assert sizes and sizes[0] == f"-{store.WRITE_CACHE_KIB}", (name, sizes)
-        assert sizes[-1] == f"-{store.READ_CACHE_KIB}", (name, sizes)
+        assert sizes and sizes[0] == f"-{connection.WRITE_CACHE_KIB}", (name, sizes)
+        assert sizes[-1] == f"-{connection.READ_CACHE_KIB}", (name, sizes)
 
 
 # --- open_db refusals ---------------------------------------------------------------------
@@ -736,9 +736,9 @@ def test_background_checkpoints_write_back_what_earlier_commits_left(
 ) -> None:
     # A follow commits its matches, then reads its preview: the thread writes the WAL
     # back at once while the command reads, so closing the store has nothing to copy.
-    import radar.store
+    import radar.store.connection
 
-    monkeypatch.setattr(radar.store, "CHECKPOINT_EVERY_S", 60.0)  # only the first round counts
+    monkeypatch.setattr(radar.store.connection, "CHECKPOINT_EVERY_S", 60.0)  # only the first round counts
     path = tmp_path / "radar.db"
     db = open_db(path)
     db.execute("create table blobs (b blob)")
@@ -758,7 +758,7 @@ def test_background_checkpoints_write_back_what_earlier_commits_left(
 def test_a_failing_checkpoint_thread_leaves_the_writer_its_own_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    import radar.store
+    import radar.store.connection
 
     db = open_db(tmp_path / "radar.db")
     db.execute("create table blobs (b blob)")
@@ -769,7 +769,7 @@ def test_a_failing_checkpoint_thread_leaves_the_writer_its_own_limit(
             return real_connect(*args, **kwargs)  # type: ignore[arg-type]
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(radar.store.sqlite3, "connect", failing_connect)
+    monkeypatch.setattr(radar.store.connection.sqlite3, "connect", failing_connect)
     with background_checkpoints(db):
         _commit_blobs(db, 5)
         time.sleep(0.3)

@@ -1,15 +1,22 @@
-"""What the reader told radar: read state, stars, hides and mutes, and how they move
-the ranking.
+"""What the reader told radar: stars, hides and mutes, and how they move the ranking.
+(Read state, the other thing a reader tells radar, is the store's: radar.store.reads.)
 
 Similarity is SQLite FTS5's own bm25, not hand-rolled math: each starred (or hidden)
-paper becomes an OR query of its most telling words, and a paper in the window counts
-as similar when it scores at least half of what the starred paper scores against its
-own query.
+paper becomes an OR query of its most telling words, and a paper counts as similar when
+it scores at least half of what the starred paper scores against its own query.
+
+When to compute it: a new star or hide is compared with every stored paper at once. A
+paper that arrives or changes later is only listed as owed (`similarity_owed`, one cheap
+insert in the batch that stores it) and judged against every star and hide the first
+time a window shows it, with one query per star or hide over that window's papers. So
+an import of millions of papers pays nothing per star, and `radar today` judges each
+paper once.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +26,7 @@ from radar.errors import NotFoundError, UsageError
 from radar.model import Match
 from radar.names import normalise, parse_name
 from radar.rank import Ranked
-from radar.store import chunks, fts_phrase, papers_by, placeholders, rowid_ranges, utc_now
+from radar.store import BUSY_TIMEOUT_S, chunks, fts_phrase, papers_by, placeholders, rowid_ranges, utc_now
 
 STAR_BONUS = 25  # per similar starred paper, for at most SIMILAR_CAP of them
 HIDE_PENALTY = 25
@@ -88,34 +95,43 @@ def _example_query(db: Database, paper_id: str) -> tuple[str | None, float | Non
     return query, SIMILARITY * -own[0]
 
 
+def _matching(db: Database, query: str, ranges: list[tuple[int, int]] | None) -> list[tuple[str, float]]:
+    """The papers an example's query finds, with their bm25, over all papers or the ranges."""
+    sql = "select papers.id, bm25(papers_fts) from papers_fts join papers on papers.rowid = papers_fts.rowid where papers_fts match ?"
+    if ranges is None:
+        return db.execute(sql, [query]).fetchall()
+    rows: list[tuple[str, float]] = []
+    for low, high in ranges:
+        rows += db.execute(sql + " and papers_fts.rowid between ? and ?", [query, low, high]).fetchall()
+    return rows
+
+
 def _record_similar(
     db: Database, example: str, query: str, threshold: float, ranges: list[tuple[int, int]] | None
 ) -> None:
-    sql = "select papers.id, bm25(papers_fts) from papers_fts join papers on papers.rowid = papers_fts.rowid where papers_fts match ?"
-    rows: list[tuple[str, float]] = []
-    if ranges is None:
-        rows = db.execute(sql, [query]).fetchall()
-    else:
-        for low, high in ranges:
-            rows += db.execute(sql + " and papers_fts.rowid between ? and ?", [query, low, high]).fetchall()
+    rows = _matching(db, query, ranges)
     db.conn.executemany(
         "insert or ignore into similar (paper_id, example_id) values (?, ?)",
         [(pid, example) for pid, score in rows if pid != example and -score >= threshold],
     )
 
 
-def learn_from_new_papers(db: Database, paper_ids: Sequence[str]) -> None:
-    """Papers that just arrived are compared with every star and hide (called on save)."""
-    examples = db.execute(
-        "select paper_id, query, threshold from feedback where query is not null and threshold is not null"
-    ).fetchall()
-    if not examples or not paper_ids:
+def forget_changed(db: Database, paper_ids: Sequence[str], changed_ids: Sequence[str] = ()) -> None:
+    """Papers just stored (inside ingest's transaction): list them as owed a judgement.
+    Those that changed lose what was known of them; a changed star or hide relearns
+    its words at once (rare: arXiv replaced a paper the reader starred)."""
+    if db.execute("select 1 from feedback limit 1").fetchone() is None:
+        return  # mutes alone: nothing to judge against
+    db.conn.executemany(
+        "insert or ignore into similarity_owed (paper_id) values (?)", [(i,) for i in paper_ids]
+    )
+    changed = list(changed_ids)
+    if not changed:
         return
-    # Changed papers are judged again from scratch; a changed example relearns its words.
-    for part in chunks(list(paper_ids)):
+    for part in chunks(changed):
         db.execute(f"delete from similar where paper_id in ({placeholders(part)})", list(part))
-    changed_examples = set(paper_ids) & {e[0] for e in examples}
-    for example in changed_examples:
+    examples = set(changed) & set(verdicts(db, "star") + verdicts(db, "hide"))
+    for example in sorted(examples):
         query, threshold = _example_query(db, example)
         db.execute(
             "update feedback set query = ?, threshold = ? where paper_id = ?", [query, threshold, example]
@@ -123,10 +139,47 @@ def learn_from_new_papers(db: Database, paper_ids: Sequence[str]) -> None:
         db.execute("delete from similar where example_id = ?", [example])
         if query is not None and threshold is not None:
             _record_similar(db, example, query, threshold, None)
-    examples = [e for e in examples if e[0] not in changed_examples]
-    ranges = rowid_ranges(db, list(paper_ids))
+
+
+def _judge_owed(db: Database, candidates: Sequence[str]) -> list[tuple[str, str]]:
+    """Judge the candidates still owed a judgement against every star and hide: one
+    query per example over their rowids. Best effort in writing it down, as with read
+    marks: a long writer holding the store must not make `radar today` wait, and what
+    could not be written is judged again next time. Returns the (paper, example) pairs
+    found, written down or not."""
+    owed: list[str] = []
+    for part in chunks(list(candidates)):
+        owed += [
+            r[0]
+            for r in db.execute(
+                f"select paper_id from similarity_owed where paper_id in ({placeholders(part)})", list(part)
+            )
+        ]
+    if not owed:
+        return []
+    examples = db.execute(
+        "select paper_id, query, threshold from feedback where query is not null and threshold is not null"
+    ).fetchall()
+    ranges = rowid_ranges(db, owed)
+    wanted = set(owed)
+    found: list[tuple[str, str]] = []
     for example, query, threshold in examples:
-        _record_similar(db, example, query, threshold, ranges)
+        for paper_id, score in _matching(db, query, ranges):
+            if paper_id in wanted and paper_id != example and -score >= threshold:
+                found.append((paper_id, example))
+    db.execute("pragma busy_timeout = 2000")
+    try:
+        with db.atomic():
+            db.conn.executemany("insert or ignore into similar (paper_id, example_id) values (?, ?)", found)
+            for part in chunks(owed):
+                db.execute(
+                    f"delete from similarity_owed where paper_id in ({placeholders(part)})", list(part)
+                )
+    except sqlite3.OperationalError:
+        pass
+    finally:
+        db.execute(f"pragma busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    return found
 
 
 def current_verdict(db: Database, paper_id: str) -> str | None:
@@ -216,7 +269,9 @@ def telling_words(title: str, abstract: str, limit: int = QUERY_TERMS) -> list[s
     return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
 
 
-def _similar(db: Database, verdict: str, candidates: Sequence[str]) -> dict[str, list[str]]:
+def _similar(
+    db: Database, verdict: str, candidates: Sequence[str], judged: Sequence[tuple[str, str]] = ()
+) -> dict[str, list[str]]:
     """For each candidate, the starred (or hidden) papers it resembles, as recorded."""
     found: dict[str, list[str]] = defaultdict(list)
     for part in chunks(list(candidates)):
@@ -227,6 +282,13 @@ def _similar(db: Database, verdict: str, candidates: Sequence[str]) -> dict[str,
         ).fetchall()
         for paper_id, example in rows:
             found[paper_id].append(example)
+    if judged:
+        # Just judged, and perhaps not written down: the store was busy.
+        wanted = set(candidates)
+        examples = set(verdicts(db, verdict))
+        for paper_id, example in judged:
+            if paper_id in wanted and example in examples and example not in found[paper_id]:
+                found[paper_id].append(example)
     return found
 
 
@@ -237,9 +299,10 @@ def apply_feedback(db: Database, ranked: list[Ranked]) -> list[Ranked]:
     gone = hidden | _muted(db, ids)
     kept = [r for r in ranked if r.id not in gone]
     candidates = [r.id for r in kept]
+    judged = _judge_owed(db, candidates)
     stars = set(verdicts(db, "star"))
-    liked = _similar(db, "star", candidates)
-    disliked = _similar(db, "hide", candidates)
+    liked = _similar(db, "star", candidates, judged)
+    disliked = _similar(db, "hide", candidates, judged)
     for r in kept:
         plus = liked.get(r.id, [])
         minus = disliked.get(r.id, [])

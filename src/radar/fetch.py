@@ -9,22 +9,22 @@ reported, and the watermark of a failed source does not move.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from radar.database import Database
-from radar.errors import LockedError, RadarError
+from radar.errors import RadarError
 from radar.follows import list_follows
 from radar.http import Http
+from radar.ingest import store_papers
+from radar.lock import fetch_lock, writer_running  # noqa: F401  TEMP until commands move
 from radar.model import Follow, Paper
 from radar.names import ParsedName, match_strength, parse_name, similar_surname
+from radar.sources.arxiv_api import any_of, author_query, topic_query
 from radar.store import (
     ANY_BREADTH,
     ImportCounts,
@@ -35,16 +35,14 @@ from radar.store import (
     parse_utc,
     placeholders,
     prepare,
-    save_prepared,
     utc_now,
     write_cache,
 )
+from radar.store.sources import load_state, newest_listing_day, record_run, save_state
 from radar.text import plural
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
-
-    from filelock import FileLock
 
     from radar.sources.arxiv_api import ApiPage, ApiQuery
 
@@ -84,6 +82,8 @@ class FetchSummary:
     requests: int = 0
     seconds: float = 0.0
     near_misses: Counter[str] = field(default_factory=Counter)  # other people the API returned
+    # The run's record, as kept in fetch_runs and written to fetch.log (set by run_fetch).
+    record: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -102,99 +102,9 @@ class FetchSummary:
         }
 
 
-# --- the lock -------------------------------------------------------------------------------
-
-
-def _writer_lock(db_path: Path) -> FileLock:
-    """The lock beside the store that fetch, harvest and import write through."""
-    from filelock import FileLock
-
-    return FileLock(str(db_path) + ".fetch-lock")
-
-
-@contextmanager
-def fetch_lock(db_path: Path, wait: float) -> Iterator[None]:
-    """One fetch at a time per database. The OS drops the lock when its process dies,
-    so a run killed with -9 never blocks the next one."""
-    from filelock import Timeout
-
-    lock = _writer_lock(db_path)
-    try:
-        lock.acquire(timeout=wait)
-    except Timeout:
-        raise LockedError(
-            f"another radar fetch, harvest or import is writing to {db_path}; this one stopped after waiting {wait:g} s"
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-def writer_running(db_path: Path) -> bool:
-    """Whether another radar run holds this store's write lock now (asked without waiting).
-    A lock that cannot be asked at all, in a folder radar may not write, counts as free."""
-    from filelock import Timeout
-
-    lock = _writer_lock(db_path)
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        return True
-    except OSError:
-        return False
-    lock.release()
-    return False
-
-
-# --- state ----------------------------------------------------------------------------------
-
-
-def load_state(db: Database, key: str) -> dict[str, Any]:
-    rows = list(db.query("select * from fetch_state where key = ?", [key]))
-    return rows[0] if rows else {"key": key}
-
-
-def save_state(db: Database, key: str, **values: Any) -> None:
-    """Record what a source has seen: the fields given change, the others stay. Plain SQL:
-    a fetch from cron should not wait for sqlite-utils to load."""
-    columns = ", ".join(f'"{c}"' for c in ("key", *values))
-    changes = ", ".join(f'"{c}" = excluded."{c}"' for c in values) if values else None
-    db.execute(
-        f"insert into fetch_state ({columns}) values ({placeholders(['key', *values])}) on conflict (key) "
-        + (f"do update set {changes}" if changes else "do nothing"),
-        [key, *values.values()],
-    )
-
-
 def _validators(state: dict[str, Any], revalidate: bool) -> tuple[str | None, str | None]:
     """The ETag and Last-Modified to revalidate with (none for a first, full fetch)."""
     return (state.get("etag"), state.get("last_modified")) if revalidate else (None, None)
-
-
-# --- queries --------------------------------------------------------------------------------
-
-
-def author_query(name: ParsedName) -> str:
-    """`au:(given AND surname)`: tolerant of middle names and initials, unlike a phrase."""
-    # Normalised name tokens are [a-z0-9] only, so they cannot break the query syntax.
-    words = [t for t in name.surname.split() if t]
-    if name.given and len(name.given[0]) > 1:
-        words = [name.given[0], *words]
-    if len(words) == 1:
-        return f"au:{words[0]}"
-    return "au:(" + " AND ".join(words) + ")"
-
-
-def topic_query(topic: str) -> str:
-    phrase = " ".join("".join(ch for ch in topic if ch.isalnum() or ch in " -").split())
-    return f'ti:"{phrase}" OR abs:"{phrase}"'
-
-
-def _or(terms: Sequence[str]) -> str:
-    if len(terms) == 1:
-        return terms[0]
-    return " OR ".join(f"({t})" if " OR " in t else t for t in terms)
 
 
 # --- fetching -------------------------------------------------------------------------------
@@ -232,7 +142,7 @@ class Fetcher:
         as_of = self.as_of
         for item in items:
             item.row["metadata_date"] = item.row["metadata_date"] or as_of
-        counts = save_prepared(self.db, items)
+        counts = store_papers(self.db, items)
         report.new += counts.new
         report.updated += counts.updated
         totals.add(counts)
@@ -306,9 +216,9 @@ class Fetcher:
         since = (self.now - INITIAL_WINDOW) if fresh else min(m for m in marks if m is not None) - OVERLAP
         if kind == "author":
             parsed = [(f, parse_name(f.value)) for f in follows]
-            query = _or([author_query(p) for _, p in parsed])
+            query = any_of([author_query(p) for _, p in parsed])
         else:
-            query = _or([topic_query(f.value) for f in follows])
+            query = any_of([topic_query(f.value) for f in follows])
         results = self._query(
             query,
             report.name,
@@ -481,10 +391,7 @@ class Fetcher:
     def _last_listing_day(self) -> str | None:
         """The newest listing day of any category set, so following one more category
         (a new state key) does not forget when the last listing was seen."""
-        row = self.db.execute(
-            "select max(last_listing_date) from fetch_state where key like 'listing:%'"
-        ).fetchone()
-        return row[0] if row else None
+        return newest_listing_day(self.db)
 
     def _backfill(
         self, categories: list[str], previous: date, current: date, report: SourceReport, totals: ImportCounts
@@ -556,19 +463,17 @@ def run_fetch(
     summary.by_followed_authors = _by_followed_authors(db, totals.changed_ids)
     summary.requests = http.requests_made - requests_before
     summary.seconds = time.monotonic() - started
-    db.execute(
-        "insert into fetch_runs (started_utc, finished_utc, new, updated, requests, ok, errors_json) "
-        "values (?, ?, ?, ?, ?, ?, ?)",
-        [
-            started_utc,
-            utc_now(),
-            summary.new,
-            summary.updated,
-            summary.requests,
-            int(summary.ok),
-            json.dumps([s.message for s in summary.sources if not s.ok]),
-        ],
-    )
+    summary.record = {
+        "started_utc": started_utc,
+        "finished_utc": utc_now(),
+        "new": summary.new,
+        "updated": summary.updated,
+        "requests": summary.requests,
+        "seconds": summary.seconds,
+        "ok": summary.ok,
+        "errors": [s.message for s in summary.sources if not s.ok],
+    }
+    record_run(db, summary.record)
     summary.near_misses = fetcher.near_misses
     return summary
 

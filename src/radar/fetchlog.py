@@ -39,12 +39,22 @@ def log_path(home: Path) -> Path:
 
 
 def format_entry(summary: FetchSummary, when: datetime | None = None) -> str:
+    """The log line for a run: from its record in fetch_runs when it has one, so the log
+    and `radar status` tell the same story."""
+    record = summary.record or {
+        "ok": summary.ok,
+        "new": summary.new,
+        "updated": summary.updated,
+        "requests": summary.requests,
+        "seconds": summary.seconds,
+        "errors": [s.message for s in summary.sources if not s.ok],
+    }
     when = when or datetime.now(UTC)
     line = (
-        f"{when.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} {'ok' if summary.ok else 'failed'} "
-        f"new={summary.new} updated={summary.updated} requests={summary.requests} seconds={summary.seconds:.1f}"
+        f"{when.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} {'ok' if record['ok'] else 'failed'} "
+        f"new={record['new']} updated={record['updated']} requests={record['requests']} seconds={record['seconds']:.1f}"
     )
-    errors = [" ".join(s.message.split()) for s in summary.sources if not s.ok]
+    errors = [" ".join(message.split()) for message in record["errors"]]
     if errors:
         line += " errors=" + json.dumps(errors, ensure_ascii=False)
     return line

@@ -17,6 +17,7 @@ from radar.errors import NotFoundError, UsageError
 from radar.model import Follow
 from radar.names import ParsedName, lookup_keys, match_strength, normalise, parse_name, similar_surname
 from radar.store import ANY_BREADTH, chunks, fts_phrase, placeholders, rowid_ranges, utc_now, write_cache
+from radar.store.sources import forget_state
 from radar.taxonomy import canonical_category, suggest_categories
 
 KINDS = ("author", "category", "topic", "feed")
@@ -154,7 +155,7 @@ def remove_follow(db: Database, kind: str, value: str) -> Follow:
         db.execute("delete from matches where follow_id = ?", [follow.id])
         db.execute("delete from follows where id = ?", [follow.id])
         # Follow ids can be used again; nothing keyed by this one may carry over.
-        db.execute("delete from fetch_state where key = ?", [f"{kind}:{follow.id}"])
+        forget_state(db, f"{kind}:{follow.id}")
         if kind == "feed":
             db.execute(
                 "update papers set source = 'unfollowed-' || source where source = ?", [f"feed:{follow.id}"]

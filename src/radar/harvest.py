@@ -25,10 +25,13 @@ from datetime import UTC, date, datetime, timedelta
 from radar.config import Settings
 from radar.database import Database
 from radar.errors import RadarError
-from radar.fetch import INITIAL_WINDOW, fetch_lock, load_state, save_state
+from radar.fetch import INITIAL_WINDOW
 from radar.http import Http
+from radar.ingest import save_papers
+from radar.lock import writer_lock
 from radar.sources.oai_pmh import DEFAULT_FORMAT, FORMATS, ExpiredTokenError, list_records
-from radar.store import iso, parse_utc, save_papers, utc_now, write_cache
+from radar.store import iso, parse_utc, utc_now, write_cache
+from radar.store.sources import load_state, save_state
 from radar.text import plural
 
 # Datestamps are days: the next pass re-reads the day before the last one ended.
@@ -116,7 +119,7 @@ def harvest(
     report = HarvestReport(set_spec, metadata_prefix)
     key = state_key(set_spec, metadata_prefix)
     source = f"OAI-PMH {report.label}"
-    with fetch_lock(settings.db_path, wait), write_cache(db):
+    with writer_lock(settings.db_path, wait), write_cache(db):
         try:
             _run(db, http, settings.oai_url, key, source, report, from_date, say, limit, now)
         except RadarError as exc:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from radar.database import Database
 from radar.errors import BadResponseError, RadarError
+from radar.ingest import save_papers, store_papers
 from radar.model import Paper
 from radar.store import (
     ImportCounts,
@@ -24,8 +25,6 @@ from radar.store import (
     drop_bulk_indexes,
     link_versions,
     restore_indexes,
-    save_papers,
-    save_prepared,
     unlinked_feed_papers,
     utc_now,
     write_cache,
@@ -233,7 +232,7 @@ def import_snapshot(
     """Stream a snapshot into the store, batch by batch, each batch in one transaction
     together with how far the import got. Safe to interrupt and to run again: a finished
     file is not read twice, an interrupted one resumes at the first unstored batch.
-    The caller holds the store's writer lock (fetch.fetch_lock) for the whole import."""
+    The caller holds the store's writer lock (radar.lock) for the whole import."""
     started = time.perf_counter()
     report = SnapshotReport(str(path))
     try:
@@ -291,7 +290,7 @@ def import_snapshot(
                 ],
             )
 
-        saved = save_prepared(db, prepared, extra=record_progress, link=not bulk)
+        saved = store_papers(db, prepared, extra=record_progress, link=not bulk)
         report.new += saved.new
         report.updated += saved.updated
         # The same paper twice in one batch is stored once: the other is unchanged.

@@ -390,3 +390,11 @@ def m015_matches_by_breadth(db: Database) -> None:
     )
     db.execute("drop index if exists idx_matches_paper_id")
     db.execute("create index idx_matches_broad_paper_id on matches (broad, paper_id)")
+
+
+@step
+def m016_similarity_owed(db: Database) -> None:
+    # Papers that arrive or change while stars or hides exist are listed here, and judged
+    # against them when a window first shows them (radar.feedback), instead of by one
+    # full-text query per star and hide for every batch a fetch or an import stores.
+    db.execute("create table similarity_owed (paper_id text primary key) without rowid")

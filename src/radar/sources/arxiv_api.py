@@ -1,4 +1,5 @@
-"""The arXiv API (export.arxiv.org/api/query): parsing its Atom responses.
+"""The arXiv API (export.arxiv.org/api/query): building its queries and parsing its Atom
+responses.
 
 lxml parses strictly here, on purpose: a truncated or malformed response must be
 refused whole, never half-trusted (the `arxiv` package parses with recover=True).
@@ -6,17 +7,47 @@ refused whole, never half-trusted (the `arxiv` package parses with recover=True)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from radar.errors import ArxivQueryError, BadResponseError, RadarError
 from radar.model import Author, Paper, parse_arxiv_id
+from radar.names import ParsedName
 from radar.text import one_line
 
 if TYPE_CHECKING:
     from radar.http import Http
+
+
+# --- queries ---------------------------------------------------------------------------
+
+
+def author_query(name: ParsedName) -> str:
+    """`au:(given AND surname)`: tolerant of middle names and initials, unlike a phrase."""
+    # Normalised name tokens are [a-z0-9] only, so they cannot break the query syntax.
+    words = [t for t in name.surname.split() if t]
+    if name.given and len(name.given[0]) > 1:
+        words = [name.given[0], *words]
+    if len(words) == 1:
+        return f"au:{words[0]}"
+    return "au:(" + " AND ".join(words) + ")"
+
+
+def topic_query(topic: str) -> str:
+    phrase = " ".join("".join(ch for ch in topic if ch.isalnum() or ch in " -").split())
+    return f'ti:"{phrase}" OR abs:"{phrase}"'
+
+
+def any_of(terms: Sequence[str]) -> str:
+    """One query asking for any of the terms (ten follows a request)."""
+    if len(terms) == 1:
+        return terms[0]
+    return " OR ".join(f"({t})" if " OR " in t else t for t in terms)
+
+
+# --- responses -------------------------------------------------------------------------
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",

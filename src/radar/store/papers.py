@@ -1,186 +1,19 @@
-"""The one SQLite file: opening it safely, and reading and writing papers."""
+"""Paper rows: turning papers into rows and back, the merge rules for a paper seen again,
+saving a batch of rows, linking a journal's copy to its arXiv paper, and reading papers."""
 
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from operator import itemgetter
-from pathlib import Path
+from datetime import date, datetime
 from typing import Any
 
-from radar import migrations
 from radar.database import Database
-from radar.errors import StoreError
-from radar.migrations import MIGRATION_SET
 from radar.model import Author, Paper
 from radar.names import ParsedName, lookup_keys, match_strength, normalise, parse_name, surname_key
-
-BUSY_TIMEOUT_S = 30.0
-SQLITE_HEADER = b"SQLite format 3\x00"
-PAGE_SIZE = 16384  # bytes, for a new store (open_db)
-# A store reads with SQLite's default page cache, 2,000 KiB, and writes at length with
-# a larger one. Each page a cache holds for the first time is fresh memory, and the
-# page faults of filling 64 MiB cost a fresh process 30 ms on the first read of a
-# 1,400-paper history or of a common search term's doclists, where a small cache
-# reuses its buffers. A long write keeps its indexes' pages until the commit instead
-# of spilling them, and an index build (a migration, the end of a bulk import) sorts
-# in that much memory before it uses temporary files.
-READ_CACHE_KIB = 2000
-WRITE_CACHE_KIB = 65536
-
-# Matches are indexed by (broad, paper_id) (migration m015): a person's matches apart
-# from the million a followed category can bring. A lookup by paper names both values,
-# so that SQLite seeks in each part of the index instead of reading all of it.
-ANY_BREADTH = "m.broad in (0, 1)"
-# SQLite's default limit on host parameters is 32766; stay far below it.
-CHUNK = 500
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its affinity, not the machine's count)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-# A sort larger than the cache (an index build, at the end of a bulk import or in a
-# migration) sorts and merges its runs on a helper thread too, where a second core is
-# there: the surname index of 3 million papers builds in 14 s instead of 21 on two
-# cores. More helpers measured no faster, and each holds a sort buffer the size of the
-# cache (64 MiB while writing).
-SORT_THREADS = 1 if usable_cores() > 1 else 0
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.utcoffset():
-        value = value.astimezone(UTC)
-    # isoformat is several times faster than strftime, and this runs per paper.
-    return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
-
-
-def parse_utc(value: str | None) -> datetime | None:
-    """The inverse of iso(): radar's stored timestamps back to aware datetimes."""
-    return datetime.fromisoformat(value) if value else None
-
-
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def placeholders(items: Sequence[Any]) -> str:
-    return ", ".join("?" for _ in items)
-
-
-def open_db(path: Path, on_upgrade: Callable[[], None] | None = None) -> Database:
-    """Open (creating if needed) radar's database and bring its schema up to date.
-
-    WAL lets `radar today` read while a fetch writes; the busy timeout makes a second
-    writer wait instead of failing. `on_upgrade` is called before an existing store's
-    schema changes: rebuilding an index takes half a minute with millions of papers.
-    """
-    if path.is_dir():
-        raise StoreError(f"{path} is a directory, not a database file")
-    existed = path.exists() and path.stat().st_size > 0
-    if existed:
-        try:
-            with path.open("rb") as fh:
-                header = fh.read(len(SQLITE_HEADER))
-        except OSError as exc:
-            raise StoreError(f"cannot read {path}: {exc.strerror}") from None
-        if header != SQLITE_HEADER:
-            raise StoreError(f"{path} is not a radar database (not an SQLite file)")
-    else:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create {path.parent}: {exc.strerror}") from None
-    try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
-        db = Database(conn)
-        # WAL with synchronous=NORMAL: a crash of radar or of the machine's power never
-        # corrupts the file; a power cut can lose the last commit, which the next fetch
-        # brings again. Full sync on every commit would halve fetch throughput.
-        db.execute("pragma synchronous = normal")
-        # As sqlite-utils sets it: a REPLACE's implicit delete fires delete triggers, so
-        # the full-text index never keeps a replaced row.
-        db.execute("pragma recursive_triggers = on")
-        if existed:
-            _check_is_radar(db, path)
-        else:
-            # Fixed when the first table is written. Papers with their abstracts are
-            # 1.5 to 2.5 KB; on 16 KB pages a page holds several, and a store writes
-            # fewer pages to its B-trees, its full-text index and the WAL (a backfill
-            # stores 12% faster than on SQLite's default 4 KB). Existing stores keep
-            # their page size.
-            db.execute(f"pragma page_size = {PAGE_SIZE}")
-        # After the page size: SQLite turns the KiB into pages of the size it knows then.
-        db.execute(f"pragma cache_size = -{READ_CACHE_KIB}")
-        db.execute(f"pragma threads = {SORT_THREADS}")
-        if db.execute("pragma journal_mode").fetchone()[0] != "wal":
-            db.execute("pragma journal_mode = wal")
-        _migrate(db, on_upgrade if existed else None)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot open {path}: {exc}") from None
-    return db
-
-
-def _check_is_radar(db: Database, path: Path) -> None:
-    tables = set(db.table_names())
-    if not tables:
-        return
-    radar_schema = (
-        "_sqlite_migrations" in tables
-        and db.execute(
-            "select 1 from _sqlite_migrations where migration_set = ? limit 1", [MIGRATION_SET]
-        ).fetchone()
-    )
-    if not radar_schema:
-        raise StoreError(f"{path} is an SQLite database, but not radar's")
-
-
-def _migrate(db: Database, on_upgrade: Callable[[], None] | None) -> None:
-    # Nothing to do is the common case: check without taking the write lock.
-    if not migrations.pending(db):
-        return
-    if on_upgrade is not None:
-        on_upgrade()
-    # BEGIN IMMEDIATE serialises two processes opening a new file at once; the
-    # migrations then run inside it as savepoints.
-    with write_cache(db):
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            migrations.apply(db)
-        except BaseException:
-            db.rollback()
-            raise
-        db.commit()
-
-
-@contextmanager
-def write_cache(db: Database) -> Iterator[None]:
-    """The larger page cache, for storing papers, a follow's matching or a migration;
-    what the cache was before comes back after (nested, it stays large). A fetch, an
-    import or a harvest holds it from start to end, so one batch's pages stay cached for
-    the next."""
-    before = db.execute("pragma cache_size").fetchone()[0]
-    db.execute(f"pragma cache_size = -{WRITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        db.execute(f"pragma cache_size = {int(before)}")
-
-
-# --- papers -------------------------------------------------------------------------------
+from radar.store.bulk import insert_papers
+from radar.store.sql import chunks, iso, matches_a_follow, parse_utc, placeholders, utc_now
 
 
 @dataclass
@@ -396,114 +229,10 @@ def prepare(paper: Paper) -> Prepared:
     )
 
 
-@contextmanager
-def write_transaction(db: Database) -> Iterator[None]:
-    """A transaction that takes the write lock first (BEGIN IMMEDIATE); nested, a savepoint.
-
-    A plain BEGIN reads first and asks for the lock at its first write: in WAL mode, if
-    another process committed in between, SQLite fails that write at once instead of
-    waiting out the busy timeout. Taking the lock up front makes writers queue instead.
-    """
-    if db.conn.in_transaction:
-        with db.atomic():
-            yield
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.conn.rollback()
-        raise
-    db.conn.commit()
-
-
-# SQLite's own default: a commit that leaves the WAL longer than this many pages copies
-# it back into the database file.
-WAL_AUTOCHECKPOINT = 1000
-# While a thread checkpoints (background_checkpoints), in bytes whatever the page size.
-# The WAL keeps growing while pages come back to back (it restarts only when a
-# checkpoint has finished before the next transaction begins); at 40 MB the writer
-# stalled twice on its own checkpoint in a 20,000-paper backfill, at 100 MB once.
-WAL_BACKSTOP_BYTES = 100_000_000
-CHECKPOINT_EVERY_S = 0.25
-
-
-def wal_backstop_pages(db: Database) -> int:
-    """WAL_BACKSTOP_BYTES in this store's pages (older stores have smaller ones)."""
-    page_size: int = db.execute("pragma page_size").fetchone()[0]
-    return WAL_BACKSTOP_BYTES // page_size
-
-
-@contextmanager
-def background_checkpoints(db: Database) -> Iterator[None]:
-    """Copy the WAL back into the database file from a thread with its own connection,
-    at once and then every CHECKPOINT_EVERY_S, instead of on the writer's commits or at
-    close.
-
-    For a fetch that commits page after page: a commit that passes the WAL limit
-    checkpoints on the writer's own thread, and the fsyncs that takes stall the writer
-    (0.7 s of a 20,000-paper backfill). For a command that wrote and now reads (a
-    follow printing its preview): the checkpoint closing the store would otherwise come
-    after the reading, not beside it. A PASSIVE checkpoint never blocks the writer or
-    readers, and SQLite waits on the disk without holding the interpreter lock, so here
-    the disk works while the command goes on.
-    The writer keeps a far limit of its own (WAL_BACKSTOP_BYTES) for commits that outrun the
-    thread, or a thread stopped by an error. What the last commits leave in the WAL is
-    checkpointed by the next commit or when the last connection closes, as always.
-    """
-    import threading
-
-    path = db.execute("pragma database_list").fetchone()[2]
-    if not path:  # an in-memory database has no WAL
-        yield
-        return
-    stop = threading.Event()
-
-    def checkpoint() -> None:
-        try:
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
-            try:
-                while True:
-                    conn.execute("pragma wal_checkpoint(passive)")
-                    if stop.wait(CHECKPOINT_EVERY_S):
-                        break
-            finally:
-                conn.close()
-        except sqlite3.Error:
-            # The disk is failing: the writer will hear of it at its next commit, and
-            # its own limit checkpoints meanwhile.
-            return
-
-    thread = threading.Thread(target=checkpoint, name="radar-checkpoint", daemon=True)
-    try:
-        db.execute(f"pragma wal_autocheckpoint = {wal_backstop_pages(db)}")
-        thread.start()
-        yield
-    finally:
-        stop.set()
-        if thread.is_alive():
-            thread.join()
-        db.execute(f"pragma wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
-
-
-def save_papers(db: Database, papers: Iterable[Paper]) -> ImportCounts:
-    """Store papers in one transaction: all of them or none (a killed run leaves no half).
-
-    Returns what changed; saving the same papers twice changes nothing the second time.
-    """
-    return save_prepared(db, [prepare(p) for p in papers])
-
-
-def save_prepared(
-    db: Database,
-    items: Iterable[Prepared],
-    extra: Callable[[ImportCounts], None] | None = None,
-    link: bool = True,
-) -> ImportCounts:
-    """save_papers for papers already prepared; `extra` runs inside the same transaction
-    (a bulk import records how far it got there, so progress and papers commit together)."""
-    from radar.follows import rematch_papers
-
+def save_rows(db: Database, items: Iterable[Prepared]) -> ImportCounts:
+    """Write prepared papers inside the caller's transaction and report what changed:
+    new papers, new versions, gaps filled in; saving the same papers twice changes nothing
+    the second time. Matching, linking and feedback are the caller's (radar.ingest)."""
     counts = ImportCounts()
     latest: dict[str, Prepared] = {}
     for item in items:
@@ -515,20 +244,8 @@ def save_prepared(
         # The same paper twice in one batch: keep the newest version.
         if seen is None or row["version"] >= seen.row["version"]:
             latest[row["id"]] = item
-    now = utc_now()
-    with write_cache(db), write_transaction(db):
-        if latest:
-            _save_rows(db, latest, counts, now)
-            touched = counts.changed_ids + counts.filled_ids
-            rematch_papers(db, touched, new_ids=counts.new_ids)
-            if link:
-                link_versions(db, touched)
-            if has_feedback(db):
-                from radar.feedback import learn_from_new_papers
-
-                learn_from_new_papers(db, touched)
-        if extra is not None:
-            extra(counts)
+    if latest:
+        _save_rows(db, latest, counts, utc_now())
     return counts
 
 
@@ -564,7 +281,7 @@ def _save_rows(db: Database, latest: dict[str, Prepared], counts: ImportCounts, 
     # Plain executemany on the hot path: sqlite-utils' generic insert_all costs
     # more than the SQLite work itself at thousands of papers a second.
     if inserts:
-        _insert_papers(db, [i.row for i in inserts], now)
+        insert_papers(db, [i.row for i in inserts], now)
     if updates:
         # A fixed list: rows from a stored record carry columns a parsed paper lacks.
         columns = [*_FIELDS, "metadata_date", "first_seen_utc", "changed_utc"]
@@ -577,38 +294,6 @@ def _save_rows(db: Database, latest: dict[str, Prepared], counts: ImportCounts, 
         versions,
     )
     _write_authors_and_categories(db, inserts, updates)
-
-
-# Batches larger than this index their full text in one statement, not row by row.
-BULK_INDEX_ROWS = 500
-
-
-def _insert_papers(db: Database, rows: list[dict[str, Any]], now: str) -> None:
-    columns = [*rows[0], "first_seen_utc", "changed_utc"]
-    insert = f"insert into papers ({', '.join(columns)}) values ({placeholders(columns)})"
-    # itemgetter reads a row's fields in C; this runs for every paper stored.
-    fields = itemgetter(*rows[0])
-    values = [(*fields(row), now, now) for row in rows]
-    if len(rows) < BULK_INDEX_ROWS:
-        db.conn.executemany(insert, values)
-        return
-    # The insert trigger (enable_fts' own) indexes one row at a time; for a large batch,
-    # lift it, insert, index the new rows in one statement and put it back. All inside
-    # the caller's transaction, so no other connection ever sees the table without it.
-    trigger = db.execute(
-        "select sql from sqlite_master where type = 'trigger' and name = 'papers_ai'"
-    ).fetchone()
-    if trigger is None:
-        db.conn.executemany(insert, values)
-        return
-    start = db.execute("select coalesce(max(rowid), 0) from papers").fetchone()[0]
-    db.execute("drop trigger papers_ai")
-    db.conn.executemany(insert, values)
-    db.execute(
-        "insert into papers_fts (rowid, title, abstract) select rowid, title, abstract from papers where rowid > ?",
-        [start],
-    )
-    db.execute(trigger[0])
 
 
 def _write_authors_and_categories(
@@ -636,35 +321,6 @@ def _write_authors_and_categories(
         "insert into paper_authors (paper_id, position, name, name_key) values (?, ?, ?, ?)", authors
     )
     db.conn.executemany("insert into paper_categories (paper_id, category) values (?, ?)", categories)
-
-
-# Indexes whose entries land at random places (surnames, title words, DOIs, days): at
-# millions of rows each insert touches a page outside the cache, and a bulk import slows
-# down as the store grows. Dropped for a bulk import and built once at its end, by sorting.
-BULK_INDEXES = (
-    "idx_paper_authors_name_key_name",
-    "idx_papers_title_key",
-    "idx_papers_doi_key",
-    "idx_papers_listing_date",
-    "idx_paper_categories_category_paper_id",
-)
-
-
-def drop_bulk_indexes(db: Database) -> list[str]:
-    """Drop BULK_INDEXES; returns their CREATE statements, to be given back to
-    restore_indexes. The caller records them in the same transaction."""
-    marks = placeholders(BULK_INDEXES)
-    rows = db.execute(
-        f"select name, sql from sqlite_master where type = 'index' and name in ({marks})", list(BULK_INDEXES)
-    ).fetchall()
-    for name, _ in rows:
-        db.execute(f'drop index "{name}"')
-    return [sql for _, sql in rows]
-
-
-def restore_indexes(db: Database, statements: Sequence[str]) -> None:
-    for sql in statements:
-        db.execute(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
 
 
 # Journal-feed papers are few among millions of arXiv's, but ANALYZE statistics see one
@@ -727,29 +383,6 @@ def _same_first_author(db: Database, a: str, b: str) -> bool:
     return a in keys and b in keys and keys[a] == keys[b]
 
 
-def fts_phrase(topic: str) -> str:
-    """The topic as one FTS5 phrase: user text can never become FTS syntax."""
-    return '"' + " ".join(topic.split()).replace('"', '""') + '"'
-
-
-def rowid_ranges(db: Database, paper_ids: Sequence[str]) -> list[tuple[int, int]]:
-    """The papers' rowids as a few (low, high) ranges, splitting at large gaps."""
-    rowids: list[int] = []
-    for part in chunks(list(paper_ids)):
-        rowids.extend(
-            r[0]
-            for r in db.execute(f"select rowid from papers where id in ({placeholders(part)})", list(part))
-        )
-    rowids.sort()
-    ranges: list[tuple[int, int]] = []
-    for rowid in rowids:
-        if ranges and rowid - ranges[-1][1] <= 1000:
-            ranges[-1] = (ranges[-1][0], rowid)
-        else:
-            ranges.append((rowid, rowid))
-    return ranges
-
-
 def papers_by(db: Database, person: ParsedName, paper_ids: Sequence[str]) -> set[str]:
     """Which of these papers this person signed, matched as strictly as a follow is."""
     keys = lookup_keys(person)
@@ -793,9 +426,7 @@ def newest_listing_date(db: Database, matched_only: bool = False) -> str | None:
         row = db.execute("select max(listing_date) from papers").fetchone()
         return row[0] if row else None
     row = db.execute(
-        f"select listing_date from papers where exists (select 1 from matches m where {ANY_BREADTH} "
-        "and m.paper_id = papers.id) "
-        "order by listing_date desc limit 1"
+        f"select listing_date from papers where {matches_a_follow('papers.id')} order by listing_date desc limit 1"
     ).fetchone()
     return row[0] if row else newest_listing_date(db)
 
@@ -819,37 +450,6 @@ def has_feedback(db: Database) -> bool:
     return bool(
         db.execute("select exists(select 1 from feedback) or exists(select 1 from mutes)").fetchone()[0]
     )
-
-
-def unread_ids(db: Database, paper_ids: Sequence[str]) -> set[str]:
-    seen: set[str] = set()
-    for part in chunks(list(paper_ids)):
-        rows = db.execute(f"select paper_id from reads where paper_id in ({placeholders(part)})", list(part))
-        seen.update(r[0] for r in rows)
-    return set(paper_ids) - seen
-
-
-def mark_read(db: Database, paper_ids: Sequence[str], how: str) -> int:
-    """Remember papers as read; returns how many were not read before."""
-    now = utc_now()
-    with db.atomic():
-        cursor = db.conn.executemany(
-            "insert or ignore into reads (paper_id, how, read_utc) values (?, ?, ?)",
-            [(i, how, now) for i in paper_ids],
-        )
-    return max(0, cursor.rowcount)
-
-
-def remember_shown(db: Database, paper_ids: Sequence[str]) -> None:
-    """Cards shown count as read. Best effort: a fetch holding the write lock for long
-    must not make `radar today` wait, so a busy database skips this."""
-    if not paper_ids:
-        return
-    db.execute("pragma busy_timeout = 2000")
-    try:
-        mark_read(db, paper_ids, "shown")
-    except sqlite3.OperationalError:
-        pass
 
 
 def count_papers(db: Database) -> int:
