@@ -185,6 +185,36 @@ def test_papers_arriving_after_a_star_are_compared_with_it(tmp_path: Path) -> No
     assert "similar to 1 paper you starred" in [r["reason"] for r in late["reasons"]]
 
 
+def test_a_paper_that_arrives_is_judged_once_when_a_window_first_shows_it(
+    tmp_path: Path, radar_home: Path
+) -> None:
+    import sqlite3
+
+    setup(tmp_path)
+    ok("star", "2611.00001")
+    later = [Item("2611.00003", title="Graph networks for molecules", abstract=DRUG, authors=["Di Dee"])]
+    ok("import", str(write(tmp_path / "later.xml", rss_feed(later))))
+    db = sqlite3.connect(radar_home / "radar.db")
+
+    def owed() -> list[str]:
+        return [r[0] for r in db.execute("select paper_id from similarity_owed")]
+
+    def similar() -> list[tuple[str, str]]:
+        return db.execute("select paper_id, example_id from similar where paper_id = '2611.00003'").fetchall()
+
+    # Storing it judged nothing: it is only listed as owed.
+    assert owed() == ["2611.00003"] and similar() == []
+    ok("today", "--format", "json")
+    assert owed() == [] and similar() == [("2611.00003", "2611.00001")]
+    # A new version of it is judged again, from scratch.
+    changed = [Item("2611.00003", version=2, title="Bandits for auctions", abstract=OTHER, authors=["Di Dee"])]
+    ok("import", str(write(tmp_path / "changed.xml", rss_feed(changed))))
+    assert owed() == ["2611.00003"] and similar() == []
+    cards = json.loads(ok("today", "--format", "json"))
+    assert "similar to" not in json.dumps(next(c for c in cards if c["id"] == "2611.00003")["reasons"])
+    assert owed() == []
+
+
 def test_undo_takes_back_only_its_own_verdict(tmp_path: Path) -> None:
     setup(tmp_path)
     ok("star", "2611.00001")
