@@ -52,7 +52,9 @@ def give_feedback(db: Path, count: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--papers", type=int, default=40_000, help="lines in the imported part")
     parser.add_argument("--base", type=int, default=5_000, help="papers stored before")
     parser.add_argument("--signals", type=int, default=100, help="stars and hides, half each")

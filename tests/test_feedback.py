@@ -207,7 +207,9 @@ def test_a_paper_that_arrives_is_judged_once_when_a_window_first_shows_it(
     ok("today", "--format", "json")
     assert owed() == [] and similar() == [("2611.00003", "2611.00001")]
     # A new version of it is judged again, from scratch.
-    changed = [Item("2611.00003", version=2, title="Bandits for auctions", abstract=OTHER, authors=["Di Dee"])]
+    changed = [
+        Item("2611.00003", version=2, title="Bandits for auctions", abstract=OTHER, authors=["Di Dee"])
+    ]
     ok("import", str(write(tmp_path / "changed.xml", rss_feed(changed))))
     assert owed() == ["2611.00003"] and similar() == []
     cards = json.loads(ok("today", "--format", "json"))

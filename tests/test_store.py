@@ -17,7 +17,6 @@ import pytest
 from feeds import FIXTURES, Item, api_feed, rss_feed
 
 from radar import migrations, store
-from radar.store import connection
 from radar.database import Database
 from radar.errors import StoreError
 from radar.follows import add_follow, list_follows
@@ -26,7 +25,7 @@ from radar.ingest import save_papers
 from radar.model import Author, Paper
 from radar.sources.arxiv_api import parse_api_response
 from radar.sources.arxiv_rss import parse_listing
-from radar.store import get_paper, open_db, paper_versions
+from radar.store import connection, get_paper, open_db, paper_versions
 from radar.store.connection import (
     PAGE_SIZE,
     WAL_AUTOCHECKPOINT,
