@@ -94,11 +94,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from radar.fetch import INITIAL_WINDOW
 from radar.follows import add_follow
 from radar.http import Http
+from radar.ingest import save_papers
 from radar.model import Paper
 from radar.names import ParsedName, match_strength, normalise, parse_name
 from radar.sources.arxiv_api import ApiPage, ApiQuery, parse_api_response
 from radar.sources.arxiv_rss import parse_listing
-from radar.store import open_db, save_papers
+from radar.store import open_db
 from radar.taxonomy import CATEGORIES
 
 HERE = Path(__file__).resolve().parent

@@ -69,9 +69,11 @@ from radar import migrations
 from radar.database import Database
 from radar.feedback import apply_feedback, set_verdict
 from radar.follows import add_follow
+from radar.ingest import save_papers
 from radar.model import Author, Paper
 from radar.rank import rank_window, window_for
-from radar.store import PAGE_SIZE, has_feedback, open_db, save_papers
+from radar.store import has_feedback, open_db
+from radar.store.connection import PAGE_SIZE
 from radar.taxonomy import CATEGORIES
 
 HERE = Path(__file__).resolve().parent
