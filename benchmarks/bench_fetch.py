@@ -49,7 +49,7 @@ What it does:
    sees the missed listing days and backfills them through the API (pages of 2000). One
    untimed warm-up, then --runs rounds, each measuring in turn (a) parse only
    (radar.sources.arxiv_api.parse_api_response over the backfill's pages, in memory),
-   (b) store only (one radar.store.save_papers call with all the backfill's papers, into a
+   (b) store only (one radar.ingest.save_papers call with all the backfill's papers, into a
    store holding the follows and both listings), (c) HTTP + parse
    (radar.sources.arxiv_api.ApiQuery over loopback, in process) and (d) the whole
    `radar fetch`, whose papers/s is the backfill's papers over the seconds radar reports for

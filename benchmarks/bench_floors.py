@@ -42,7 +42,7 @@ from bench_today import BASELINE_CODE, byte_compile  # noqa: E402
 
 from radar.importer import BATCH_LINES, prepare_lines  # noqa: E402
 from radar.search import TITLE_WEIGHT  # noqa: E402
-from radar.store import PAGE_SIZE, WRITE_CACHE_KIB  # noqa: E402
+from radar.store.connection import PAGE_SIZE, WRITE_CACHE_KIB  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"

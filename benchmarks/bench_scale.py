@@ -52,7 +52,7 @@ from bench_fetch import Generator, Server  # noqa: E402
 from bench_today import BASELINE_CODE, byte_compile, pragmas  # noqa: E402
 from snapshot_gen import POOL_SIZE, SEED, name_pool, write_snapshot  # noqa: E402
 
-from radar.store import PAGE_SIZE  # noqa: E402
+from radar.store.connection import PAGE_SIZE  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
