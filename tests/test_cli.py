@@ -349,36 +349,6 @@ def test_the_lazy_command_map_is_whole() -> None:
     assert modules_for(["radar", "today"]) == [] and modules_for(["radar", "--help"]) == MODULES
 
 
-@pytest.mark.parametrize(("args", "listed"), [(["--help"], "harvest"), (["status", "--help"], "status")])
-def test_the_console_script_still_knows_every_command(args: list[str], listed: str) -> None:
-    assert listed in ok(*args)
-    assert "No such command" in run_radar("serach").stderr
-
-
-def test_everyday_commands_leave_slow_libraries_unloaded(tmp_path: Path) -> None:
-    """sqlite-utils (about 55 ms) loads only for table work and migrations, litellm only
-    for a brief: the commands run every day read and write rows without them."""
-    _store_with(
-        tmp_path, [Item("2611.00001", title="Learning world models", authors=["Akshay Krishnamurthy"])]
-    )
-    ok("follow", "--no-fetch", "--category", "cs.LG")
-    for args in (
-        ["today"],
-        ["following"],
-        ["search", "world models"],
-        ["search", "learning", "--author", "Akshay Krishnamurthy"],
-        ["follow", "--no-fetch", "Akshay Krishnamurthy"],
-        ["show", "2611.00001"],
-    ):
-        result = run_radar(*args, env={"PYTHONPROFILEIMPORTTIME": "1"})
-        assert result.returncode == 0, (args, result.stderr[-2000:])
-        loaded = {
-            line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if "import time:" in line
-        }
-        assert "radar.database" in loaded, args  # the profile is there to read
-        assert not {name for name in loaded if name.startswith(("sqlite_utils", "litellm"))}, args
-
-
 def _stderr_on_a_terminal(*args: str) -> tuple[int, str]:
     """Run radar with stderr on a pseudo-terminal, as someone at a terminal sees it."""
     import os

@@ -10,7 +10,6 @@ real responses in tests/fixtures/arxiv.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import socket
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import radar_executable, run_radar
+from conftest import run_radar
 from feeds import FIXTURES, RSS_HEAD, RSS_TAIL, Item, api_feed, rss_feed
 from werkzeug import Request, Response
 
@@ -121,6 +120,11 @@ class FakeArxiv:
 
 @pytest.fixture
 def arxiv(httpserver: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeArxiv]:
+    yield from fake_arxiv(httpserver, monkeypatch)
+
+
+def fake_arxiv(httpserver: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeArxiv]:
+    """The fake arXiv on the test's httpserver, with radar's environment pointed at it."""
     fake = FakeArxiv()
     httpserver.expect_request(re.compile("/.*")).respond_with_handler(fake)
     monkeypatch.setenv("RADAR_ARXIV_API_URL", httpserver.url_for(API_PATH))
@@ -748,76 +752,6 @@ def _three_sources(arxiv: FakeArxiv, hold: bool) -> None:
 
     arxiv.api = [api]
     arxiv.rss = [rss_ok([paper(4)])]
-
-
-@pytest.fixture
-def paused_fetch(arxiv: FakeArxiv, radar_home: Path) -> Iterator[subprocess.Popen[str]]:
-    """A `radar fetch` stopped mid-run: authors saved, waiting for the topic's second page."""
-    follow(AUTHOR, "--topic", "world models", "--category", "cs.LG")
-    _three_sources(arxiv, hold=True)
-    proc = subprocess.Popen(
-        [radar_executable(), "fetch"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ),
-    )
-    try:
-        assert arxiv.gate.reached.wait(15), "the fetch never reached the held page"
-        yield proc
-    finally:
-        arxiv.gate.opened.set()
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate(timeout=15)
-
-
-def test_kill_9_mid_fetch_leaves_a_consistent_store(
-    paused_fetch: subprocess.Popen[str], arxiv: FakeArxiv, radar_home: Path
-) -> None:
-    os.kill(paused_fetch.pid, signal.SIGKILL)
-    assert paused_fetch.wait(10) == -signal.SIGKILL
-    arxiv.gate.opened.set()
-
-    assert rows(radar_home, "pragma integrity_check") == [("ok",)]
-    # The author batch was committed before the kill; nothing of the topic query was.
-    assert stored(radar_home) == {"2611.00001"}
-    for paper_id, authors_json in rows(radar_home, "select id, authors_json from papers"):
-        written = rows(
-            radar_home, "select name from paper_authors where paper_id = ? order by position", (paper_id,)
-        )
-        assert [name for (name,) in written] == [a["name"] for a in json.loads(authors_json)]
-        assert rows(radar_home, "select count(*) from paper_categories where paper_id = ?", (paper_id,)) != [
-            (0,)
-        ]
-    assert rows(radar_home, "select watermark_utc from fetch_state where key like 'topic:%'") == []
-
-    _three_sources(arxiv, hold=False)
-    started = time.monotonic()
-    fetch(code=0)
-    assert time.monotonic() - started < 8
-    assert stored(radar_home) == {"2611.00001", "2611.00002", "2611.00003", "2611.00004"}
-    assert rows(radar_home, "pragma integrity_check") == [("ok",)]
-
-
-def test_today_and_a_second_fetch_work_while_a_fetch_is_running(
-    paused_fetch: subprocess.Popen[str], arxiv: FakeArxiv, radar_home: Path
-) -> None:
-    started = time.monotonic()
-    today = run_radar("today", "--all", "--format", "json", timeout=30)
-    assert today.returncode == 0, today.stderr
-    assert time.monotonic() - started < 5
-    assert [card["id"] for card in json.loads(today.stdout)] == ["2611.00001"]
-
-    hits_before = len(arxiv.hits)
-    second = fetch("--wait", "0.5", code=0)
-    assert "another radar fetch, harvest or import is writing" in second.stderr
-    assert len(arxiv.hits) == hits_before
-
-    arxiv.gate.opened.set()
-    _, stderr = paused_fetch.communicate(timeout=15)
-    assert paused_fetch.returncode == 0, stderr
-    assert stored(radar_home) == {"2611.00001", "2611.00002", "2611.00003", "2611.00004"}
 
 
 # --- 13-14: manners ------------------------------------------------------------------------------
