@@ -190,7 +190,12 @@ def test_a_parsing_worker_that_dies_does_not_fail_the_fetch(arxiv: Arxiv, radar_
             os.kill(pid, signal.SIGKILL)
     finally:
         arxiv.release.set()
-    _, stderr = proc.communicate(timeout=60)
+    try:
+        _, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # a fetch that hangs is the failure; it must not outlive the test
+        proc.communicate()
+        raise
     assert proc.returncode == 0, stderr
     assert "Traceback" not in stderr
     assert f"backfilled {BACKLOG:,} papers from missed days" in stderr
