@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -301,12 +298,3 @@ def test_completion_knows_the_config_commands_and_keys() -> None:
     assert complete("radar config get today") == ["today_limit"]
     assert "db" in complete("radar config get d")
     assert "db" not in complete("radar config set d")
-
-
-def test_config_keeps_start_up_lean() -> None:
-    """tomlkit and difflib's suggestions load only when a config command needs them."""
-    code = "import sys, radar.cli; print('tomlkit' in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ)
-    )
-    assert result.stdout.strip() == "False", result.stderr

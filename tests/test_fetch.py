@@ -6,14 +6,12 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import alive, children, command_line, radar_executable, run_radar
+from conftest import run_radar
 from feeds import Item, api_feed, rss_feed
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -322,76 +320,6 @@ def test_a_broken_page_parsed_in_a_worker_fails_cleanly_and_the_next_fetch_compl
     assert stored_count(arxiv) == BACKLOG + 2
 
 
-def held_backfill(arxiv: Arxiv) -> subprocess.Popen[str]:
-    """A `radar fetch` of missed_week's backlog, waiting for its third page, which it
-    asked for while its parsing worker had the second."""
-    missed_week(arxiv)
-    arxiv.held_page = 4000
-    proc = subprocess.Popen(
-        [radar_executable(), "fetch"],
-        env={**os.environ, **arxiv.env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    if not arxiv.reached.wait(30):
-        proc.kill()
-        proc.communicate()
-        raise AssertionError("the fetch never asked for the third page")
-    return proc
-
-
-def test_kill_9_mid_backfill_stops_the_parsing_worker_and_the_next_fetch_completes(
-    arxiv: Arxiv, radar_home: Path
-) -> None:
-    proc = held_backfill(arxiv)
-    try:
-        pool = children(proc.pid)
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=10)
-        assert proc.returncode == -signal.SIGKILL
-    finally:
-        arxiv.release.set()
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    if Path("/proc").exists():
-        assert pool, "the backfill ran no parsing worker"
-    # The worker leaves with radar instead of waiting for work forever.
-    gone_by = time.monotonic() + 10
-    while any(alive(pid) for pid in pool) and time.monotonic() < gone_by:
-        time.sleep(0.1)
-    assert not any(alive(pid) for pid in pool)
-    with sqlite3.connect(radar_home / "radar.db") as conn:
-        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
-        # The first page was stored whole before the kill; the second was still in the worker.
-        backlog = conn.execute("select count(*) from papers where id >= '2611.10000'").fetchone()[0]
-        assert backlog == 2000
-
-    arxiv.held_page = None
-    again = radar(arxiv, "fetch")
-    assert again.returncode == 0, again.stderr
-    assert f"backfilled {BACKLOG - 2000:,} papers from missed days" in again.stderr
-    assert stored_count(arxiv) == BACKLOG + 2
-
-
-def test_a_parsing_worker_that_dies_does_not_fail_the_fetch(arxiv: Arxiv, radar_home: Path) -> None:
-    proc = held_backfill(arxiv)
-    try:
-        # The parsing worker, not multiprocessing's resource tracker beside it.
-        workers = [pid for pid in children(proc.pid) if b"resource_tracker" not in command_line(pid)]
-        assert workers or not Path("/proc").exists(), "the backfill ran no parsing worker"
-        for pid in workers:  # as the kernel's out-of-memory killer would
-            os.kill(pid, signal.SIGKILL)
-    finally:
-        arxiv.release.set()
-    _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 0, stderr
-    assert "Traceback" not in stderr
-    assert f"backfilled {BACKLOG:,} papers from missed days" in stderr
-    assert stored_count(arxiv) == BACKLOG + 2
-
-
 def test_a_hung_parsing_worker_is_killed_and_the_fetch_completes(
     arxiv: Arxiv, radar_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -529,28 +457,3 @@ def test_a_backlog_larger_than_the_limit_is_reported(
         summary.sources[0].message
         == "10 new, 0 updated; stopped after 10 results; older ones were not fetched"
     )
-
-
-def test_a_fetch_leaves_sqlite_utils_unloaded(arxiv: Arxiv, radar_home: Path) -> None:
-    # A fetch from cron records its state and its run in plain SQL (sqlite-utils takes
-    # about 55 ms to import), and records them as the next fetch needs them.
-    arxiv.papers = [Item("2611.00001", authors=["Sham M. Kakade"], published="2026-11-19T10:00:00Z")]
-    arxiv.listing = rss_feed([Item("2611.00002")])
-    arxiv.api_filter = by_author
-    radar(arxiv, "follow", "--no-fetch", "Sham Kakade")
-    radar(arxiv, "follow", "--no-fetch", "--category", "cs.LG")
-    for _ in range(2):  # the second run updates the state the first one inserted
-        result = radar(arxiv, "fetch", env={"PYTHONPROFILEIMPORTTIME": "1"})
-        assert result.returncode == 0, result.stderr[-2000:]
-        loaded = {
-            line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if "import time:" in line
-        }
-        assert "radar.fetch" in loaded and not {n for n in loaded if n.startswith("sqlite_utils")}
-    # The listing's ETag went back to arXiv; the author's watermark and both runs are kept.
-    assert [r["if_none_match"] for r in arxiv.requests if r["kind"] == "rss"] == ["", arxiv.listing_etag]
-    conn = sqlite3.connect(radar_home / "radar.db")
-    states = dict(conn.execute("select key, coalesce(watermark_utc, etag) from fetch_state").fetchall())
-    assert states["listing:cs.LG"] == arxiv.listing_etag
-    assert [v for k, v in states.items() if k.startswith("author:")] == ["2026-11-19T10:00:00Z"]
-    assert conn.execute("select count(*), sum(ok) from fetch_runs").fetchone() == (2, 2)
-    conn.close()

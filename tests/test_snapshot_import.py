@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import signal
 import sqlite3
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from conftest import alive, children, radar_executable, run_radar
+from conftest import run_radar
 from feeds import Item, rss_feed, write
 
 from radar.importer import import_snapshot, is_snapshot
@@ -275,61 +272,6 @@ def test_a_quiet_import_prints_only_errors(tmp_path: Path, radar_home: Path) -> 
     assert len(lines) == 2, failed.stderr
     assert lines[0].startswith("Error: ") and "ends early or is damaged" in lines[0]
     assert lines[1].startswith("not imported: cannot read") and "missing.xml" in lines[1]
-
-
-@pytest.mark.parametrize("workers", ["0", "1"])
-def test_kill_9_mid_import_leaves_a_sound_store_that_resumes(
-    tmp_path: Path, radar_home: Path, workers: str
-) -> None:
-    path = write_lines(tmp_path / "big.jsonl", synthetic_lines(40_000))
-    env = dict(os.environ)
-    proc = subprocess.Popen(
-        [radar_executable(), "import", "--workers", workers, str(path)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    db_path = radar_home / "radar.db"
-    deadline = time.monotonic() + 60
-    stored = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-        if not db_path.exists():
-            continue
-        try:
-            with sqlite3.connect(db_path, timeout=5) as conn:
-                stored = conn.execute("select coalesce(max(lines), 0) from imports").fetchone()[0]
-        except sqlite3.OperationalError:
-            continue
-        if stored > 0:
-            break
-    assert proc.poll() is None, "the import finished before it could be killed"
-    pool = children(proc.pid)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    # Parsing workers leave with the writer instead of waiting on their queue forever.
-    gone_by = time.monotonic() + 10
-    while any(alive(pid) for pid in pool) and time.monotonic() < gone_by:
-        time.sleep(0.1)
-    assert not any(alive(pid) for pid in pool)
-    if workers == "1" and Path("/proc").exists():
-        assert pool, "the import ran no worker process"
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
-        lines, finished = conn.execute("select lines, finished_utc from imports").fetchone()
-        papers = conn.execute("select count(*) from papers").fetchone()[0]
-        # Papers and progress commit together: no half batch, no batch counted but missing.
-        assert finished is None and papers == lines and 0 < lines < 40_000
-    result = run_radar("import", "--format", "json", str(path), timeout=240)
-    assert result.returncode == 0, result.stderr
-    (report,) = json.loads(result.stdout)
-    assert report["resumed_at_line"] == lines and report["new"] == 40_000 - lines
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("select count(*) from papers").fetchone()[0] == 40_000
-        assert (
-            conn.execute("select count(*) from papers_fts where papers_fts match 'world'").fetchone()[0]
-            == 40_000
-        )
 
 
 def test_a_bulk_import_builds_its_indexes_at_the_end(

@@ -1,0 +1,76 @@
+"""Every command's help, the version, and the map the console script loads commands by."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import ok
+
+
+def test_version() -> None:
+    from radar import __version__
+
+    assert ok("--version").strip() == f"radar {__version__}"
+
+
+def test_the_lazy_command_map_is_whole() -> None:
+    """Every command a module under radar/commands registers is in COMMANDS under that
+    module, so the console script loads the right module for it."""
+    from radar.cli import app
+    from radar.commands import COMMANDS, CORE_COMMANDS, MODULES, modules_for
+
+    registered = {
+        info.name or info.callback.__name__.replace("_", "-"): info.callback.__module__
+        for info in app.registered_commands
+    }
+    registered.update({g.name: "radar.commands.config" for g in app.registered_groups})
+    for name, module in registered.items():
+        if module == "radar.cli":
+            assert name in CORE_COMMANDS, name
+        else:
+            assert COMMANDS.get(name) == module.rsplit(".", 1)[1], name
+    assert set(registered) == set(COMMANDS) | CORE_COMMANDS
+    assert modules_for(["radar", "--db", "x.db", "search", "q"]) == ["search"]
+    assert modules_for(["radar", "today"]) == [] and modules_for(["radar", "--help"]) == MODULES
+
+
+def test_usage_lines_name_arguments_in_capitals() -> None:
+    assert ok("import", "--help").startswith("Usage: radar import [OPTIONS] [FILE...]")
+    assert ok("follow", "--help").startswith("Usage: radar follow [OPTIONS] [NAME]")
+    assert ok("search", "--help").startswith("Usage: radar search [OPTIONS] {QUERY}")
+
+
+def _command_paths() -> list[tuple[str, ...]]:
+    """Every registered command and group, walked from the app as it is now: () is radar
+    itself, ("config", "get") a group's subcommand. Never a kept list: commands move."""
+    import typer.main
+
+    import radar.cli
+
+    def walk(command: Any, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+        found = [path]
+        # A group has subcommands (typer carries its own click: no isinstance on click.Group).
+        for name, sub in sorted((getattr(command, "commands", None) or {}).items()):
+            found += walk(sub, (*path, name))
+        return found
+
+    return walk(typer.main.get_command(radar.cli.app), ())
+
+
+COMMAND_PATHS = _command_paths()
+
+
+def test_the_walk_finds_the_commands_and_the_groups() -> None:
+    names = {path[0] for path in COMMAND_PATHS if path}
+    assert {"follow", "today", "brief", "import", "export", "config"} <= names
+    assert any(len(path) == 2 for path in COMMAND_PATHS), "a group's subcommands are walked too"
+
+
+@pytest.mark.parametrize("path", COMMAND_PATHS, ids=lambda path: " ".join(("radar", *path)))
+def test_every_command_and_group_has_help(path: tuple[str, ...]) -> None:
+    out = ok(*path, "--help")
+    assert out.startswith(" ".join(("Usage: radar", *path)) + " "), out[:200]
+    # The docstring is the help text: a command without one shows only its usage and options.
+    described = out.split("Options:")[0].strip().splitlines()[1:]
+    assert any(line.strip() for line in described), out

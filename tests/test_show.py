@@ -1,0 +1,22 @@
+"""radar show: one stored paper, by any form of its id."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import fails, ok, store_with
+from feeds import Item
+
+
+def test_show_accepts_every_id_form(tmp_path: Path) -> None:
+    store_with(tmp_path, [Item("2611.00060", version=4, announce="replace")])
+    for form in ("2611.00060", "2611.00060v4", "arXiv:2611.00060", "https://arxiv.org/abs/2611.00060v2"):
+        assert "arXiv:2611.00060v4" in ok("show", form)
+    data = json.loads(ok("show", "2611.00060", "--format", "json"))
+    assert data["versions_seen"] == [4]
+
+
+def test_unknown_id() -> None:
+    assert "Error: 2511.05963 is not in the store" in fails(1, "show", "2511.05963")
+    assert "Error: not an arXiv id" in fails(2, "show", "not-an-id")
