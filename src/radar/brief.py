@@ -23,9 +23,10 @@ from radar.database import Database
 from radar.errors import ModelError, UsageError
 from radar.follows import list_follows, parse_person
 from radar.model import Follow, abs_url, parse_arxiv_id
-from radar.rank import Card, Window, load_cards, rank_window
+from radar.rank import Card, load_cards, rank_window
 from radar.store import fts_phrase, papers_by, utc_now
 from radar.text import markdown_escape, one_line
+from radar.window import Window
 
 PROMPT_VERSION = "brief-v1"
 

@@ -624,9 +624,10 @@ def today(
     Cards shown are remembered as read (see --unread and radar mark-read); stars, hides
     and mutes move or remove papers (radar star, hide, mute).
     """
-    from radar.rank import load_cards, rank_window, window_for
+    from radar.rank import load_cards, rank_window
     from radar.render import card_dict, cards_markdown, print_cards, to_json
     from radar.store import has_feedback, has_follows, remember_shown, unread_ids
+    from radar.window import window_for
 
     st = state(ctx)
     db = st.open(create=False)
@@ -829,7 +830,7 @@ def brief(
     """
     from radar import brief as core
     from radar.errors import ModelError
-    from radar.rank import window_for
+    from radar.window import window_for
 
     st = state(ctx)
     settings = st.settings

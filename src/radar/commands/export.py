@@ -89,7 +89,7 @@ def export(
 
     cutoff = None
     if since is not None:
-        from radar.rank import parse_since
+        from radar.window import parse_since
 
         cutoff = parse_since(since)
     db = state(ctx).open(create=False)

@@ -82,8 +82,8 @@ def harvest(
     """
     from radar.harvest import harvest as run_harvest
     from radar.http import Http
-    from radar.rank import parse_since
     from radar.sources.oai_pmh import set_spec
+    from radar.window import parse_since
 
     st = state(ctx)
     specs = [set_spec(value) for value in sets] if sets else None

@@ -44,9 +44,9 @@ def search(
     NOT, NEAR, prefix* and title: work as in SQLite's FTS5.
     """
     from radar.follows import follow_key
-    from radar.rank import parse_since
     from radar.render import card_dict, print_cards, to_json
     from radar.search import search as run_search
+    from radar.window import parse_since
 
     db = state(ctx).open(create=False)
     start = parse_since(since) if since is not None else None
