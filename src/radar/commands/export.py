@@ -11,8 +11,12 @@ from typing import Annotated
 
 import typer
 
-from radar.cli import app, plural, say, state, write_stream
+from radar.cli import app, say, state, write_stream
 from radar.errors import UsageError
+from radar.text import plural
+
+COMMANDS = ("export",)
+HELP_POSITION = 120
 
 
 class ExportFormat(StrEnum):

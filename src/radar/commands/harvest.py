@@ -9,8 +9,12 @@ from typing import Annotated, Any
 
 import typer
 
-from radar.cli import ListFormat, QuietOpt, WaitOpt, app, live_status, plural, say, state
+from radar.cli import ListFormat, QuietOpt, WaitOpt, app, live_status, say, state
 from radar.errors import LockedError, UsageError
+from radar.text import plural
+
+COMMANDS = ("harvest",)
+HELP_POSITION = 110
 
 
 class MetadataFormat(StrEnum):

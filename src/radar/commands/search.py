@@ -5,7 +5,10 @@ from typing import Annotated
 
 import typer
 
-from radar.cli import ListFormat, _empty, app, out, state
+from radar.cli import ListFormat, app, empty, out, state
+
+COMMANDS = ("search",)
+HELP_POSITION = 100
 
 
 @app.command()
@@ -61,7 +64,7 @@ def search(
         hint = ""
         if re.search(r"\b(?:au|authors?|cat|categor(?:y|ies))\s*:", query, re.IGNORECASE):
             hint = " Search reads titles and abstracts: filter with --author or --category."
-        _empty(format, f"No stored paper matches {query!r}{filters}.{hint}")
+        empty(format, f"No stored paper matches {query!r}{filters}.{hint}")
         return
     if format is ListFormat.json:
         print(to_json([card_dict(c) for c in cards]))

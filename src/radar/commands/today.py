@@ -1,0 +1,109 @@
+"""`radar today`: ranked cards for the newest papers that match what is followed."""
+
+from typing import Annotated
+
+import typer
+
+from radar.cli import Format, app, empty, out, state
+from radar.text import plural
+
+COMMANDS = ("today",)
+HELP_POSITION = 40
+
+
+@app.command()
+def today(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            "-s",
+            help="24h, 3d, 2w or a date (default: the newest listing day stored).",
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", "-n", min=1, help="Cards per page [default: 10].", show_default=False),
+    ] = None,
+    page: Annotated[int, typer.Option("--page", "-p", min=1, help="Which batch of cards.")] = 1,
+    all_: Annotated[bool, typer.Option("--all", "-a", help="Include papers that match no follow.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Show whole abstracts and author lists.")] = False,
+    format: Annotated[Format, typer.Option("--format", "-f", help="text, json or markdown.")] = Format.text,
+    unread: Annotated[
+        bool, typer.Option("--unread", "-u", help="Only papers no earlier page has shown.")
+    ] = False,
+) -> None:
+    """Ranked cards for the newest papers that match what you follow.
+
+    Cards shown are remembered as read (see --unread and radar mark-read); stars, hides
+    and mutes move or remove papers (radar star, hide, mute).
+    """
+    from radar.rank import load_cards, rank_window
+    from radar.render import card_dict, cards_markdown, print_cards, to_json
+    from radar.store import has_feedback, has_follows, remember_shown, unread_ids
+    from radar.window import window_for
+
+    st = state(ctx)
+    db = st.open(create=False)
+    limit = limit or st.settings.today_limit
+    window = window_for(db, since, matched_only=not all_)
+    if window is None:
+        empty(
+            format,
+            "Nothing is stored yet. Run `radar fetch`, or `radar import FILE` for saved feeds.",
+        )
+        return
+    if not all_ and not has_follows(db):
+        empty(
+            format,
+            'You follow nothing yet. Try: radar follow "Akshay Krishnamurthy", radar follow --category cs.LG or radar follow --topic "world models"; radar today --all shows every paper.',
+        )
+        return
+    ranked = rank_window(db, window, include_all=all_)
+    if has_feedback(db):
+        from radar.feedback import apply_feedback
+
+        ranked = apply_feedback(db, ranked)
+    if unread:
+        fresh = unread_ids(db, [r.id for r in ranked])
+        ranked = [r for r in ranked if r.id in fresh]
+        if not ranked:
+            empty(format, f"Nothing unread {window.in_words}. radar today shows them all again.")
+            return
+    if not ranked:
+        empty(
+            format,
+            f"No paper {window.in_words} matches your follows. Try radar today --since 7d, or --all for every paper.",
+        )
+        return
+    pages = (len(ranked) + limit - 1) // limit
+    if page > pages:
+        empty(
+            format,
+            f"Page {page} is past the end: {len(ranked)} papers make {plural(pages, 'page')}.",
+        )
+        return
+    first = (page - 1) * limit
+    shown = load_cards(db, ranked[first : first + limit], first_rank=first + 1)
+    what = "paper" if len(ranked) == 1 else "papers"
+    heading = f"radar · {window.label} · {len(ranked)} {what}" + ("" if all_ else " matching your follows")
+    if format is Format.json:
+        print(to_json([card_dict(c) for c in shown]))
+    elif format is Format.markdown:
+        print(cards_markdown(shown, heading, full))
+    else:
+        footer = f"page {page} of {pages}"
+        if page < pages:
+            # With --unread the cards just shown drop out, so the next batch is page 1 again.
+            footer += (
+                " · next: radar today"
+                + (" --unread" if unread else f" --page {page + 1}")
+                + (f" --since {since}" if since else "")
+                + (" --all" if all_ else "")
+                + (f" --limit {limit}" if limit != st.settings.today_limit else "")
+                + (" --full" if full else "")
+            )
+        print_cards(out(), shown, heading, footer, full)
+    remember_shown(db, [c.paper.id for c in shown])
