@@ -67,6 +67,36 @@ def test_today_remembers_what_it_showed(tmp_path: Path) -> None:
     assert len(ids()) == 3, "without --unread everything still shows"
 
 
+def brief_ids(*args: str) -> set[str]:
+    text = ok("brief", "--offline", "--since", "2026-11-01", *args)
+    return {i for i in ("2611.00000", "2611.00001", "2611.00002") if f"arXiv:{i}" in text}
+
+
+def export_ids(*args: str) -> list[str]:
+    return [json.loads(line)["id"] for line in ok("export", "-f", "jsonl", *args).splitlines()]
+
+
+def test_mutes_and_hides_apply_to_brief_and_export_as_to_today(tmp_path: Path) -> None:
+    setup(tmp_path)
+    everything = ["2611.00000", "2611.00001", "2611.00002"]
+    assert brief_ids() == set(everything)
+    assert sorted(export_ids("--since", "2026-11-01")) == everything
+    ok("mute", "--author", "Sham Kakade")
+    ok("hide", "2611.00001")
+    assert ids() == ["2611.00002"]
+    assert brief_ids() == {"2611.00002"}
+    assert brief_ids("--topic", "graph networks") == {"2611.00002"}
+    assert export_ids("--since", "2026-11-01") == ["2611.00002"]
+    assert export_ids("--follow", "cs.LG") == ["2611.00002"]
+    # Named papers are what was asked for: --ids exports them, muted or hidden.
+    assert export_ids("--ids", "2611.00000,2611.00001") == ["2611.00000", "2611.00001"]
+    assert sorted(export_ids("--ids", "2611.00000", "--follow", "cs.LG")) == ["2611.00000", "2611.00002"]
+    ok("unmute", "--author", "Sham Kakade")
+    ok("hide", "--undo", "2611.00001")
+    assert brief_ids() == set(everything)
+    assert sorted(export_ids("--since", "2026-11-01")) == everything
+
+
 def test_mark_read(tmp_path: Path) -> None:
     setup(tmp_path)
     result = run_radar("mark-read", "2611.00001", "arXiv:2611.00002v1")

@@ -40,9 +40,10 @@ def today(
     Cards shown are remembered as read (see --unread and radar mark-read); stars, hides
     and mutes move or remove papers (radar star, hide, mute).
     """
-    from radar.rank import load_cards, rank_window
+    from radar.rank import load_cards
     from radar.render import card_dict, cards_markdown, print_cards, to_json
-    from radar.store import has_feedback, has_follows, remember_shown, unread_ids
+    from radar.select import page_of, select
+    from radar.store import has_follows, remember_shown
     from radar.window import window_for
 
     st = state(ctx)
@@ -61,32 +62,24 @@ def today(
             'You follow nothing yet. Try: radar follow "Akshay Krishnamurthy", radar follow --category cs.LG or radar follow --topic "world models"; radar today --all shows every paper.',
         )
         return
-    ranked = rank_window(db, window, include_all=all_)
-    if has_feedback(db):
-        from radar.feedback import apply_feedback
-
-        ranked = apply_feedback(db, ranked)
-    if unread:
-        fresh = unread_ids(db, [r.id for r in ranked])
-        ranked = [r for r in ranked if r.id in fresh]
-        if not ranked:
-            empty(format, f"Nothing unread {window.in_words}. radar today shows them all again.")
-            return
+    ranked = select(db, window, include_all=all_, unread=unread)
     if not ranked:
+        if unread:
+            empty(format, f"Nothing unread {window.in_words}. radar today shows them all again.")
+        else:
+            empty(
+                format,
+                f"No paper {window.in_words} matches your follows. Try radar today --since 7d, or --all for every paper.",
+            )
+        return
+    shown_page = page_of(ranked, page, limit)
+    if shown_page.past_the_end:
         empty(
             format,
-            f"No paper {window.in_words} matches your follows. Try radar today --since 7d, or --all for every paper.",
+            f"Page {page} is past the end: {len(ranked)} papers make {plural(shown_page.pages, 'page')}.",
         )
         return
-    pages = (len(ranked) + limit - 1) // limit
-    if page > pages:
-        empty(
-            format,
-            f"Page {page} is past the end: {len(ranked)} papers make {plural(pages, 'page')}.",
-        )
-        return
-    first = (page - 1) * limit
-    shown = load_cards(db, ranked[first : first + limit], first_rank=first + 1)
+    shown = load_cards(db, shown_page.ranked, first_rank=shown_page.first + 1)
     what = "paper" if len(ranked) == 1 else "papers"
     heading = f"radar · {window.label} · {len(ranked)} {what}" + ("" if all_ else " matching your follows")
     if format is Format.json:
@@ -94,8 +87,8 @@ def today(
     elif format is Format.markdown:
         print(cards_markdown(shown, heading, full))
     else:
-        footer = f"page {page} of {pages}"
-        if page < pages:
+        footer = f"page {page} of {shown_page.pages}"
+        if page < shown_page.pages:
             # With --unread the cards just shown drop out, so the next batch is page 1 again.
             footer += (
                 " · next: radar today"
