@@ -1,5 +1,6 @@
 """`radar today`: ranked cards for the newest papers that match what is followed."""
 
+import sys
 from typing import Annotated
 
 import typer
@@ -34,11 +35,18 @@ def today(
     unread: Annotated[
         bool, typer.Option("--unread", "-u", help="Only papers no earlier page has shown.")
     ] = False,
+    mark_read: Annotated[
+        bool,
+        typer.Option(
+            "--mark-read",
+            help="Remember the cards shown as read in any format (a terminal view always does).",
+        ),
+    ] = False,
 ) -> None:
     """Ranked cards for the newest papers that match what you follow.
 
-    Cards shown are remembered as read (see --unread and radar mark-read); stars, hides
-    and mutes move or remove papers (radar star, hide, mute).
+    Cards shown on a terminal are remembered as read (see --unread, --mark-read and
+    radar mark-read); stars, hides and mutes move or remove papers (radar star, hide, mute).
     """
     from radar.rank import load_cards
     from radar.render import card_dict, cards_markdown, print_cards, to_json
@@ -99,4 +107,7 @@ def today(
                 + (" --full" if full else "")
             )
         print_cards(out(), shown, heading, footer, full)
-    remember_shown(db, [c.paper.id for c in shown])
+    # Read means read by someone: cards on a terminal, or --mark-read. JSON, Markdown
+    # and pipes feed other programs, which must not empty `radar today --unread`.
+    if mark_read or (format is Format.text and sys.stdout.isatty()):
+        remember_shown(db, [c.paper.id for c in shown])
