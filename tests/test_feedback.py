@@ -60,11 +60,71 @@ def setup(tmp_path: Path) -> None:
 
 def test_today_remembers_what_it_showed(tmp_path: Path) -> None:
     setup(tmp_path)
-    assert ids("--limit", "2") == ["2611.00000", "2611.00001"]
-    assert ids("--unread") == ["2611.00002"]
+    assert ids("--limit", "2", "--mark-read") == ["2611.00000", "2611.00001"]
+    assert ids("--unread", "--mark-read") == ["2611.00002"]
     result = run_radar("today", "--unread")
     assert result.returncode == 0 and "Nothing unread" in result.stderr
     assert len(ids()) == 3, "without --unread everything still shows"
+
+
+def test_only_a_view_marks_cards_read(tmp_path: Path) -> None:
+    """JSON, Markdown and pipes feed programs: only a terminal or --mark-read marks read."""
+    setup(tmp_path)
+    ok("today", "--format", "markdown")
+    ok("today")  # piped text
+    assert ids() == ids("--unread") == ["2611.00000", "2611.00001", "2611.00002"]
+    assert ids("--mark-read", "--limit", "1") == ["2611.00000"]
+    assert ids("--unread") == ["2611.00001", "2611.00002"]
+
+
+def test_cards_on_a_terminal_are_marked_read(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+
+    from conftest import radar_executable
+
+    setup(tmp_path)
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [radar_executable(), "today", "--limit", "2"], stdout=follower, stderr=subprocess.PIPE, timeout=60
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 0, done.stderr
+    assert ids("--unread") == ["2611.00002"]
+
+
+def brief_ids(*args: str) -> set[str]:
+    text = ok("brief", "--offline", "--since", "2026-11-01", *args)
+    return {i for i in ("2611.00000", "2611.00001", "2611.00002") if f"arXiv:{i}" in text}
+
+
+def export_ids(*args: str) -> list[str]:
+    return [json.loads(line)["id"] for line in ok("export", "-f", "jsonl", *args).splitlines()]
+
+
+def test_mutes_and_hides_apply_to_brief_and_export_as_to_today(tmp_path: Path) -> None:
+    setup(tmp_path)
+    everything = ["2611.00000", "2611.00001", "2611.00002"]
+    assert brief_ids() == set(everything)
+    assert sorted(export_ids("--since", "2026-11-01")) == everything
+    ok("mute", "--author", "Sham Kakade")
+    ok("hide", "2611.00001")
+    assert ids() == ["2611.00002"]
+    assert brief_ids() == {"2611.00002"}
+    assert brief_ids("--topic", "graph networks") == {"2611.00002"}
+    assert export_ids("--since", "2026-11-01") == ["2611.00002"]
+    assert export_ids("--follow", "cs.LG") == ["2611.00002"]
+    # Named papers are what was asked for: --ids exports them, muted or hidden.
+    assert export_ids("--ids", "2611.00000,2611.00001") == ["2611.00000", "2611.00001"]
+    assert sorted(export_ids("--ids", "2611.00000", "--follow", "cs.LG")) == ["2611.00000", "2611.00002"]
+    ok("unmute", "--author", "Sham Kakade")
+    ok("hide", "--undo", "2611.00001")
+    assert brief_ids() == set(everything)
+    assert sorted(export_ids("--since", "2026-11-01")) == everything
 
 
 def test_mark_read(tmp_path: Path) -> None:

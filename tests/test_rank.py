@@ -12,10 +12,11 @@ from radar.database import Database
 from radar.errors import UsageError
 from radar.follows import add_follow
 from radar.ingest import save_papers
-from radar.rank import Window, parse_since, ranked_cards, window_for
+from radar.rank import ranked_cards
 from radar.sources.arxiv_api import parse_api_response
 from radar.sources.arxiv_rss import parse_listing
 from radar.store import open_db
+from radar.window import Window, parse_since, window_for
 
 DAY = "2026-11-20"  # a Friday
 FRIDAY = Window(

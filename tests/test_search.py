@@ -15,10 +15,11 @@ from radar.database import Database
 from radar.errors import UsageError
 from radar.follows import add_follow
 from radar.ingest import save_papers
-from radar.rank import rank_window, window_for, window_query
+from radar.rank import rank_window, window_query
 from radar.search import build_query, search
 from radar.sources.arxiv_api import parse_api_response
 from radar.store import newest_listing_date, open_db
+from radar.window import window_for
 
 ITEMS = [
     Item(

@@ -863,8 +863,9 @@ def test_every_lookup_of_matches_by_paper_seeks_the_index(db: Database) -> None:
     from radar import export
     from radar.fetch import _by_followed_authors
     from radar.follows import add_follow, rematch_papers
-    from radar.rank import matches_for, rank_window, window_for
+    from radar.rank import matches_for, rank_window
     from radar.status import unread_counts
+    from radar.window import window_for
 
     import_files(db, [API_TESTING])
     ids = [r[0] for r in db.execute("select id from papers order by id")]

@@ -21,11 +21,13 @@ from datetime import UTC, datetime
 from radar import __version__
 from radar.database import Database
 from radar.errors import ModelError, UsageError
-from radar.follows import list_follows, parse_person
+from radar.follows import list_follows
 from radar.model import Follow, abs_url, parse_arxiv_id
-from radar.rank import Card, Window, load_cards, rank_window
-from radar.store import fts_phrase, papers_by, utc_now
+from radar.rank import Card, load_cards
+from radar.select import select as select_cards
+from radar.store import utc_now
 from radar.text import markdown_escape, one_line
+from radar.window import Window
 
 PROMPT_VERSION = "brief-v1"
 
@@ -111,20 +113,9 @@ def default_max_papers(context: int) -> int:
 
 
 def select(db: Database, window: Window, topic: str | None, author: str | None, max_papers: int) -> Selection:
-    ranked = rank_window(db, window)
-    if topic:
-        phrase = fts_phrase(topic)
-        rows = db.execute(
-            "select papers.id from papers_fts join papers on papers.rowid = papers_fts.rowid where papers_fts match ? "
-            "and papers.listing_date >= ? and papers.listing_date <= ?",
-            [phrase, window.start.isoformat(), window.end.isoformat()],
-        ).fetchall()
-        keep = {r[0] for r in rows}
-        ranked = [r for r in ranked if r.id in keep]
-    if author:
-        wanted = parse_person(author)
-        keep = papers_by(db, wanted, [r.id for r in ranked])
-        ranked = [r for r in ranked if r.id in keep]
+    """The best `max_papers` of the window's cards, as `radar today` selects them (mutes and
+    hides apply), narrowed to a topic and a person."""
+    ranked = select_cards(db, window, topic=topic, author=author)
     # Briefs cite arXiv ids, which radar can check; papers from other feeds stay out.
     ranked = [r for r in ranked if not r.id.startswith(("doi:", "feed:"))]
     total = len(ranked)

@@ -1,6 +1,6 @@
 """Papers as citation records and data files: BibTeX, CSL-JSON, RIS, JSON Lines and CSV.
 
-Which papers (`select_papers`) and how each format writes them. Every writer takes
+Which papers (`select_papers`, `iter_papers`) and how each format writes them. Every writer takes
 papers one at a time and yields text, so an export of a whole store never holds it in
 memory. Titles, abstracts and names come from arXiv and from feeds: untrusted, so
 control characters go, and each format escapes what would otherwise be syntax.
@@ -132,13 +132,19 @@ def selection_query(selection: Selection) -> tuple[str, dict[str, Any]]:
     return sql, params
 
 
-def iter_papers(db: Database, selection: Selection) -> Iterator[Paper]:
-    """The selected papers, streamed from the database in a stable order."""
+def iter_papers(db: Database, selection: Selection, feedback: bool = True) -> Iterator[Paper]:
+    """The selected papers, streamed from the database in a stable order. The papers
+    chosen by follow go through the feedback step of `radar today` (select.drop_removed):
+    a muted person or a hidden paper is not exported, unless named with --ids."""
     from radar.store import row_to_paper
 
     sql, params = selection_query(selection)
-    for row in db.query(sql, params):
-        yield row_to_paper(row)
+    papers: Iterator[Paper] = (row_to_paper(row) for row in db.query(sql, params))
+    if feedback and (selection.follows or selection.any_follow):
+        from radar.select import drop_removed
+
+        papers = drop_removed(db, papers, keep=set(selection.ids))
+    yield from papers
 
 
 # --- shared helpers -------------------------------------------------------------------------

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from radar.database import Database
-from radar.errors import UsageError
 from radar.model import Match, Paper
-from radar.store import ANY_BREADTH, chunks, get_papers, newest_listing_date, parse_utc, placeholders
+from radar.store import ANY_BREADTH, chunks, get_papers, parse_utc, placeholders
+from radar.window import Window
 
 # Follow kind first (author > topic > category), then how the paper was announced
 # (new > cross-list > replacement), then recency: each tier outweighs the next.
@@ -29,21 +28,6 @@ ANNOUNCE_SCORE = {"new": 30, "cross": 20, "replace": 10, "replace-cross": 5}
 # the 10 between announce kinds, so a revision never passes a new paper on it.
 EXTRA_FOLLOW_BONUS = 3
 MAX_EXTRA = 3
-
-_SINCE_RE = re.compile(r"^(\d+)\s*(h|d|w)$", re.IGNORECASE)
-
-
-@dataclass
-class Window:
-    start: date
-    end: date
-    label: str
-    latest_only: bool = False  # the default: the newest listing day in the store
-    phrase: str = ""  # the window inside a sentence: "on Friday 2026-11-20", "since 2026-11-01"
-
-    @property
-    def in_words(self) -> str:
-        return self.phrase or f"in {self.label}"
 
 
 @dataclass
@@ -69,61 +53,6 @@ class Card:
     def followed_authors(self) -> set[str]:
         """Author names (as printed on the paper) that a follow matched."""
         return {m.matched_name for m in self.reasons if m.matched_name}
-
-
-def parse_since(value: str, now: datetime | None = None) -> date:
-    """`24h`, `3d`, `2w` back from now, or an ISO date (`2026-11-01`)."""
-    now = now or datetime.now(UTC)
-    text = value.strip()
-    m = _SINCE_RE.match(text)
-    if m:
-        amount, unit = int(m.group(1)), m.group(2).lower()
-        delta = {
-            "h": timedelta(hours=amount),
-            "d": timedelta(days=amount),
-            "w": timedelta(weeks=amount),
-        }[unit]
-        try:
-            return (now - delta).date()
-        except OverflowError:
-            raise UsageError(f"{value!r} reaches back before the year 1") from None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(
-            f"cannot read the date {value!r}: use 24h, 3d, 2w or a date like 2026-11-01"
-        ) from None
-
-
-def window_for(
-    db: Database,
-    since: str | None,
-    until: str | None = None,
-    now: datetime | None = None,
-    matched_only: bool = False,
-) -> Window | None:
-    """The window to show: from --since/--until, else the newest listing day stored."""
-    now = now or datetime.now(UTC)
-    if since is not None or until is not None:
-        start = parse_since(since, now) if since is not None else date.min
-        end = parse_since(until, now) if until is not None else now.date() + timedelta(days=1)
-        if until is None and start > now.date():
-            raise UsageError(f"{since!r} is in the future: nothing has been listed since then yet")
-        if end < start:
-            raise UsageError(f"the window ends ({end}) before it starts ({start})")
-        label = f"since {start.isoformat()}" if until is None else f"{start.isoformat()} to {end.isoformat()}"
-        return Window(start, end, label, phrase=label if until is None else f"from {label}")
-    newest = newest_listing_date(db, matched_only)
-    if newest is None:
-        return None
-    day = date.fromisoformat(newest)
-    label = day.strftime("%A %Y-%m-%d")
-    if day < now.date():
-        label += " (the newest listing stored"
-        if now.date().weekday() >= 5 and (now.date() - day).days <= 2:
-            label += "; arXiv does not announce at weekends"
-        label += ")"
-    return Window(day, day, label, latest_only=True, phrase=f"on {label}")
 
 
 def score(

@@ -12,6 +12,9 @@ import typer
 from radar.cli import ListFormat, app, out, say, state
 from radar.config import Settings, load_settings
 
+COMMANDS = ("config",)
+HELP_POSITION = 130
+
 config_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(
     config_app,

@@ -11,8 +11,12 @@ from typing import Annotated
 
 import typer
 
-from radar.cli import app, plural, say, state, write_stream
+from radar.cli import app, say, state, write_stream
 from radar.errors import UsageError
+from radar.text import plural
+
+COMMANDS = ("export",)
+HELP_POSITION = 120
 
 
 class ExportFormat(StrEnum):
@@ -89,7 +93,7 @@ def export(
 
     cutoff = None
     if since is not None:
-        from radar.rank import parse_since
+        from radar.window import parse_since
 
         cutoff = parse_since(since)
     db = state(ctx).open(create=False)

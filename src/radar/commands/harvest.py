@@ -9,8 +9,12 @@ from typing import Annotated, Any
 
 import typer
 
-from radar.cli import ListFormat, QuietOpt, WaitOpt, app, live_status, plural, say, state
+from radar.cli import ListFormat, QuietOpt, WaitOpt, app, live_status, say, state
 from radar.errors import LockedError, UsageError
+from radar.text import plural
+
+COMMANDS = ("harvest",)
+HELP_POSITION = 110
 
 
 class MetadataFormat(StrEnum):
@@ -82,8 +86,8 @@ def harvest(
     """
     from radar.harvest import harvest as run_harvest
     from radar.http import Http
-    from radar.rank import parse_since
     from radar.sources.oai_pmh import set_spec
+    from radar.window import parse_since
 
     st = state(ctx)
     specs = [set_spec(value) for value in sets] if sets else None

@@ -7,6 +7,9 @@ import typer
 
 from radar.cli import TopicOpt, app, out, say, state
 
+COMMANDS = ("mark-read", "star", "hide", "mute", "unmute", "stars")
+HELP_POSITION = 70
+
 
 def _ids(values: list[str]) -> list[str]:
     from radar.model import paper_ref

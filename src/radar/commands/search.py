@@ -5,7 +5,10 @@ from typing import Annotated
 
 import typer
 
-from radar.cli import ListFormat, _empty, app, out, state
+from radar.cli import ListFormat, app, empty, out, state
+
+COMMANDS = ("search",)
+HELP_POSITION = 100
 
 
 @app.command()
@@ -44,9 +47,9 @@ def search(
     NOT, NEAR, prefix* and title: work as in SQLite's FTS5.
     """
     from radar.follows import follow_key
-    from radar.rank import parse_since
     from radar.render import card_dict, print_cards, to_json
     from radar.search import search as run_search
+    from radar.window import parse_since
 
     db = state(ctx).open(create=False)
     start = parse_since(since) if since is not None else None
@@ -61,7 +64,7 @@ def search(
         hint = ""
         if re.search(r"\b(?:au|authors?|cat|categor(?:y|ies))\s*:", query, re.IGNORECASE):
             hint = " Search reads titles and abstracts: filter with --author or --category."
-        _empty(format, f"No stored paper matches {query!r}{filters}.{hint}")
+        empty(format, f"No stored paper matches {query!r}{filters}.{hint}")
         return
     if format is ListFormat.json:
         print(to_json([card_dict(c) for c in cards]))

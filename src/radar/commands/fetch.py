@@ -1,0 +1,68 @@
+"""`radar fetch`: new papers for everything followed, from arXiv and the followed feeds."""
+
+from typing import Annotated
+
+import typer
+
+from radar.cli import ListFormat, QuietOpt, WaitOpt, app, http_client, live_status, say, state
+from radar.errors import LockedError
+from radar.text import plural
+
+COMMANDS = ("fetch",)
+HELP_POSITION = 30
+
+
+@app.command()
+def fetch(
+    ctx: typer.Context,
+    quiet: QuietOpt = False,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="text or json (the summary, on stdout).")
+    ] = ListFormat.text,
+    wait: WaitOpt = 10.0,
+) -> None:
+    """Fetch new arXiv papers for everything you follow.
+
+    Politely (one request every 3 s by default), incrementally, and safe to run from
+    cron: exit code 0 only when every source answered.
+    """
+    from radar.fetch import fetch_lock, run_fetch
+    from radar.render import to_json
+
+    st = state(ctx)
+    db = st.open(quiet=quiet, create=False)
+    try:
+        with fetch_lock(st.settings.db_path, wait):
+            with live_status("asking arXiv…", quiet) as progress:
+                summary = run_fetch(
+                    db,
+                    http_client(st, progress),
+                    st.settings.arxiv_api_url,
+                    st.settings.arxiv_rss_url,
+                    progress,
+                )
+            from radar.fetchlog import append as log_fetch
+
+            if (log_error := log_fetch(st.settings.home, summary)) and not quiet:
+                say(f"Warning: {log_error}", style="yellow")
+    except LockedError as exc:
+        # Cron overlapping a manual run is normal: step aside (silently for cron).
+        if not quiet:
+            say(str(exc))
+        return
+    if not summary.sources and not quiet:
+        say('You follow nothing yet, so there is nothing to fetch. Try: radar follow "Akshay Krishnamurthy".')
+    for source in summary.sources:
+        if not source.ok:
+            say(f"Error: {source.message}", style="red")
+        elif not quiet:
+            say(f"{source.name}: {source.message}", style="dim")
+    if format is ListFormat.json:
+        print(to_json(summary.as_dict()))
+    elif not quiet:
+        say(
+            f"{summary.new} new, {summary.updated} updated, {summary.by_followed_authors} by followed authors; "
+            f"{plural(summary.requests, 'request')} in {summary.seconds:.1f} s."
+        )
+    if not summary.ok:
+        raise typer.Exit(1)

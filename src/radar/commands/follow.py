@@ -1,0 +1,180 @@
+"""`radar follow`, `unfollow` and `following`: what is on the radar."""
+
+from collections import Counter
+from typing import Annotated, Any
+
+import typer
+
+from radar.cli import ListFormat, QuietOpt, TopicOpt, WaitOpt, app, http_client, live_status, out, say, state
+from radar.errors import LockedError, UsageError
+from radar.text import one_line, plural
+
+COMMANDS = ("follow", "unfollow", "following")
+HELP_POSITION = 10
+
+
+def follow_targets(
+    command: str,
+    name: str | None,
+    category: list[str] | None,
+    topic: list[str] | None,
+    feed: list[str] | None = None,
+) -> list[tuple[str, str]]:
+    targets = [("author", name)] if name is not None else []
+    targets += [("category", c) for c in category or []]
+    targets += [("topic", t) for t in topic or []]
+    targets += [("feed", f) for f in feed or []]
+    if not targets:
+        raise UsageError(
+            f'name a person, --category, --topic or --feed (e.g. radar {command} "Akshay Krishnamurthy")'
+        )
+    from radar.follows import follow_key
+
+    for kind, value in targets:
+        follow_key(kind, value, adding=command == "follow")  # every value checked before anything changes
+    return targets
+
+
+NameArg = Annotated[
+    str | None,
+    typer.Argument(metavar="NAME", help='A person, e.g. "Akshay Krishnamurthy".', show_default=False),
+]
+CategoryOpt = Annotated[
+    list[str] | None,
+    typer.Option("--category", "-c", help="An arXiv category, e.g. cs.LG (repeatable).", show_default=False),
+]
+FeedOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--feed",
+        help="An RSS or Atom feed: a journal's contents, a conference's papers (repeatable).",
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+def follow(
+    ctx: typer.Context,
+    name: NameArg = None,
+    category: CategoryOpt = None,
+    topic: TopicOpt = None,
+    feed: FeedOpt = None,
+    no_fetch: Annotated[
+        bool, typer.Option("--no-fetch", help="Only match what is stored; do not ask arXiv.")
+    ] = False,
+    quiet: QuietOpt = False,
+    wait: WaitOpt = 10.0,
+) -> None:
+    """Follow a person, an arXiv category or a topic.
+
+    A new follow fetches from arXiv at once (a person's last 12 months) and prints a
+    preview, so you can check you follow the right person.
+    Examples: radar follow "Akshay Krishnamurthy"; radar follow --category cs.LG;
+    radar follow --topic "world models".
+    """
+    from radar.follows import add_follow
+
+    targets = follow_targets("follow", name, category, topic, feed)
+    st = state(ctx)
+    db = st.open(quiet=quiet)
+    results = [add_follow(db, kind, value) for kind, value in targets]
+    near_misses: Counter[str] = Counter()
+    failed = False
+    if not no_fetch:
+        from radar.fetch import fetch_lock, run_fetch
+
+        try:
+            with fetch_lock(st.settings.db_path, wait), live_status("asking arXiv…", quiet) as progress:
+                summary = run_fetch(
+                    db,
+                    http_client(st, progress),
+                    st.settings.arxiv_api_url,
+                    st.settings.arxiv_rss_url,
+                    progress,
+                    only=[r.follow for r in results],
+                )
+        except LockedError as exc:
+            if not quiet:
+                say(f"{exc}; the follow is saved and the next radar fetch brings its papers.")
+        else:
+            near_misses = summary.near_misses
+            for source in summary.sources:
+                if not source.ok:
+                    failed = True
+                    say(f"Error: {source.message}", style="red")
+            if not quiet:
+                requests = plural(summary.requests, "request")
+                say(f"Fetched: {summary.new} new, {summary.updated} updated ({requests}).", style="dim")
+    if not quiet:
+        from radar.store import background_checkpoints
+
+        # The matches just stored are written back into the database file while the
+        # preview is read: a category's hundreds of thousands of matches are tens of MB,
+        # and closing the store would write them after the preview, not beside it.
+        with background_checkpoints(db):
+            for result in results:
+                print_follow(db, result, near_misses)
+    if failed:
+        raise typer.Exit(1)
+
+
+def print_follow(db: Any, result: Any, fetched_misses: Counter[str]) -> None:
+    from radar.follows import near_misses, preview
+
+    follow = result.follow
+    pv = preview(db, follow)
+    verb = "Following" if result.created else "Already following"
+    say(f"{verb} {follow.kind} {follow.value}: {plural(pv.papers, 'paper')} stored.")
+    for paper_id, day, title in pv.latest:
+        say(f"  {day}  {paper_id}  {one_line(title)[:90]}")
+    if pv.coauthors:
+        say("  frequent co-authors: " + ", ".join(f"{n} ({c})" for n, c in pv.coauthors))
+    if pv.categories and follow.kind != "category":
+        say("  main categories: " + ", ".join(f"{c} ({n})" for c, n in pv.categories))
+    # Stored papers by namesakes, and the ones this fetch saw and did not store.
+    misses = near_misses(db, follow)
+    if follow.kind == "author":
+        for miss_name, count in fetched_misses.items():
+            misses[miss_name] = max(misses[miss_name], count)
+    for miss_name, count in misses.most_common(5):
+        say(f"  not counted: {plural(count, 'paper')} by {miss_name}", style="dim")
+
+
+@app.command()
+def unfollow(
+    ctx: typer.Context,
+    name: NameArg = None,
+    category: CategoryOpt = None,
+    topic: TopicOpt = None,
+    feed: FeedOpt = None,
+) -> None:
+    """Stop following a person, a category or a topic (same forms as `radar follow`)."""
+    from radar.follows import remove_follow
+
+    targets = follow_targets("unfollow", name, category, topic, feed)
+    db = state(ctx).open(create=False)
+    for kind, value in targets:
+        removed = remove_follow(db, kind, value)
+        say(f"No longer following {kind} {removed.value}.")
+
+
+@app.command()
+def following(
+    ctx: typer.Context,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="text or json.")] = ListFormat.text,
+) -> None:
+    """List what you follow, with how many stored papers each one matches."""
+    from radar.follows import list_follows
+    from radar.render import follow_dict, print_follows, to_json
+
+    follows = list_follows(state(ctx).open(create=False))
+    if format is ListFormat.json:
+        print(to_json([follow_dict(f) for f in follows]))
+        return
+    if not follows:
+        say(
+            'You follow nothing yet. Try: radar follow "Akshay Krishnamurthy", radar follow --category cs.LG, radar follow --topic "world models".'
+        )
+        return
+    print_follows(out(), follows)

@@ -1,0 +1,48 @@
+"""`radar show`: one stored paper in full, with why it is on the radar."""
+
+from typing import Annotated
+
+import typer
+
+from radar.cli import ListFormat, app, out, state
+
+COMMANDS = ("show",)
+HELP_POSITION = 50
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    paper_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="2511.05963, 2511.05963v4, arXiv:2511.05963 or an abs URL.",
+            show_default=False,
+        ),
+    ],
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="text or json.")] = ListFormat.text,
+) -> None:
+    """Show one stored paper in full, with why it is on your radar."""
+    from radar.errors import NotFoundError
+    from radar.model import paper_ref
+    from radar.rank import matches_for
+    from radar.render import paper_dict, print_paper, to_json
+    from radar.store import get_paper, paper_versions
+
+    base = paper_ref(paper_id)
+    db = state(ctx).open(create=False)
+    paper = get_paper(db, base)
+    if paper is None:
+        raise NotFoundError(f"{base} is not in the store (radar fetch or radar import brings papers in)")
+    reasons = matches_for(db, [base]).get(base, [])
+    versions = paper_versions(db, base)
+    if format is ListFormat.json:
+        data = paper_dict(paper)
+        data["versions_seen"] = [v["version"] for v in versions]
+        data["reasons"] = [
+            {"follow": m.value, "kind": m.kind, "strength": m.strength, "reason": m.reason} for m in reasons
+        ]
+        print(to_json(data))
+        return
+    print_paper(out(), paper, reasons, versions)

@@ -1,0 +1,113 @@
+"""`radar today`: ranked cards for the newest papers that match what is followed."""
+
+import sys
+from typing import Annotated
+
+import typer
+
+from radar.cli import Format, app, empty, out, state
+from radar.text import plural
+
+COMMANDS = ("today",)
+HELP_POSITION = 40
+
+
+@app.command()
+def today(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            "-s",
+            help="24h, 3d, 2w or a date (default: the newest listing day stored).",
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", "-n", min=1, help="Cards per page [default: 10].", show_default=False),
+    ] = None,
+    page: Annotated[int, typer.Option("--page", "-p", min=1, help="Which batch of cards.")] = 1,
+    all_: Annotated[bool, typer.Option("--all", "-a", help="Include papers that match no follow.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Show whole abstracts and author lists.")] = False,
+    format: Annotated[Format, typer.Option("--format", "-f", help="text, json or markdown.")] = Format.text,
+    unread: Annotated[
+        bool, typer.Option("--unread", "-u", help="Only papers no earlier page has shown.")
+    ] = False,
+    mark_read: Annotated[
+        bool,
+        typer.Option(
+            "--mark-read",
+            help="Remember the cards shown as read in any format (a terminal view always does).",
+        ),
+    ] = False,
+) -> None:
+    """Ranked cards for the newest papers that match what you follow.
+
+    Cards shown on a terminal are remembered as read (see --unread, --mark-read and
+    radar mark-read); stars, hides and mutes move or remove papers (radar star, hide, mute).
+    """
+    from radar.rank import load_cards
+    from radar.render import card_dict, cards_markdown, print_cards, to_json
+    from radar.select import page_of, select
+    from radar.store import has_follows, remember_shown
+    from radar.window import window_for
+
+    st = state(ctx)
+    db = st.open(create=False)
+    limit = limit or st.settings.today_limit
+    window = window_for(db, since, matched_only=not all_)
+    if window is None:
+        empty(
+            format,
+            "Nothing is stored yet. Run `radar fetch`, or `radar import FILE` for saved feeds.",
+        )
+        return
+    if not all_ and not has_follows(db):
+        empty(
+            format,
+            'You follow nothing yet. Try: radar follow "Akshay Krishnamurthy", radar follow --category cs.LG or radar follow --topic "world models"; radar today --all shows every paper.',
+        )
+        return
+    ranked = select(db, window, include_all=all_, unread=unread)
+    if not ranked:
+        if unread:
+            empty(format, f"Nothing unread {window.in_words}. radar today shows them all again.")
+        else:
+            empty(
+                format,
+                f"No paper {window.in_words} matches your follows. Try radar today --since 7d, or --all for every paper.",
+            )
+        return
+    shown_page = page_of(ranked, page, limit)
+    if shown_page.past_the_end:
+        empty(
+            format,
+            f"Page {page} is past the end: {len(ranked)} papers make {plural(shown_page.pages, 'page')}.",
+        )
+        return
+    shown = load_cards(db, shown_page.ranked, first_rank=shown_page.first + 1)
+    what = "paper" if len(ranked) == 1 else "papers"
+    heading = f"radar · {window.label} · {len(ranked)} {what}" + ("" if all_ else " matching your follows")
+    if format is Format.json:
+        print(to_json([card_dict(c) for c in shown]))
+    elif format is Format.markdown:
+        print(cards_markdown(shown, heading, full))
+    else:
+        footer = f"page {page} of {shown_page.pages}"
+        if page < shown_page.pages:
+            # With --unread the cards just shown drop out, so the next batch is page 1 again.
+            footer += (
+                " · next: radar today"
+                + (" --unread" if unread else f" --page {page + 1}")
+                + (f" --since {since}" if since else "")
+                + (" --all" if all_ else "")
+                + (f" --limit {limit}" if limit != st.settings.today_limit else "")
+                + (" --full" if full else "")
+            )
+        print_cards(out(), shown, heading, footer, full)
+    # Read means read by someone: cards on a terminal, or --mark-read. JSON, Markdown
+    # and pipes feed other programs, which must not empty `radar today --unread`.
+    if mark_read or (format is Format.text and sys.stdout.isatty()):
+        remember_shown(db, [c.paper.id for c in shown])
