@@ -71,10 +71,11 @@ from radar.feedback import apply_feedback, set_verdict
 from radar.follows import add_follow
 from radar.ingest import save_papers
 from radar.model import Author, Paper
-from radar.rank import rank_window, window_for
+from radar.rank import rank_window
 from radar.store import has_feedback, open_db
 from radar.store.connection import PAGE_SIZE
 from radar.taxonomy import CATEGORIES
+from radar.window import window_for
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"

@@ -133,7 +133,7 @@ def state(ctx: typer.Context) -> State:
 
 # --- what the commands share ------------------------------------------------------------------
 
-# fetch, harvest, import and follow write through one lock (fetch.fetch_lock).
+# fetch, harvest, import and follow write through one lock (radar.lock).
 WaitOpt = Annotated[
     float, typer.Option("--wait", min=0, help="Seconds to wait for a running fetch, harvest or import.")
 ]

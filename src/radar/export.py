@@ -95,16 +95,15 @@ def select_papers(
 
 def _chosen(alias: str, selection: Selection) -> str:
     """SQL: the paper `alias` is in the selection (dates aside)."""
-    from radar.store import ANY_BREADTH
+    from radar.store import matches_a_follow
 
-    matched = f"exists (select 1 from matches m where {ANY_BREADTH} and m.paper_id = {alias}.id"
     if selection.any_follow:
-        return matched + ")"
+        return matches_a_follow(f"{alias}.id")
     parts = []
     if selection.ids:
         parts.append(f"{alias}.id in (select value from json_each(:ids))")
     if selection.follows:
-        parts.append(matched + " and m.follow_id in (select value from json_each(:follows)))")
+        parts.append(matches_a_follow(f"{alias}.id", "(select value from json_each(:follows))"))
     # An empty --ids and no follows: nothing is chosen.
     return "(" + " or ".join(parts) + ")" if parts else "0"
 

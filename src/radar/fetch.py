@@ -21,7 +21,6 @@ from radar.errors import RadarError
 from radar.follows import list_follows
 from radar.http import Http
 from radar.ingest import store_papers
-from radar.lock import fetch_lock, writer_running  # noqa: F401  TEMP until commands move
 from radar.model import Follow, Paper
 from radar.names import ParsedName, match_strength, parse_name, similar_surname
 from radar.sources.arxiv_api import any_of, author_query, topic_query

@@ -2,7 +2,7 @@
 
 A metadata snapshot (JSON Lines) is streamed in batches by `importer.import_snapshot`;
 anything else is a saved API response or listing feed for `importer.import_files`. The
-caller holds the store's writer lock (fetch.fetch_lock) for the whole run. Nothing here
+caller holds the store's writer lock (radar.lock) for the whole run. Nothing here
 prints: a snapshot's progress goes to the `watch` the caller gives.
 """
 

@@ -61,7 +61,3 @@ def writer_running(db_path: Path) -> bool:
         return False
     lock.release()
     return False
-
-
-# The name every caller used before the lock had a module of its own.
-fetch_lock = writer_lock

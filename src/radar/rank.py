@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from radar.database import Database
 from radar.model import Match, Paper
-from radar.store import ANY_BREADTH, chunks, get_papers, parse_utc, placeholders
+from radar.store import ANY_BREADTH, chunks, get_papers, matches_a_follow, parse_utc, placeholders
 from radar.window import Window
 
 # Follow kind first (author > topic > category), then how the paper was announced
@@ -106,7 +106,7 @@ def window_query(include_all: bool) -> str:
     if not include_all:
         # EXISTS rather than a join with DISTINCT: it keeps the listing_date index in
         # charge instead of walking every paper (pinned by a test on the query plan).
-        sql += f" and exists (select 1 from matches m where {ANY_BREADTH} and m.paper_id = papers.id)"
+        sql += f" and {matches_a_follow('papers.id')}"
     return sql
 
 

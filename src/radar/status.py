@@ -193,15 +193,12 @@ def _file_size(path: Path) -> int:
 
 def unread_counts(db: Database) -> tuple[str | None, int, int]:
     """(newest listing day, papers on it matching a follow, of which unread)."""
-    from radar.store import ANY_BREADTH, newest_listing_date
+    from radar.store import matches_a_follow, newest_listing_date
 
     day = newest_listing_date(db)
     if day is None:
         return None, 0, 0
-    matching_sql = (
-        "select count(*) from papers p where p.listing_date = ? "
-        f"and exists (select 1 from matches m where {ANY_BREADTH} and m.paper_id = p.id)"
-    )
+    matching_sql = f"select count(*) from papers p where p.listing_date = ? and {matches_a_follow('p.id')}"
     matching = int(db.execute(matching_sql, [day]).fetchone()[0])
     unread = matching
     if "reads" in db.table_names():
@@ -214,8 +211,8 @@ def unread_counts(db: Database) -> tuple[str | None, int, int]:
 
 
 def collect(db: Database, db_path: Path, home: Path, runs: int = RUNS) -> Status:
-    from radar.fetch import writer_running
     from radar.fetchlog import log_path
+    from radar.lock import writer_running
     from radar.store import count_papers
 
     day, matching, unread = unread_counts(db)

@@ -26,13 +26,14 @@ def fetch(
     Politely (one request every 3 s by default), incrementally, and safe to run from
     cron: exit code 0 only when every source answered.
     """
-    from radar.fetch import fetch_lock, run_fetch
+    from radar.fetch import run_fetch
+    from radar.lock import writer_lock
     from radar.render import to_json
 
     st = state(ctx)
     db = st.open(quiet=quiet, create=False)
     try:
-        with fetch_lock(st.settings.db_path, wait):
+        with writer_lock(st.settings.db_path, wait):
             with live_status("asking arXiv…", quiet) as progress:
                 summary = run_fetch(
                     db,

@@ -82,10 +82,11 @@ def follow(
     near_misses: Counter[str] = Counter()
     failed = False
     if not no_fetch:
-        from radar.fetch import fetch_lock, run_fetch
+        from radar.fetch import run_fetch
+        from radar.lock import writer_lock
 
         try:
-            with fetch_lock(st.settings.db_path, wait), live_status("asking arXiv…", quiet) as progress:
+            with writer_lock(st.settings.db_path, wait), live_status("asking arXiv…", quiet) as progress:
                 summary = run_fetch(
                     db,
                     http_client(st, progress),

@@ -57,9 +57,9 @@ def import_(
     batches: memory stays flat, bad lines are counted and skipped, and an interrupted
     import resumes where it stopped when run again.
     """
-    from radar.fetch import fetch_lock
     from radar.importer import FileReport, finish_bulk
     from radar.imports import import_paths, totals
+    from radar.lock import writer_lock
     from radar.render import to_json
 
     if not files and not finish:
@@ -67,7 +67,7 @@ def import_(
     st = state(ctx)
     db = st.open(quiet=quiet, create=bool(files))  # --finish alone has nothing to add
     if not files:
-        with fetch_lock(st.settings.db_path, wait), live_status("building the indexes…", quiet) as note:
+        with writer_lock(st.settings.db_path, wait), live_status("building the indexes…", quiet) as note:
             built = finish_bulk(db, note)
         if format is ListFormat.json:
             print(to_json({"finished": built}))
@@ -81,7 +81,7 @@ def import_(
         return
     # One writer at a time, as with fetch and harvest. An import that cannot start is an
     # error (exit 1), not a step aside: nothing the user asked for was stored.
-    with fetch_lock(st.settings.db_path, wait):
+    with writer_lock(st.settings.db_path, wait):
         results = import_paths(db, files, workers, watch=_snapshot_bar(quiet or format is ListFormat.json))
     if format is ListFormat.json:
         print(to_json([_import_json(r) for r in results]))

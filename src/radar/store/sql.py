@@ -18,10 +18,13 @@ ANY_BREADTH = "m.broad in (0, 1)"
 CHUNK = 500
 
 
-def matches_a_follow(paper: str) -> str:
+def matches_a_follow(paper: str, follows: str | None = None) -> str:
     """SQL that is true when the paper `paper` names (a column such as `p.id`) matches at
-    least one follow, narrow or broad: the predicate every "matched papers only" query uses."""
-    return f"exists (select 1 from matches m where {ANY_BREADTH} and m.paper_id = {paper})"
+    least one follow, narrow or broad: the predicate every "matched papers only" query
+    uses. `follows`, an SQL list such as `(select value from json_each(:follows))`, keeps
+    only matches of those follows."""
+    which = f" and m.follow_id in {follows}" if follows else ""
+    return f"exists (select 1 from matches m where {ANY_BREADTH} and m.paper_id = {paper}{which})"
 
 
 def utc_now() -> str:
