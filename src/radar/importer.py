@@ -1,5 +1,9 @@
 """`radar import`: saved arXiv responses (API Atom pages, RSS or Atom listings) and arXiv's
-metadata snapshot (JSON Lines, plain or gzipped) into the store."""
+metadata snapshot (JSON Lines, plain or gzipped) into the store.
+
+`import_paths` takes each file as what it is (a snapshot is streamed in batches, anything
+else parsed whole) and returns a report for each; nothing here prints. The caller holds
+the store's writer lock (radar.lock) for the whole run."""
 
 from __future__ import annotations
 
@@ -9,8 +13,9 @@ import json
 import time
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from io import BufferedIOBase, BufferedReader
 from pathlib import Path
@@ -366,3 +371,60 @@ def finish_bulk(db: Database, note: Callable[[str], None] | None = None) -> list
         with write_transaction(db):
             link_versions(db, unlinked_feed_papers(db))
     return built
+
+
+# --- a run over several files (radar import FILE...) ---------------------------------------
+
+Report = FileReport | SnapshotReport
+
+
+@dataclass
+class Watch:
+    """How a caller follows one snapshot's import: its progress, and notes between batches."""
+
+    progress: Callable[[SnapshotProgress], None] | None = None
+    note: Callable[[str], None] | None = None
+
+
+@dataclass
+class Totals:
+    files: int
+    ok: int  # files imported without an error
+    new: int
+    updated: int
+
+
+def unwatched(path: Path) -> AbstractContextManager[Watch]:
+    return nullcontext(Watch())
+
+
+def import_paths(
+    db: Database,
+    paths: Sequence[Path],
+    workers: int | None = None,
+    watch: Callable[[Path], AbstractContextManager[Watch]] = unwatched,
+) -> list[Report]:
+    """Import each file in turn; one bad file is reported and the others still load.
+    `watch(path)` is entered around each snapshot's import only (the long ones)."""
+    reports: list[Report] = []
+    for path in paths:
+        if path.is_file() and is_snapshot(path):
+            with watch(path) as seen:
+                reports.append(
+                    import_snapshot(db, path, progress=seen.progress, workers=workers, note=seen.note)
+                )
+        else:
+            reports.extend(import_files(db, [path]))
+    return reports
+
+
+def totals(reports: Sequence[Report]) -> Totals:
+    def counts(r: Report) -> tuple[int, int]:
+        return (r.counts.new, r.counts.updated) if isinstance(r, FileReport) else (r.new, r.updated)
+
+    return Totals(
+        files=len(reports),
+        ok=sum(1 for r in reports if r.error is None),
+        new=sum(counts(r)[0] for r in reports),
+        updated=sum(counts(r)[1] for r in reports),
+    )

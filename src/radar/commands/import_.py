@@ -57,8 +57,7 @@ def import_(
     batches: memory stays flat, bad lines are counted and skipped, and an interrupted
     import resumes where it stopped when run again.
     """
-    from radar.importer import FileReport, finish_bulk
-    from radar.imports import import_paths, totals
+    from radar.importer import FileReport, finish_bulk, import_paths, totals
     from radar.lock import writer_lock
     from radar.render import to_json
 
@@ -100,7 +99,7 @@ def import_(
 
 def _snapshot_bar(quiet: bool) -> Callable[[Path], AbstractContextManager[Any]]:
     """A progress bar for each snapshot; Ctrl-C there keeps what was stored and says how to resume."""
-    from radar.imports import Watch
+    from radar.importer import Watch
 
     @contextmanager
     def watch(path: Path) -> Iterator[Watch]:
