@@ -1,7 +1,7 @@
 """A real OpenAI-compatible chat server on loopback, for litellm to talk to in tests.
 
 It answers /v1/chat/completions plainly or as a stream (server-sent events), and can
-be told to fail (401, 429, 500), to be slow, or to answer with a given text.
+be told to fail (401, 429, 500, 503), to be slow, or to answer with a given text.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ class ChatServer:
     reply: Callable[[list[dict[str, Any]]], str] = lambda messages: "A brief."
     status: list[int] = field(default_factory=list)  # statuses to answer with first, in order
     delay: float = 0.0
+    retry_after: str | None = "0"  # the Retry-After header of a 429 or 503; None sends none
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
@@ -51,8 +52,8 @@ class ChatServer:
                         ).encode()
                         self.send_response(code)
                         self.send_header("Content-Type", "application/json")
-                        if code == 429:
-                            self.send_header("Retry-After", "0")
+                        if code in (429, 503) and owner.retry_after is not None:
+                            self.send_header("Retry-After", owner.retry_after)
                         self.send_header("Content-Length", str(len(payload)))
                         self.end_headers()
                         self.wfile.write(payload)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -219,6 +220,60 @@ def test_rate_limit_is_retried(model: ChatServer, tmp_path: Path) -> None:
     result = brief(model)
     assert result.returncode == 0, result.stderr
     assert len(model.requests) == 3
+
+
+def counted_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The pauses llm.complete asks for before retrying, recorded instead of taken."""
+    sleeps: list[float] = []
+    monkeypatch.setattr(llm, "_sleep", sleeps.append)
+    return sleeps
+
+
+def say_hello(messages: list[dict]) -> str:
+    return "Hello."
+
+
+def test_retry_after_zero_means_retry_at_once(model: ChatServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    sleeps = counted_sleeps(monkeypatch)
+    model.reply = say_hello
+    model.status = [429, 503]  # both with Retry-After: 0
+    reply = llm.complete("openai/test", [{"role": "user", "content": "hi"}], api_base=model.url, backoff=30)
+    assert reply.text and len(model.requests) == 3
+    assert sleeps == [0.0, 0.0]  # not the 30 s and 60 s back-off
+
+
+def test_without_retry_after_the_model_call_backs_off(
+    model: ChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sleeps = counted_sleeps(monkeypatch)
+    model.reply = say_hello
+    model.status, model.retry_after = [429, 503], None
+    llm.complete("openai/test", [{"role": "user", "content": "hi"}], api_base=model.url, backoff=2)
+    assert sleeps == [2.0, 4.0]
+
+
+def test_an_http_date_retry_after_is_honoured_by_the_model_call(
+    model: ChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from email.utils import formatdate
+
+    sleeps = counted_sleeps(monkeypatch)
+    model.reply = say_hello
+    model.status, model.retry_after = [429], formatdate(time.time() + 30, usegmt=True)
+    llm.complete("openai/test", [{"role": "user", "content": "hi"}], api_base=model.url, backoff=2)
+    (pause,) = sleeps
+    assert 20 < pause <= 31  # the date is whole seconds; the test need not be quick
+
+
+def test_a_model_server_that_stays_unavailable_is_one_line(
+    model: ChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sleeps = counted_sleeps(monkeypatch)
+    model.reply = say_hello
+    model.status = [503] * 10
+    with pytest.raises(ModelError, match=r"is unavailable \(HTTP 503\), 4 tries$"):
+        llm.complete("openai/test", [{"role": "user", "content": "hi"}], api_base=model.url)
+    assert len(model.requests) == 4 and sleeps == [0.0, 0.0, 0.0]
 
 
 def test_slow_model_times_out(model: ChatServer, tmp_path: Path) -> None:

@@ -1,12 +1,14 @@
 import pytest
 
 from radar.names import (
+    NameParts,
     ParsedName,
     lookup_keys,
     match_strength,
     normalise,
     parse_name,
     similar_surname,
+    split_name,
     surname_key,
 )
 
@@ -240,3 +242,24 @@ def test_similar_surname(follow: str, candidate: str, expected: bool) -> None:
 
 def test_key_removes_surname_spaces() -> None:
     assert ParsedName(given=("adrian",), surname="del maestro").key == "delmaestro"
+
+
+# Citation formats take the name in its parts as written; the split follows parse_name's
+# reading (one suffix list, one particle list), so "Ii" stays a surname in both.
+SPLIT_CASES = [
+    pytest.param("Naoki Ii", NameParts("Naoki", "Ii"), id="numeral-surname"),
+    pytest.param("John Smith III", NameParts("John", "Smith", suffix="III"), id="numeral-suffix"),
+    pytest.param("Smith, John, III", NameParts("John", "Smith", suffix="III"), id="comma-suffix-last"),
+    pytest.param("King, Jr., Martin", NameParts("Martin", "King", suffix="Jr."), id="comma-suffix-middle"),
+    pytest.param("Sham Kakade, Jr.", NameParts("Sham", "Kakade", suffix="Jr."), id="suffix-after-comma"),
+    pytest.param("Ludwig van Beethoven", NameParts("Ludwig", "Beethoven", "van"), id="particle"),
+    pytest.param("Jean-Pierre de la Fontaine", NameParts("Jean-Pierre", "Fontaine", "de la"), id="particles"),
+    pytest.param("José García-Márquez", NameParts("José", "García-Márquez"), id="accents-kept"),
+    pytest.param("The ATLAS Collaboration", None, id="collaboration"),
+    pytest.param("Ana Smith (MIT)", None, id="affiliation"),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), SPLIT_CASES)
+def test_split_name_for_citations(name: str, expected: NameParts | None) -> None:
+    assert split_name(name) == expected

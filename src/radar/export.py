@@ -24,7 +24,7 @@ from anyascii import anyascii
 from radar.database import Database
 from radar.errors import NotFoundError, UsageError
 from radar.model import Follow, Paper, abs_url, paper_ref
-from radar.names import PARTICLES, normalise, parse_name
+from radar.names import parse_name, split_name
 from radar.text import math_spans, one_line, safe_url, strip_controls
 
 # --- which papers ---------------------------------------------------------------------------
@@ -309,95 +309,6 @@ def citation_key(paper: Paper) -> str:
         digest = hashlib.sha1(paper.id.encode()).hexdigest()[:8]
         key_id = _KEY_SAFE_RE.sub("-", paper.id).replace("/", "_") + "_" + digest
     return f"{surname or 'anon'}{_year(paper)}{words[0] if words else ''}_{key_id}"
-
-
-# --- author names -----------------------------------------------------------------------------
-
-_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
-# Names that are not a person's: given and family names would be nonsense for them.
-_GROUP_RE = re.compile(
-    r"\b(collaboration|consortium|team|group|committee|project|initiative|network|society|"
-    r"association|institute|laboratory|university|et al)\b",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class NameParts:
-    """An author's name in its parts, spelt as on the paper (accents and all)."""
-
-    given: str
-    family: str
-    particle: str = ""  # "van" in Ludwig van Beethoven: part of the family name, sorted apart
-    suffix: str = ""  # "Jr."
-
-
-def _norm_tokens(text: str) -> tuple[str, ...]:
-    return tuple(t for t in normalise(text).split() if not t.isdigit())
-
-
-def _is_suffix(text: str) -> bool:
-    tokens = _norm_tokens(text)
-    return len(tokens) == 1 and tokens[0] in _SUFFIXES
-
-
-def _with_particle(given: str, family: str, suffix: str) -> NameParts:
-    words = family.split()
-    lead = 0
-    while lead < len(words) - 1 and _norm_tokens(words[lead]) and _norm_tokens(words[lead])[0] in PARTICLES:
-        lead += 1
-    return NameParts(given, " ".join(words[lead:]), " ".join(words[:lead]), suffix)
-
-
-@lru_cache(maxsize=100_000)
-def split_name(name: str) -> NameParts | None:
-    """Given and family names as written, checked against radar's own name parser
-    (`parse_name`); None for a collaboration or a name that cannot be split for sure."""
-    text = one_line(name)
-    if not text or "(" in text or _GROUP_RE.search(text):
-        return None
-    try:
-        parsed = parse_name(text)
-    except ValueError:
-        return None
-    surname = tuple(parsed.surname.split())
-    segments = [s.strip() for s in text.split(",")]
-    if len(segments) > 1:
-        # "Kakade, Sham M.", "King, Jr., Martin", "Kakade, Sham, Jr." and "Sham Kakade, Jr."
-        if len(segments) == 2 and _is_suffix(segments[1]):
-            inner = split_name(segments[0])
-            return NameParts(inner.given, inner.family, inner.particle, segments[1]) if inner else None
-        if len(segments) == 2:
-            family, given, suffix = segments[0], segments[1], ""
-        elif len(segments) == 3 and _is_suffix(segments[1]):
-            family, suffix, given = segments
-        elif len(segments) == 3 and _is_suffix(segments[2]):
-            family, given, suffix = segments
-        else:
-            return None
-        if _norm_tokens(family) != surname or _norm_tokens(given) != parsed.given:
-            return None
-        return _with_particle(given, family, suffix)
-    words = text.split()
-    tokens = [_norm_tokens(w) for w in words]
-    end = len(words)
-    while end > 0:
-        # The surname is the run of words just before any suffixes ("Jr.", "III").
-        joined: tuple[str, ...] = ()
-        for start in range(end - 1, -1, -1):
-            joined = tokens[start] + joined
-            if joined == surname:
-                if tuple(t for part in tokens[:start] for t in part) != parsed.given:
-                    return None
-                return _with_particle(
-                    " ".join(words[:start]), " ".join(words[start:end]), " ".join(words[end:])
-                )
-            if len(joined) > len(surname):
-                break
-        if not (len(tokens[end - 1]) == 1 and tokens[end - 1][0] in _SUFFIXES):
-            return None
-        end -= 1
-    return None
 
 
 # --- BibTeX ---------------------------------------------------------------------------------

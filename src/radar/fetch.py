@@ -39,6 +39,7 @@ from radar.store import (
 )
 from radar.store.sources import load_state, newest_listing_day, record_run, save_state
 from radar.text import plural
+from radar.workers import PARSE_TIMEOUT_S, WORKER_BYTES
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -53,12 +54,6 @@ INITIAL_WINDOW = timedelta(days=365)  # how far back a new follow looks
 INCREMENTAL_LIMIT = 10000  # results per batch at most, per fetch (a month offline fits)
 INITIAL_LIMIT = 1000  # results at most for one newly followed author or topic
 PAGE = 100
-# A response this big (about 400 papers) is parsed in a worker process while this one
-# stores the page before; smaller ones are parsed here, without starting a process.
-WORKER_BYTES = 1_000_000
-# A page parses in a fraction of a second; a worker this late is stuck, and the page is
-# parsed here instead.
-PARSE_TIMEOUT_S = 120.0
 
 Progress = Callable[[str], None]
 
@@ -187,16 +182,14 @@ class Fetcher:
         return parsed
 
     def _stop_workers(self, kill: bool = False) -> None:
-        from radar.workers import kill_workers
-
         self.no_workers = True
-        if kill:
-            kill_workers()
-        self.close()
+        self.close(kill)
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
+        from radar.workers import stop_pool
+
         if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+            stop_pool(self.pool, kill=kill)
             self.pool = None
 
     def _query(

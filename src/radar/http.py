@@ -14,10 +14,12 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
@@ -63,18 +65,26 @@ def user_agent(contact: str = "") -> str:
     return agent
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
+_DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds a Retry-After header asks to wait: delta-seconds ("0" means now) or an
+    HTTP date (one already past also means now). None when absent or unreadable.
+
+    The one reading of the header, for arXiv here and for model servers in llm.py; what
+    each does with it (a floor under the back-off, a cap) is the caller's."""
+    if value is None or not (value := value.strip()):
         return None
-    value = value.strip()
-    if value.isdigit():
+    if _DELTA_SECONDS.fullmatch(value):
         return float(value)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    if when.tzinfo is None:  # "-0000": HTTP dates are in GMT
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 @dataclass
@@ -175,7 +185,7 @@ class Http:
                 raise SourceError(f"{source}: cannot request {url}: {type(exc).__name__}") from None
             if response.status_code in RETRY_STATUSES:
                 raise _Retryable(
-                    f"HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After"))
+                    f"HTTP {response.status_code}", retry_after_seconds(response.headers.get("Retry-After"))
                 )
             return response
 

@@ -35,7 +35,7 @@ from radar.store import (
     write_cache,
     write_transaction,
 )
-from radar.workers import MAX_WORKERS, start_pool, worker_count
+from radar.workers import MAX_WORKERS, prepare_lines, start_pool, stop_pool, worker_count
 
 GZIP_MAGIC = b"\x1f\x8b"
 # What reading a broken-off or corrupt (gzipped) file raises.
@@ -184,26 +184,6 @@ def file_key(path: Path) -> str:
     return "snapshot:" + digest.hexdigest()[:32]
 
 
-def prepare_lines(first_line: int, lines: list[bytes]) -> tuple[list[Prepared], list[str]]:
-    """Parse a batch of snapshot lines into rows (in a worker process): (papers, bad lines)."""
-    from radar.sources.arxiv_snapshot import BadLine, parse_line
-    from radar.store import prepare
-
-    prepared: list[Prepared] = []
-    bad: list[str] = []
-    for number, line in enumerate(lines, start=first_line):
-        if not line.strip():
-            continue
-        try:
-            prepared.append(prepare(parse_line(line).paper))
-        except BadLine as exc:
-            bad.append(f"line {number}: {exc}")
-        except (ValueError, TypeError, OverflowError) as exc:
-            # Whatever else one line can hold must not stop the millions after it.
-            bad.append(f"line {number}: unusable record ({type(exc).__name__})")
-    return prepared, bad
-
-
 def _batches(stream: BufferedIOBase, first_line: int, size: int) -> Iterator[tuple[int, list[bytes], int]]:
     """(number of the first line, lines, bytes they take) from where the stream stands.
     When the stream breaks off, the lines read before the break still come out first,
@@ -335,7 +315,7 @@ def import_snapshot(
                 store(future.result(), nb, nl)
         finally:
             if pool is not None:
-                pool.shutdown(cancel_futures=True)
+                stop_pool(pool)
             stream.close()
     # Also what an earlier, interrupted bulk import still owes.
     finish_bulk(db, note)

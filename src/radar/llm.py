@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from radar.errors import ModelError
+from radar.http import retry_after_seconds
 
 DEFAULT_CONTEXT = 8192  # for models litellm does not know: assume a small local model
 RATE_LIMIT_RETRIES = 3
+MAX_RETRY_AFTER = 60.0  # a longer Retry-After is cut to this: a brief is waited for
 _litellm: Any = None
+_sleep = time.sleep  # the pause before a retry; tests count the pauses instead of taking them
 
 
 def _import() -> Any:
@@ -141,10 +144,18 @@ def complete(
                     text = response.choices[0].message.content or ""
                     usage = getattr(response, "usage", None)
             break
-        except litellm.RateLimitError as exc:
+        except (litellm.RateLimitError, litellm.ServiceUnavailableError) as exc:
+            # 429 and 503 say "not now": retried, after the server's Retry-After when it
+            # gives one ("0" means at once), else after an exponential back-off.
             if attempt == RATE_LIMIT_RETRIES:
-                raise ModelError(f"{model}: rate limited by the provider, {attempt + 1} tries") from None
-            time.sleep(_retry_after(exc) or backoff * (2**attempt))
+                if isinstance(exc, litellm.RateLimitError):
+                    raise ModelError(f"{model}: rate limited by the provider, {attempt + 1} tries") from None
+                where = f" at {_redact(api_base)}" if api_base else ""
+                raise ModelError(
+                    f"{model}: the model server{where} is unavailable (HTTP 503), {attempt + 1} tries"
+                ) from None
+            pause = _retry_after(exc)
+            _sleep(backoff * (2**attempt) if pause is None else pause)
         except Exception as exc:
             raise ModelError(describe_error(litellm, model, api_base, timeout, exc)) from None
     prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0) or count_tokens(model, messages)
@@ -182,13 +193,18 @@ def _streamed(
 
 
 def _retry_after(exc: Exception) -> float | None:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None) or {}
-    try:
-        value = float(headers.get("retry-after", ""))
-    except (TypeError, ValueError):
-        return None
-    return min(value, 60.0)
+    """The wait the server's Retry-After asks for, at most MAX_RETRY_AFTER; None without one.
+    litellm keeps the server's headers in `litellm_response_headers`: the `response` its
+    exceptions carry is a stand-in with none (1.106)."""
+    value = None
+    for headers in (
+        getattr(exc, "litellm_response_headers", None),
+        getattr(getattr(exc, "response", None), "headers", None),
+    ):
+        if headers and (value := headers.get("retry-after")) is not None:
+            break
+    seconds = retry_after_seconds(value)
+    return None if seconds is None else min(seconds, MAX_RETRY_AFTER)
 
 
 def describe_error(litellm: Any, model: str, api_base: str, timeout: float, exc: Exception) -> str:

@@ -1,4 +1,4 @@
-"""Author-name parsing and matching for followed authors.
+"""Author-name parsing and matching for followed authors, and splitting for citations.
 
 arXiv metadata spells the same person many ways ("S. M. Kakade", "Sham M. Kakade",
 "Kakade, Sham M."), so follows are matched on a parsed, normalised form rather than on
@@ -9,11 +9,14 @@ candidate with that key is really the followed person.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
 from anyascii import anyascii
+
+from radar.text import one_line
 
 MatchStrength = Literal["exact", "initial"]
 
@@ -103,7 +106,7 @@ def _words(text: str) -> list[list[str]]:
     return [tokens for tokens in words if tokens]
 
 
-def _is_suffix(tokens: list[str]) -> bool:
+def _is_suffix(tokens: Sequence[str]) -> bool:
     return len(tokens) == 1 and tokens[0] in _SUFFIXES
 
 
@@ -286,3 +289,92 @@ def similar_surname(follow: ParsedName, candidate: ParsedName) -> bool:
     if follow.key != candidate.key and _same_surname(follow, candidate) is None:
         return False
     return match_strength(follow, candidate) is None
+
+
+# --- names in their parts, for citations ---------------------------------------------------
+# BibTeX, CSL-JSON and RIS want given and family names as written on the paper (accents
+# and all), so these split the name as spelt; parse_name's reading decides where.
+
+# Names that are not a person's: given and family names would be nonsense for them.
+_GROUP_RE = re.compile(
+    r"\b(collaboration|consortium|team|group|committee|project|initiative|network|society|"
+    r"association|institute|laboratory|university|et al)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class NameParts:
+    """An author's name in its parts, spelt as on the paper (accents and all)."""
+
+    given: str
+    family: str
+    particle: str = ""  # "van" in Ludwig van Beethoven: part of the family name, sorted apart
+    suffix: str = ""  # "Jr."
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(_word_tokens(text))
+
+
+def _is_suffix_text(text: str) -> bool:
+    return _is_suffix(_tokens(text))
+
+
+def _with_particle(given: str, family: str, suffix: str) -> NameParts:
+    words = family.split()
+    lead = 0
+    while lead < len(words) - 1 and _tokens(words[lead]) and _tokens(words[lead])[0] in PARTICLES:
+        lead += 1
+    return NameParts(given, " ".join(words[lead:]), " ".join(words[:lead]), suffix)
+
+
+@lru_cache(maxsize=100_000)
+def split_name(name: str) -> NameParts | None:
+    """Given and family names as written, checked against `parse_name`'s reading; None
+    for a collaboration or a name that cannot be split for sure."""
+    text = one_line(name)
+    if not text or "(" in text or _GROUP_RE.search(text):
+        return None
+    try:
+        parsed = parse_name(text)
+    except ValueError:
+        return None
+    surname = tuple(parsed.surname.split())
+    segments = [s.strip() for s in text.split(",")]
+    if len(segments) > 1:
+        # "Kakade, Sham M.", "King, Jr., Martin", "Kakade, Sham, Jr." and "Sham Kakade, Jr."
+        if len(segments) == 2 and _is_suffix_text(segments[1]):
+            inner = split_name(segments[0])
+            return NameParts(inner.given, inner.family, inner.particle, segments[1]) if inner else None
+        if len(segments) == 2:
+            family, given, suffix = segments[0], segments[1], ""
+        elif len(segments) == 3 and _is_suffix_text(segments[1]):
+            family, suffix, given = segments
+        elif len(segments) == 3 and _is_suffix_text(segments[2]):
+            family, given, suffix = segments
+        else:
+            return None
+        if _tokens(family) != surname or _tokens(given) != parsed.given:
+            return None
+        return _with_particle(given, family, suffix)
+    words = text.split()
+    tokens = [_tokens(w) for w in words]
+    end = len(words)
+    while end > 0:
+        # The surname is the run of words just before any suffixes ("Jr.", "III").
+        joined: tuple[str, ...] = ()
+        for start in range(end - 1, -1, -1):
+            joined = tokens[start] + joined
+            if joined == surname:
+                if tuple(t for part in tokens[:start] for t in part) != parsed.given:
+                    return None
+                return _with_particle(
+                    " ".join(words[:start]), " ".join(words[start:end]), " ".join(words[end:])
+                )
+            if len(joined) > len(surname):
+                break
+        if not _is_suffix(tokens[end - 1]):
+            return None
+        end -= 1
+    return None
