@@ -35,7 +35,7 @@ def import_(
         typer.Option(
             "--workers",
             min=0,
-            max=16,  # radar.workers.MAX_WORKERS, not imported here: it loads the parsers
+            max=16,  # radar.workers.MAX_WORKERS, written out so --help loads no store code
             help="Processes parsing a snapshot beside the writer (default: cores - 1, at most 4).",
         ),
     ] = None,
