@@ -214,6 +214,7 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
         ("radar", "m014_author_names_cover_papers"),
         ("radar", "m015_matches_by_breadth"),
         ("radar", "m016_similarity_owed"),
+        ("radar", "m017_library"),
     ]
     migrations.apply(db)
     assert schema(db) == before

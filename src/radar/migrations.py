@@ -398,3 +398,27 @@ def m016_similarity_owed(db: Database) -> None:
     # against them when a window first shows them (radar.feedback), instead of by one
     # full-text query per star and hide for every batch a fetch or an import stores.
     db.execute("create table similarity_owed (paper_id text primary key) without rowid")
+
+
+@step
+def m017_library(db: Database) -> None:
+    # The reader's library (BibTeX, CSL-JSON or RIS files they keep elsewhere): a signal
+    # of interest for ranking. Each entry keeps its own text, so an entry with no arXiv
+    # version still counts; `paper_id` is the arXiv id it resolved to, when it did.
+    db.execute(
+        "create table library_entries ("
+        " key text primary key,"  # the entry's own key (citation key, CSL id, RIS ID) or a title hash
+        " source_file text not null,"  # the file it was last imported from, as given
+        " paper_id text,"  # arXiv id without version, or null when unresolved
+        " title text not null,"
+        " abstract text,"
+        " authors_json text,"  # ["First Last", ...]
+        " year integer,"
+        " doi text,"
+        " added_utc text,"  # the file's date-added, when it has one
+        " imported_utc text not null,"
+        " resolution text,"  # how it resolved (eprint, url, doi, title) or why not
+        " paper_text_only integer not null default 0"  # 1: no arXiv version; ranked by its own text
+        ")"
+    )
+    db.execute("create index idx_library_entries_paper_id on library_entries (paper_id)")
