@@ -886,3 +886,79 @@ def test_follow_waits_for_a_running_fetch(arxiv: FakeArxiv, radar_home: Path) ->
     assert "Following topic world models" in result.stderr
     assert time.monotonic() - started < 10
     assert arxiv.hits == []
+
+
+# --- a host that accepts and never answers: one timeout budget per run ----------------------------
+
+MANY_AUTHORS = [f"Person{n} Surname{n}" for n in range(25)]  # three API batches of ten
+
+
+def _many_follows(feed_url: str | None = None) -> None:
+    follow(*MANY_AUTHORS[:1], "--topic", "world models", "--topic", "belief states", "--category", "cs.LG")
+    for name in MANY_AUTHORS[1:]:
+        follow(name)
+    if feed_url:
+        follow("--feed", feed_url)
+
+
+@pytest.mark.parametrize("fault", ["silent", "a byte a second"])
+def test_a_hanging_host_costs_one_timeout_budget_whatever_the_follows(
+    fault: str, raw_server: Callable[..., RawServer], arxiv: FakeArxiv, httpserver: Any, radar_home: Path
+) -> None:
+    behaviour = silent if fault == "silent" else trickle(api_feed([paper(1)]), pause=1.0)
+    server = raw_server(behaviour)
+    host = server.url.split("/")[2]
+    # A journal's feed lives on another host: it is still asked, and stored.
+    httpserver.expect_request("/journal.rss").respond_with_data(
+        rss_feed([paper(7, authors=[MANY_AUTHORS[3]])]), content_type=RSS
+    )
+    _many_follows(httpserver.url_for("/journal.rss"))
+    hanging = {
+        "RADAR_ARXIV_API_URL": server.url,
+        "RADAR_ARXIV_RSS_URL": server.url.replace(API_PATH, RSS_PATH),
+        "RADAR_HTTP_TIMEOUT": "0.5",
+        "RADAR_HTTP_RETRIES": "1",
+    }
+    started = time.monotonic()
+    result = fetch("--format", "json", code=1, **hanging)
+    # One request's tries (retries + 1), not one per source: 3 author batches, a topic
+    # batch and a listing would have cost ten.
+    assert len(server.accepted) == 2
+    assert time.monotonic() - started < 20  # (retries + 1) x timeout + back-off, with room
+    lines = error_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"Error: {host} stopped answering: arXiv API, authors (batch 1 of 3): ")
+    assert "4 more sources on it not asked. Nothing stored was lost" in lines[0]
+    summary = json.loads(result.stdout)
+    by_name = {s["name"]: s for s in summary["sources"]}
+    assert by_name["arXiv listing cs.LG"]["not_asked"] is True
+    feed = next(s for s in summary["sources"] if s["name"].startswith("feed"))
+    assert feed["ok"] is True, summary["sources"]
+    journal = [entry for entry in httpserver.log if entry[0].path == "/journal.rss"]
+    assert len(journal) == 1  # asked by this fetch, though arXiv hung
+    # radar status shows the failed run and its reason.
+    status = run_radar("status", "--format", "json")
+    assert status.returncode == 0, status.stderr
+    assert "no answer within 0.5 s" in status.stdout or "too slowly" in status.stdout
+    # Nothing moved: the next fetch, against a healthy arXiv, resumes and loses nothing.
+    arxiv.api = [api_ok([paper(1, authors=[MANY_AUTHORS[0]])]), reply(EMPTY_API)]
+    arxiv.rss = [rss_ok([paper(2)])]
+    fetch(code=0)
+    assert {"2611.00001", "2611.00002"} <= stored(radar_home)
+    assert all(hit.args.get("start", "0") == "0" for hit in arxiv.of(API_PATH))
+
+
+def test_a_fetch_stops_at_its_deadline_and_keeps_what_it_stored(arxiv: FakeArxiv, radar_home: Path) -> None:
+    _many_follows()
+    arxiv.api = [api_ok([paper(1, authors=[MANY_AUTHORS[0]])]), reply(EMPTY_API)]
+    arxiv.rss = [rss_ok([paper(2)])]
+    # Each request starts 0.6 s after the one before: a 1 s deadline lets two start.
+    result = fetch(code=1, RADAR_ARXIV_DELAY="0.6", RADAR_FETCH_DEADLINE="1")
+    lines = error_lines(result.stderr)
+    assert len(lines) == 1 and "not asked" in lines[0] and "RADAR_FETCH_DEADLINE" in lines[0], result.stderr
+    assert "What it stored is kept" in lines[0]
+    assert len(arxiv.hits) == 2 and stored(radar_home) == {"2611.00001"}
+    # The next run, without a deadline, asks the rest.
+    arxiv.api = [api_ok([paper(1, authors=[MANY_AUTHORS[0]])]), reply(EMPTY_API)]
+    fetch(code=0, RADAR_FETCH_DEADLINE="0")
+    assert "2611.00002" in stored(radar_home)

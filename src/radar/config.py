@@ -29,6 +29,7 @@ SETTINGS: dict[str, tuple[str, Any, type]] = {
     "http_retries": ("RADAR_HTTP_RETRIES", 4, int),
     "http_backoff": ("RADAR_HTTP_BACKOFF", 2.0, float),
     "http_retry_budget": ("RADAR_HTTP_RETRY_BUDGET", 300.0, float),
+    "fetch_deadline": ("RADAR_FETCH_DEADLINE", 600.0, float),  # 0: none
     "contact_email": ("RADAR_CONTACT_EMAIL", "", str),
     "model": ("RADAR_MODEL", "", str),
     "llm_api_base": ("RADAR_LLM_API_BASE", "", str),

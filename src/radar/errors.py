@@ -29,6 +29,21 @@ class SourceError(RadarError):
     """A source could not be reached after all retries."""
 
 
+class HostDownError(SourceError):
+    """A host that did not answer (it timed out after every retry) is given up on for the
+    rest of the run: this request failed on it, or was not made at all (`skipped`)."""
+
+    def __init__(self, message: str, host: str, reason: str, skipped: bool) -> None:
+        super().__init__(message)
+        self.host = host
+        self.reason = reason
+        self.skipped = skipped
+
+
+class DeadlineError(SourceError):
+    """The run's deadline (RADAR_FETCH_DEADLINE) passed: no further request is made."""
+
+
 class LockedError(RadarError):
     """Another radar process holds the fetch lock."""
 

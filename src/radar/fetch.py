@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from radar.database import Database
-from radar.errors import RadarError
+from radar.errors import DeadlineError, HostDownError, RadarError
 from radar.follows import list_follows
 from radar.http import Http
 from radar.ingest import store_papers
@@ -65,6 +65,11 @@ class SourceReport:
     new: int = 0
     updated: int = 0
     message: str = ""
+    # Set when the source failed because its host stopped answering in this run (the
+    # host), and whether it was not asked at all (another source found it out first).
+    host_down: str | None = None
+    not_asked: bool = False
+    past_deadline: bool = False  # not asked: the run's deadline had passed
 
 
 @dataclass
@@ -82,6 +87,41 @@ class FetchSummary:
     @property
     def ok(self) -> bool:
         return all(s.ok for s in self.sources)
+
+    def lines(self) -> list[tuple[bool, str]]:
+        """What each source did, in order, as (ok, line) for people. Sources not asked
+        because their host had stopped answering, or because the run's deadline had
+        passed, are counted on one line instead of a line each: from cron, one dead host
+        is one line of mail."""
+        failed = [s for s in self.sources if not s.ok]
+        late = [s for s in failed if s.past_deadline]
+        lines: list[tuple[bool, str]] = []
+        for report in self.sources:
+            if report.ok:
+                lines.append((True, f"{report.name}: {report.message}"))
+                continue
+            if report.past_deadline:
+                if report is late[0]:
+                    names = ", ".join(s.name for s in late)
+                    lines.append(
+                        (
+                            False,
+                            f"{plural(len(late), 'source')} not asked ({names}): the run reached its "
+                            "deadline (RADAR_FETCH_DEADLINE). What it stored is kept: the next fetch resumes",
+                        )
+                    )
+                continue
+            if report.not_asked and report.host_down:
+                continue
+            line = report.message
+            skipped = sum(1 for s in failed if s.not_asked and s.host_down == report.host_down)
+            if report.host_down and skipped:
+                line = (
+                    f"{report.host_down} stopped answering: {line}; {plural(skipped, 'more source')} on it "
+                    "not asked. Nothing stored was lost: the next fetch resumes where this one stopped"
+                )
+            lines.append((False, line))
+        return lines
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -295,6 +335,10 @@ class Fetcher:
     def _failed(self, report: SourceReport, keys: list[str], exc: Exception) -> None:
         report.ok = False
         report.message = str(exc)
+        if isinstance(exc, HostDownError):
+            report.host_down, report.not_asked = exc.host, exc.skipped
+        elif isinstance(exc, DeadlineError):
+            report.not_asked = report.past_deadline = True
         now = utc_now()
         with self.db.atomic():
             for key in keys:
@@ -423,9 +467,12 @@ def run_fetch(
     rss_url: str,
     progress: Progress | None = None,
     only: Sequence[Follow] | None = None,
+    deadline: float = 0.0,
 ) -> FetchSummary:
-    """Fetch every source for the follows (all of them by default) and return what happened."""
+    """Fetch every source for the follows (all of them by default) and return what happened.
+    After `deadline` seconds (0: none) no request starts: the run ends between pages."""
     started = time.monotonic()
+    http.start_deadline(deadline)
     started_utc = utc_now()
     follows = list(only) if only is not None else list_follows(db)
     fetcher = Fetcher(db, http, api_url, rss_url, progress or (lambda message: None))

@@ -6,9 +6,13 @@
 - 429, 5xx, resets and timeouts are retried with exponential back-off (tenacity),
   honouring `Retry-After`, within a bounded total time; each pause is announced to
   `on_retry` (the live status line, on a terminal).
-- A host that could not be reached at all (refused, unknown, no route), after every
-  retry, is not asked again in the same run: offline, a fetch fails in one request's
-  retries instead of each source's.
+- A host that could not be reached at all (refused, unknown, no route), or that accepted
+  connections and never answered (every try timed out, or trickled slower than the
+  deadline), is not asked again in the same run: offline or against a hanging server, a
+  fetch fails in one request's retries instead of each source's, however many follows.
+  The other hosts (a journal's feed, the model server) are unaffected.
+- A run may have a deadline (RADAR_FETCH_DEADLINE): past it no request starts and no
+  retry waits, so a run stops between pages with what it stored.
 - radar's own User-Agent, with a contact address when the user configured one.
 """
 
@@ -24,7 +28,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from radar import __version__
-from radar.errors import SourceError
+from radar.errors import DeadlineError, HostDownError, SourceError
 
 if TYPE_CHECKING:
     import requests
@@ -52,10 +56,17 @@ LIMITER = _Limiter()
 
 
 class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None, unreachable: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        retry_after: float | None = None,
+        unreachable: bool = False,
+        timed_out: bool = False,
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.unreachable = unreachable  # no connection at all, as opposed to a bad answer
+        self.timed_out = timed_out  # connected, or tried to, and no (whole) answer in time
 
 
 def user_agent(contact: str = "") -> str:
@@ -100,6 +111,11 @@ class Http:
     _session: Any = field(default=None, repr=False)
     # Hosts that could not be reached in this run, with why: not asked again.
     _unreachable: dict[str, str] = field(default_factory=dict, repr=False)
+    # Hosts that did not answer in time after every retry, with why: not asked again.
+    _silent: dict[str, str] = field(default_factory=dict, repr=False)
+    # time.monotonic() after which no request starts and no retry waits (None: no deadline)
+    deadline: float | None = None
+    deadline_seconds: float = 0.0  # the setting it came from, for the message
 
     @classmethod
     def from_settings(cls, settings: Any) -> Http:
@@ -111,6 +127,18 @@ class Http:
             budget=settings.http_retry_budget,
             contact=settings.contact_email,
         )
+
+    def start_deadline(self, seconds: float) -> None:
+        """Stop starting requests `seconds` from now (0: never)."""
+        self.deadline_seconds = seconds
+        self.deadline = time.monotonic() + seconds if seconds > 0 else None
+
+    def _past_deadline(self, source: str) -> None:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise DeadlineError(
+                f"{source}: not asked, since the run reached its {self.deadline_seconds:g} s deadline "
+                "(RADAR_FETCH_DEADLINE); what it stored is kept and the next run resumes"
+            )
 
     @property
     def session(self) -> requests.Session:
@@ -143,12 +171,21 @@ class Http:
             stop_after_attempt,
             stop_before_delay,
         )
+        from tenacity.stop import stop_base
 
         host = urlsplit(url).netloc
         if (why := self._unreachable.get(host)) is not None:
             raise SourceError(
                 f"{source}: not asked, since {host} could not be reached earlier in this run: {why}"
             )
+        if (why := self._silent.get(host)) is not None:
+            raise HostDownError(
+                f"{source}: not asked, since {host} did not answer earlier in this run: {why}",
+                host,
+                why,
+                skipped=True,
+            )
+        self._past_deadline(source)
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
@@ -156,10 +193,13 @@ class Http:
             pause = min(60.0, exponential)
             if isinstance(exc, _Retryable) and exc.retry_after is not None:
                 pause = max(pause, exc.retry_after)
+            if self.deadline is not None:
+                pause = min(pause, max(0.0, self.deadline - time.monotonic()))
             return pause
 
         def attempt() -> requests.Response:
             LIMITER.wait(self.delay)
+            self._past_deadline(source)  # the pause may have carried the run past it
             self.requests_made += 1
             try:
                 response = self.session.get(
@@ -169,11 +209,11 @@ class Http:
             except _Retryable:
                 raise
             except requests.Timeout:
-                raise _Retryable(f"no answer within {self.timeout:g} s") from None
+                raise _Retryable(f"no answer within {self.timeout:g} s", timed_out=True) from None
             except requests.ConnectionError as exc:
                 if "Read timed out" in str(exc):
                     # A read timeout while the body arrives is wrapped as a ConnectionError.
-                    raise _Retryable(f"no answer within {self.timeout:g} s") from None
+                    raise _Retryable(f"no answer within {self.timeout:g} s", timed_out=True) from None
                 reason = _reason(exc)
                 raise _Retryable(f"connection failed ({reason})", unreachable=reason in UNREACHABLE) from None
             except requests.exceptions.ChunkedEncodingError:
@@ -195,10 +235,14 @@ class Http:
                     f"{source}: {state.outcome.exception()}; trying again in {state.next_action.sleep:.0f} s"
                 )
 
+        class past_deadline(stop_base):
+            def __call__(inner, state: RetryCallState) -> bool:  # noqa: N805
+                return self.deadline is not None and time.monotonic() >= self.deadline
+
         retrying = Retrying(
             retry=retry_if_exception_type(_Retryable),
             # stop_before_delay: never start a pause (a long Retry-After) that ends past the budget.
-            stop=stop_after_attempt(self.retries + 1) | stop_before_delay(self.budget),
+            stop=stop_after_attempt(self.retries + 1) | stop_before_delay(self.budget) | past_deadline(),
             wait=wait,
             before_sleep=before_sleep,
             reraise=False,
@@ -208,11 +252,15 @@ class Http:
         except RetryError as exc:
             last = exc.last_attempt.exception()
             tries = exc.last_attempt.attempt_number
+            gave_up = f"{last} (gave up after {tries} tr{'y' if tries == 1 else 'ies'})"
             if isinstance(last, _Retryable) and last.unreachable:
                 self._unreachable[host] = str(last)
-            raise SourceError(
-                f"{source}: {last} (gave up after {tries} tr{'y' if tries == 1 else 'ies'})"
-            ) from None
+            elif isinstance(last, _Retryable) and last.timed_out:
+                # Every try timed out: a host that accepts and never answers costs one
+                # request's retries per run, not one per source.
+                self._silent[host] = str(last)
+                raise HostDownError(f"{source}: {gave_up}", host, str(last), skipped=False) from None
+            raise SourceError(f"{source}: {gave_up}") from None
         if response.status_code >= 400 and response.status_code != 400:
             raise SourceError(f"{source}: HTTP {response.status_code} from {response.url}")
         return response
@@ -241,9 +289,11 @@ def _read_within(response: requests.Response, timeout: float) -> None:
             parts.append(chunk)
             if time.monotonic() > deadline:
                 response.close()
-                raise _Retryable(f"no complete answer within {timeout:g} s (the server sends too slowly)")
+                raise _Retryable(
+                    f"no complete answer within {timeout:g} s (the server sends too slowly)", timed_out=True
+                )
     except ReadTimeoutError:
-        raise _Retryable(f"no answer within {timeout:g} s") from None
+        raise _Retryable(f"no answer within {timeout:g} s", timed_out=True) from None
     except ProtocolError:
         raise _Retryable("connection dropped in the middle of the response") from None
     response._content = b"".join(parts)  # what response.content returns from now on

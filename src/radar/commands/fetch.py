@@ -41,6 +41,7 @@ def fetch(
                     st.settings.arxiv_api_url,
                     st.settings.arxiv_rss_url,
                     progress,
+                    deadline=st.settings.fetch_deadline,
                 )
             from radar.fetchlog import append as log_fetch
 
@@ -53,11 +54,11 @@ def fetch(
         return
     if not summary.sources and not quiet:
         say('You follow nothing yet, so there is nothing to fetch. Try: radar follow "Akshay Krishnamurthy".')
-    for source in summary.sources:
-        if not source.ok:
-            say(f"Error: {source.message}", style="red")
+    for ok, line in summary.lines():
+        if not ok:
+            say(f"Error: {line}", style="red")
         elif not quiet:
-            say(f"{source.name}: {source.message}", style="dim")
+            say(line, style="dim")
     if format is ListFormat.json:
         print(to_json(summary.as_dict()))
     elif not quiet:

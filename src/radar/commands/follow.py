@@ -94,16 +94,17 @@ def follow(
                     st.settings.arxiv_rss_url,
                     progress,
                     only=[r.follow for r in results],
+                    deadline=st.settings.fetch_deadline,
                 )
         except LockedError as exc:
             if not quiet:
                 say(f"{exc}; the follow is saved and the next radar fetch brings its papers.")
         else:
             near_misses = summary.near_misses
-            for source in summary.sources:
-                if not source.ok:
+            for ok, line in summary.lines():
+                if not ok:
                     failed = True
-                    say(f"Error: {source.message}", style="red")
+                    say(f"Error: {line}", style="red")
             if not quiet:
                 requests = plural(summary.requests, "request")
                 say(f"Fetched: {summary.new} new, {summary.updated} updated ({requests}).", style="dim")
