@@ -442,3 +442,19 @@ def test_check_citations_closes_the_markdown_loopholes() -> None:
     assert "evil.example/ref" not in out and "a footnote the model wrote itself" not in out
     assert checked.cited == ["2611.00001"]
     assert checked.removed == ["9999.99999", "fake", "25110.5963"]
+
+
+def test_a_hanging_model_server_costs_one_timeout_and_no_further_calls(
+    model: ChatServer, tmp_path: Path
+) -> None:
+    # A map-reduce brief (many calls) against a server that accepts and never answers:
+    # the first call's timeout ends the run; the remaining calls are never started.
+    store(tmp_path, count=40, title="A long study of world models and belief states " * 3)
+    model.delay = 30
+    started = time.monotonic()
+    result = brief(model, "--max-papers", "40", RADAR_LLM_CONTEXT="3000", RADAR_LLM_TIMEOUT="1")
+    assert time.monotonic() - started < 20  # one timeout, not one per call
+    assert result.returncode == 1 and result.stdout == ""
+    assert len(model.requests) == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert errors == [f"Error: openai/radar-test: no answer within 1 s at {model.url}"], result.stderr
