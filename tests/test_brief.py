@@ -458,3 +458,17 @@ def test_a_hanging_model_server_costs_one_timeout_and_no_further_calls(
     assert len(model.requests) == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert errors == [f"Error: openai/radar-test: no answer within 1 s at {model.url}"], result.stderr
+
+
+@pytest.mark.parametrize("mode", [["--offline"], ["--model", "openai/radar-test"]])
+def test_a_quiet_week_is_not_an_error(mode: list[str], tmp_path: Path) -> None:
+    store(tmp_path)
+    target = tmp_path / "brief.md"
+    quiet = ["brief", *mode, "--since", "2026-01-01", "--until", "2026-01-07"]
+    result = run_radar(*quiet, "-o", str(target))
+    assert result.returncode == 0 and result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("No paper ") and line.endswith("matches your follows (and filters): no brief written.")
+    assert not target.exists()
+    told = run_radar(*quiet, "--fail-empty")
+    assert told.returncode == 3 and told.stdout == "" and "no brief written" in told.stderr

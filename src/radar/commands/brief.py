@@ -6,9 +6,11 @@ from typing import Annotated, Any
 import typer
 
 from radar.cli import app, err, live_status, say, state, write_output
-from radar.errors import RadarError
 from radar.text import one_line, plural
 
+# A quiet week is not an error (a weekly cron brief must not mail one), but a script may
+# ask to be told: `radar brief --fail-empty || ...`.
+EXIT_EMPTY = 3
 COMMANDS = ("brief",)
 HELP_POSITION = 60
 
@@ -72,6 +74,13 @@ def brief(
             show_default=False,
         ),
     ] = None,
+    fail_empty: Annotated[
+        bool,
+        typer.Option(
+            "--fail-empty",
+            help=f"Exit with code {EXIT_EMPTY} when no paper matches (default: say so and exit 0).",
+        ),
+    ] = False,
 ) -> None:
     """Write a literature brief in Markdown for the papers that match your follows.
 
@@ -96,7 +105,7 @@ def brief(
     assert window is not None  # --since always has a value here
     if offline:
         selection = core.select(db, window, topic, author, max_papers or 100)
-        _require_papers(selection, window)
+        _require_papers(selection, window, fail_empty)
         if dry_run:
             print(
                 f"Dry run: an offline brief of {plural(len(selection.cards), 'paper')} ({window.label}); no model call."
@@ -112,7 +121,7 @@ def brief(
 
     context = llm.context_window(model, settings.llm_context)
     selection = core.select(db, window, topic, author, max_papers or core.default_max_papers(context))
-    _require_papers(selection, window)
+    _require_papers(selection, window, fail_empty)
 
     def count(text: str) -> int:
         return llm.count_tokens(model, [{"role": "user", "content": text}])
@@ -153,11 +162,11 @@ def brief(
         )
 
 
-def _require_papers(selection: Any, window: Any) -> None:
+def _require_papers(selection: Any, window: Any, fail_empty: bool) -> None:
+    """With nothing to write about, write nothing (no file either) and say so on stderr."""
     if not selection.cards:
-        raise RadarError(
-            f"no paper {window.in_words} matches your follows (and filters); nothing to write about"
-        )
+        say(f"No paper {window.in_words} matches your follows (and filters): no brief written.")
+        raise typer.Exit(EXIT_EMPTY if fail_empty else 0)
 
 
 def _print_plan(run: Any) -> None:
