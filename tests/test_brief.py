@@ -468,7 +468,9 @@ def test_a_quiet_week_is_not_an_error(mode: list[str], tmp_path: Path) -> None:
     result = run_radar(*quiet, "-o", str(target))
     assert result.returncode == 0 and result.stdout == ""
     [line] = result.stderr.strip().splitlines()
-    assert line.startswith("No paper ") and line.endswith("matches your follows (and filters): no brief written.")
+    assert line.startswith("No paper ") and line.endswith(
+        "matches your follows (and filters): no brief written."
+    )
     assert not target.exists()
     told = run_radar(*quiet, "--fail-empty")
     assert told.returncode == 3 and told.stdout == "" and "no brief written" in told.stderr

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -413,3 +414,54 @@ def test_offline_quick_start_runs_from_a_clean_copy(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert "01. arXiv (cs.LG)" in result.stdout
     assert "why: in cs.LG" in result.stdout
+
+
+# --- small writes while a long one runs ----------------------------------------------------------
+
+
+def test_follow_star_and_mute_go_through_while_a_snapshot_import_runs(
+    tmp_path: Path, radar_home: Path
+) -> None:
+    first = write_lines(tmp_path / "first.jsonl", synthetic_lines(50, start=90_001))
+    assert run_radar("import", str(first)).returncode == 0
+    big = write_lines(tmp_path / "big.jsonl", synthetic_lines(60_000))
+    proc = subprocess.Popen(
+        [radar_executable(), "import", str(big)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    db_path = radar_home / "radar.db"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+            try:
+                with closing(sqlite3.connect(db_path, timeout=5)) as conn:
+                    started = conn.execute(
+                        "select count(*) from imports where finished_utc is null"
+                    ).fetchone()[0]
+            except sqlite3.OperationalError:
+                continue
+            if started:
+                break
+        assert proc.poll() is None, "the import finished before the small writes"
+        for args in (
+            ["follow", "--no-fetch", "--wait", "30", "--category", "cs.AI"],
+            ["star", "2101.90001"],
+            ["hide", "2101.90002"],
+            ["mute", "--author", "Alex Author90003"],
+            ["mark-read", "2101.90004"],
+            ["config", "set", "today_limit", "12"],
+        ):
+            result = run_radar_process(*args, timeout=60)
+            assert result.returncode == 0, (args, result.stderr)
+            assert "locked" not in result.stderr, (args, result.stderr)
+        assert proc.poll() is None, "the import should still be running: the small writes did not wait for it"
+    finally:
+        proc.wait(timeout=240)
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    with closing(sqlite3.connect(db_path)) as conn:
+        assert conn.execute("select count(*) from follows where kind = 'category'").fetchone()[0] == 1
+        assert conn.execute("select verdict from feedback order by paper_id").fetchall() == [
+            ("star",),
+            ("hide",),
+        ]
+        assert conn.execute("select count(*) from mutes").fetchone()[0] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -110,3 +111,32 @@ def test_a_store_being_upgraded_says_so_on_a_terminal_only(
     assert (code, seen) == (0, "")
     code, seen = _stderr_on_a_terminal("--db", str(radar_home / "quiet.db"), "import", str(feed))
     assert code == 0 and "Updating" not in seen and "1 unchanged" in seen  # upgraded by the quiet one
+
+
+def test_a_write_that_waits_out_a_long_writer_says_which_run_holds_the_store(
+    tmp_path: Path, radar_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import radar.store.connection
+    from radar.lock import writer_lock
+
+    assert run_radar("follow", "--no-fetch", "--category", "cs.LG").returncode == 0
+    db_path = radar_home / "radar.db"
+    monkeypatch.setattr(radar.store.connection, "BUSY_TIMEOUT_S", 0.3)
+    monkeypatch.setattr("sys.argv", ["radar", "import", "big.jsonl"])
+    with writer_lock(db_path, 0):
+        holder = sqlite3.connect(db_path)
+        holder.execute("begin immediate")  # a bulk import's index build, say
+        try:
+            result = run_radar("mute", "--author", "Ada Lovelace")
+        finally:
+            holder.rollback()
+            holder.close()
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"Error: the store {db_path} stayed busy: radar import big.jsonl (pid {os.getpid()}, since "
+        + result.stderr.split("since ", 1)[1].split(")")[0]
+        + ") is writing to it; try again when it has finished"
+    )
+    assert "locked" not in result.stderr
+    # Once the writer is done, the same command goes through.
+    assert run_radar("mute", "--author", "Ada Lovelace").returncode == 0

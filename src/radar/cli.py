@@ -7,6 +7,7 @@ RadarError; `main()` turns it into one `Error: ...` line.
 """
 
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -98,6 +99,9 @@ class State:
         return open_db(self.settings.db_path, on_upgrade=upgrading)
 
 
+_current: State | None = None  # the running command's, for the error boundary
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"radar {__version__}")
@@ -123,6 +127,8 @@ def root(
 ) -> None:
     """A research radar for arXiv: follow people, categories and topics; read what is new."""
     ctx.obj = State(db)
+    global _current
+    _current = ctx.obj
 
 
 def state(ctx: typer.Context) -> State:
@@ -251,6 +257,13 @@ def main() -> None:
     except Exception as exc:
         if debug:
             raise
+        if isinstance(exc, sqlite3.OperationalError) and "database is locked" in str(exc):
+            # The busy timeout ran out behind a long writer (a bulk import's index build).
+            from radar.lock import busy_message
+
+            where = _current.settings.db_path if _current is not None else Path("radar.db")
+            say(f"Error: {busy_message(where)}", style="red")
+            sys.exit(1)
         say(
             f"Error: unexpected {type(exc).__name__}: {exc} (set RADAR_DEBUG=1 for details)",
             style="red",

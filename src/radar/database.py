@@ -33,7 +33,7 @@ class Database:
     """One connection, with the same transaction rules as sqlite_utils.Database:
 
     - a write run by `execute` outside a transaction commits at once;
-    - `atomic()` is a transaction, or a savepoint inside one;
+    - `atomic()` is a transaction that takes the write lock first, or a savepoint inside one;
     - `query()` runs the statement at once and yields each row as a dict.
     """
 
@@ -90,7 +90,7 @@ class Database:
         # A common table expression may end in a write: run it whole in a transaction
         # (or savepoint) and undo it if it changed a row.
         changes = self.conn.total_changes
-        with self.atomic():
+        with self.atomic(immediate=False):
             cursor = self.execute(sql, parameters)
             rows = cursor.fetchall()
             if cursor.description is None or self.conn.total_changes != changes:
@@ -98,9 +98,14 @@ class Database:
         return _dicts(cursor.description, rows)
 
     @contextmanager
-    def atomic(self) -> Iterator[Database]:
+    def atomic(self, immediate: bool = True) -> Iterator[Database]:
+        """A transaction (a savepoint inside one). It takes the write lock first (BEGIN
+        IMMEDIATE): a transaction that reads and then writes, begun while a long writer
+        (an import) commits batch after batch, would otherwise fail at its first write
+        with "database is locked" at once, instead of waiting its turn on the busy timeout.
+        `immediate=False` is for reading only: it never waits for a writer."""
         if not self.conn.in_transaction:
-            self.conn.execute("BEGIN")
+            self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
             try:
                 yield self
                 self.conn.execute("COMMIT")

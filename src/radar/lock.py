@@ -8,6 +8,10 @@ a run killed with -9 never blocks the next one.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,10 +45,52 @@ def writer_lock(db_path: Path, wait: float) -> Iterator[None]:
         raise LockedError(
             f"another radar fetch, harvest or import is writing to {db_path}; this one stopped after waiting {wait:g} s"
         ) from None
+    holder = _holder_path(db_path)
+    try:
+        # Who holds it, for the message of a small writer that waited in vain.
+        holder.write_text(json.dumps({"pid": os.getpid(), "command": _command(), "since": _now()}))
+    except OSError:
+        pass
     try:
         yield
     finally:
+        with contextlib.suppress(OSError):
+            holder.unlink()
         lock.release()
+
+
+def _holder_path(db_path: Path) -> Path:
+    return Path(str(db_path) + LOCK_SUFFIX + ".holder")
+
+
+def _command() -> str:
+    args = [Path(sys.argv[0]).name if sys.argv else "radar", *sys.argv[1:]]
+    return " ".join(args)[:200]
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def holder(db_path: Path) -> str | None:
+    """The run holding the writer's lock, in words (`radar import big.jsonl, pid 123, since
+    ...`), or None when no live run holds it."""
+    try:
+        found = json.loads(_holder_path(db_path).read_text())
+        pid = int(found["pid"])
+        os.kill(pid, 0)  # still alive?
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return f"{found.get('command', 'radar')} (pid {pid}, since {found.get('since', '?')})"
+
+
+def busy_message(db_path: Path) -> str:
+    """What to tell someone whose write waited out the busy timeout."""
+    who = holder(db_path)
+    running = f": {who} is writing to it" if who else ": another program is writing to it"
+    return f"the store {db_path} stayed busy{running}; try again when it has finished"
 
 
 def writer_running(db_path: Path) -> bool:

@@ -74,10 +74,14 @@ def follow(
     radar follow --topic "world models".
     """
     from radar.follows import add_follow
+    from radar.store import BUSY_TIMEOUT_S
 
     targets = follow_targets("follow", name, category, topic, feed)
     st = state(ctx)
     db = st.open(quiet=quiet)
+    if wait > BUSY_TIMEOUT_S:
+        # Saving the follow waits as long as asked behind a long writer (an import).
+        db.execute(f"pragma busy_timeout = {int(wait * 1000)}")
     results = [add_follow(db, kind, value) for kind, value in targets]
     near_misses: Counter[str] = Counter()
     failed = False
