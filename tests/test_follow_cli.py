@@ -129,3 +129,13 @@ def test_empty_name_and_bad_category() -> None:
     assert "Error: name a person, --category, --topic or --feed" in fails(2, "follow")
     err = fails(2, "follow", "--category", "cs.XX")
     assert "unknown arXiv category 'cs.XX'; did you mean cs." in err
+
+
+def test_a_follow_made_while_arxiv_is_unreachable_is_saved_and_says_so() -> None:
+    # conftest points arXiv at a closed port.
+    result = run_radar("follow", "Ada Lovelace", env={"RADAR_HTTP_RETRIES": "0"})
+    assert result.returncode == 1
+    assert "connection refused" in result.stderr
+    assert "The follow is saved: its papers come with the next radar fetch." in result.stderr
+    listed = json.loads(run_radar("following", "--format", "json").stdout)
+    assert [f["value"] for f in listed] == ["Ada Lovelace"]

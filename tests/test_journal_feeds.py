@@ -25,6 +25,8 @@ class Journal:
 
     def __call__(self, request: Request) -> Response:
         self.seen.append(request.headers.get("If-None-Match", ""))
+        if self.status >= 400:
+            return Response(b"error", status=self.status)
         if request.headers.get("If-None-Match") == '"nmi-1"':
             return Response(status=304)
         return Response(
@@ -157,3 +159,57 @@ def test_a_starred_journal_paper_exports_as_a_journal_article(journal: Journal) 
     assert entry["ENTRYTYPE"] == "article" and entry["journal"] == "Nature Machine Intelligence"
     assert entry["doi"] == "10.1038/s42256-026-01002-2" and "eprint" not in entry
     assert entry["url"] == "https://www.nature.com/articles/s42256-026-01002-2"
+
+
+HTML_PAGE = b"<!DOCTYPE html><html><head><title>Not found</title></head><body>Gone</body></html>"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "reason"),
+    [
+        (404, b"not here", "HTTP 404"),
+        (200, HTML_PAGE, ""),
+        (200, JOURNAL[: len(JOURNAL) // 2], "not a well-formed feed"),
+    ],
+)
+def test_a_feed_that_cannot_be_read_is_not_followed_unless_kept(
+    journal: Journal, arxiv_down: None, status: int, body: bytes, reason: str
+) -> None:
+    journal.status, journal.body = status, body
+    bad = run_radar("follow", "--feed", journal.url)
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    errors = [line for line in bad.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and reason in errors[0], bad.stderr
+    assert (
+        f"Not following {journal.url}: no feed could be read there. --keep follows it anyway." in bad.stderr
+    )
+    assert json.loads(run_radar("following", "--format", "json").stdout) == []
+    # The other follows' fetches are not held hostage: nothing is saved that fails them.
+    assert run_radar("follow", "--no-fetch", "--category", "cs.LG").returncode == 0
+    kept = run_radar("follow", "--keep", "--feed", journal.url)
+    assert kept.returncode == 1 and "Kept the feed" in kept.stderr
+    kinds = {f["kind"] for f in json.loads(run_radar("following", "--format", "json").stdout)}
+    assert kinds == {"category", "feed"}
+    # Once the feed is back, a fetch reads it (arXiv itself is down here: exit 1 for it).
+    journal.status, journal.body = 200, JOURNAL
+    back = run_radar("fetch")
+    assert "Nature Machine Intelligence: 3 entries: 3 new" in back.stderr, back.stderr
+
+
+def test_a_saved_feed_that_fails_leaves_the_other_sources_fetched(journal: Journal, arxiv_down: None) -> None:
+    ok("follow", "--feed", journal.url)
+    assert ok("follow", "--no-fetch", "--category", "cs.LG")
+    journal.status = 500
+    journal.seen.clear()
+    result = run_radar("fetch", env={"RADAR_HTTP_RETRIES": "0"})
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    # arXiv is down in this test too: its listing fails on its own line, the feed on its own.
+    assert any("HTTP 500" in e and "feed" in e for e in errors), result.stderr
+    status = run_radar("status")
+    assert "FAILED" in status.stdout and "last success" in status.stdout
+
+
+@pytest.fixture
+def arxiv_down() -> None:
+    """conftest points arXiv at a closed port: its sources fail at once."""

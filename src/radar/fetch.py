@@ -70,6 +70,7 @@ class SourceReport:
     host_down: str | None = None
     not_asked: bool = False
     past_deadline: bool = False  # not asked: the run's deadline had passed
+    follow_ids: list[int] = field(default_factory=list)  # the follows this source fetched for
 
 
 @dataclass
@@ -352,6 +353,7 @@ class Fetcher:
 
         key = f"feed:{follow.id}"
         report, state = self._begin(summary, f"feed {follow.value}", key)
+        report.follow_ids = [follow.id]
         try:
             got = fetch_feed(self.http, follow.value, key, *_validators(state, revalidate))
             now = utc_now()

@@ -63,6 +63,10 @@ def follow(
     no_fetch: Annotated[
         bool, typer.Option("--no-fetch", help="Only match what is stored; do not ask arXiv.")
     ] = False,
+    keep: Annotated[
+        bool,
+        typer.Option("--keep", help="Keep a feed follow even when the feed cannot be read now."),
+    ] = False,
     quiet: QuietOpt = False,
     wait: WaitOpt = 10.0,
 ) -> None:
@@ -109,6 +113,10 @@ def follow(
                 if not ok:
                     failed = True
                     say(f"Error: {line}", style="red")
+            unread = {i for s in summary.sources if not s.ok for i in s.follow_ids}
+            results = _drop_unreadable_feeds(db, results, unread, keep)
+            if failed and not quiet and any(r.follow.kind != "feed" for r in results):
+                say("The follow is saved: its papers come with the next radar fetch.")
             if not quiet:
                 requests = plural(summary.requests, "request")
                 say(f"Fetched: {summary.new} new, {summary.updated} updated ({requests}).", style="dim")
@@ -123,6 +131,26 @@ def follow(
                 print_follow(db, result, near_misses)
     if failed:
         raise typer.Exit(1)
+
+
+def _drop_unreadable_feeds(db: Any, results: list[Any], unread: set[int], keep: bool) -> list[Any]:
+    """A feed newly followed whose first fetch read no feed (a 404, an HTML page, broken
+    XML) is not kept, unless --keep: saved, it would fail every later fetch and every
+    cron run. The error line has said why."""
+    from radar.follows import remove_follow
+
+    kept = []
+    for result in results:
+        follow = result.follow
+        if follow.kind == "feed" and result.created and follow.id in unread:
+            if keep:
+                say(f"Kept the feed {follow.value} (--keep): radar fetch reports it until it can be read.")
+            else:
+                remove_follow(db, "feed", follow.value)
+                say(f"Not following {follow.value}: no feed could be read there. --keep follows it anyway.")
+                continue
+        kept.append(result)
+    return kept
 
 
 def print_follow(db: Any, result: Any, fetched_misses: Counter[str]) -> None:
