@@ -15,7 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -465,3 +465,80 @@ def test_follow_star_and_mute_go_through_while_a_snapshot_import_runs(
             ("hide",),
         ]
         assert conn.execute("select count(*) from mutes").fetchone()[0] == 1
+
+
+# --- nothing left behind -------------------------------------------------------------------------
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process `pid` started, and theirs (parsing workers, multiprocessing's resource
+    tracker), from /proc: the children of each of its threads."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for children_file in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                kids = [int(c) for c in children_file.read_text().split()]
+            except OSError:
+                continue
+            for kid in kids:
+                if kid not in found:
+                    found.add(kid)
+                    todo.append(kid)
+    return found
+
+
+def watched_import(
+    path: Path, until: Callable[[subprocess.Popen[str]], bool]
+) -> tuple[subprocess.Popen[str], set[int]]:
+    proc = subprocess.Popen(
+        [radar_executable(), "import", "--workers", "2", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen: set[int] = set()
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline and not until(proc):
+        seen |= descendants(proc.pid)
+        time.sleep(0.02)
+    seen |= descendants(proc.pid)
+    return proc, seen
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads processes from /proc")
+def test_an_import_leaves_no_process_and_no_warning_behind(tmp_path: Path, radar_home: Path) -> None:
+    path = write_lines(tmp_path / "big.jsonl", synthetic_lines(40_000))
+    db_path = radar_home / "radar.db"
+
+    def importing(proc: subprocess.Popen[str]) -> bool:
+        try:
+            with closing(sqlite3.connect(db_path, timeout=5)) as conn:
+                return bool(conn.execute("select coalesce(max(lines), 0) from imports").fetchone()[0])
+        except sqlite3.OperationalError:
+            return False
+
+    # SIGTERM in the middle: the run dies of the signal, and takes everything with it.
+    proc, seen = watched_import(path, importing)
+    assert proc.poll() is None, "the import finished before it could be stopped"
+    seen |= descendants(proc.pid)
+    assert len(seen) >= 2, "the import ran no parsing workers"
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGTERM
+    time.sleep(1.0)
+    assert not [pid for pid in seen if alive(pid)], [command_line(pid) for pid in seen if alive(pid)]
+    assert "Warning" not in stderr and "resource_tracker" not in stderr and "Traceback" not in stderr, stderr
+    with closing(sqlite3.connect(db_path)) as conn:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+    # The same import again, to the end.
+    proc, seen = watched_import(path, lambda proc: False)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    time.sleep(1.0)
+    assert not [pid for pid in seen if alive(pid)], [command_line(pid) for pid in seen if alive(pid)]
+    assert "Warning" not in stderr and "resource_tracker" not in stderr, stderr
+    with closing(sqlite3.connect(db_path)) as conn:
+        assert conn.execute("select count(*) from papers").fetchone()[0] == 40_000

@@ -9,8 +9,7 @@ RadarError; `main()` turns it into one `Error: ...` line.
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -171,41 +170,6 @@ def http_client(st: State, on_retry: Callable[[str], None]) -> Any:
     return http
 
 
-@contextmanager
-def live_status(first: str, quiet: bool = False) -> Iterator[Callable[[str], None]]:
-    """A live status line on stderr, only on a terminal; yields a function to update it."""
-    console = err()
-    if quiet or not console.is_terminal:
-        yield lambda message: None
-        return
-    with console.status(first) as status:
-        yield lambda message: status.update(Text(message))
-
-
-@contextmanager
-def progress_bar(description: str, quiet: bool = False) -> Iterator[Callable[[int, int, str], None]]:
-    """A progress bar on stderr, only on a terminal; yields update(done, total, detail)."""
-    console = err()
-    if quiet or not console.is_terminal:
-        yield lambda done, total, detail: None
-        return
-    from rich.markup import escape
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[detail]}"),
-        console=console,
-        transient=True,
-    ) as bar:
-        # The columns read markup: a file named "[red]x" must print as it is.
-        task = bar.add_task(escape(description), total=None, detail="")
-        yield lambda done, total, detail: bar.update(task, completed=done, total=total, detail=escape(detail))
-
-
 def write_output(text: str, path: Path | None) -> None:
     write_stream([text], path)
 
@@ -232,9 +196,37 @@ def write_stream(pieces: Iterable[str], path: Path | None) -> None:
 # --- entry point --------------------------------------------------------------------------
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that what it holds is let go of on the way
+    out as on Ctrl-C: open transactions rolled back, parsing workers stopped and their
+    semaphores released (else multiprocessing's resource tracker warns of leaks)."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main() -> None:
     """The console script: one `Error: ...` line instead of a traceback (RADAR_DEBUG=1 shows it)."""
+    import signal
+
     debug = bool(os.environ.get("RADAR_DEBUG"))
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminated)
+    except ValueError:  # not the main thread (radar run as a library)
+        previous = None
+    try:
+        _run(debug)
+    except Terminated:
+        # Everything is let go of: now die of the signal, as the sender expects (143).
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(debug: bool) -> None:
     try:
         app()
     except UsageError as exc:

@@ -5,7 +5,8 @@ from typing import Annotated, Any
 
 import typer
 
-from radar.cli import app, err, live_status, say, state, write_output
+from radar.cli import app, err, say, state, write_output
+from radar.progress import live_status
 from radar.text import one_line, plural
 
 # A quiet week is not an error (a weekly cron brief must not mail one), but a script may

@@ -4,8 +4,9 @@ from typing import Annotated
 
 import typer
 
-from radar.cli import ListFormat, QuietOpt, WaitOpt, app, http_client, live_status, say, state
+from radar.cli import ListFormat, QuietOpt, WaitOpt, app, http_client, say, state
 from radar.errors import LockedError
+from radar.progress import live_status
 from radar.text import plural
 
 COMMANDS = ("fetch",)

@@ -5,8 +5,9 @@ from typing import Annotated, Any
 
 import typer
 
-from radar.cli import ListFormat, QuietOpt, TopicOpt, WaitOpt, app, http_client, live_status, out, say, state
+from radar.cli import ListFormat, QuietOpt, TopicOpt, WaitOpt, app, http_client, out, say, state
 from radar.errors import LockedError, UsageError
+from radar.progress import live_status
 from radar.text import one_line, plural
 
 COMMANDS = ("follow", "unfollow", "following")

@@ -9,8 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
-from radar.cli import ListFormat, QuietOpt, WaitOpt, app, live_status, say, state
+from radar.cli import ListFormat, QuietOpt, WaitOpt, app, say, state
 from radar.errors import LockedError, UsageError
+from radar.progress import live_status
 from radar.text import plural
 
 COMMANDS = ("harvest",)

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from radar.cli import ListFormat, QuietOpt, WaitOpt, app, live_status, progress_bar, say, state
+from radar.cli import ListFormat, QuietOpt, WaitOpt, app, say, state
 from radar.errors import UsageError
+from radar.progress import live_status, progress_bar
 from radar.text import plural
 
 COMMANDS = ("import",)
