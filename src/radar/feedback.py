@@ -292,11 +292,14 @@ def _similar(
     return found
 
 
+def removed(db: Database, ids: Sequence[str]) -> set[str]:
+    """Which of these papers the reader took out: hidden, or by a muted person or topic."""
+    return (set(verdicts(db, "hide")) & set(ids)) | _muted(db, ids)
+
+
 def apply_feedback(db: Database, ranked: list[Ranked]) -> list[Ranked]:
     """Mutes and hides remove papers; stars and hides move similar papers up and down."""
-    ids = [r.id for r in ranked]
-    hidden = set(verdicts(db, "hide"))
-    gone = hidden | _muted(db, ids)
+    gone = removed(db, [r.id for r in ranked])
     kept = [r for r in ranked if r.id not in gone]
     candidates = [r.id for r in kept]
     judged = _judge_owed(db, candidates)

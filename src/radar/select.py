@@ -86,12 +86,13 @@ def drop_removed(db: Database, papers: Iterable[Paper], keep: Collection[str] = 
     if not has_feedback(db):
         yield from papers
         return
-    from radar.feedback import apply_feedback
+    from radar.feedback import removed
 
+    # Only what takes papers out: an export has no order for similarity to move.
     stream = iter(papers)
     while batch := list(islice(stream, STREAM_CHUNK)):
-        kept = {r.id for r in apply_feedback(db, [Ranked(p.id, 0.0, []) for p in batch])}
-        yield from (p for p in batch if p.id in kept or p.id in keep)
+        gone = removed(db, [p.id for p in batch])
+        yield from (p for p in batch if p.id not in gone or p.id in keep)
 
 
 @dataclass
