@@ -1,13 +1,20 @@
 """`radar fetch`: new papers for everything followed, from arXiv and the followed feeds."""
 
-from typing import Annotated
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from radar.cli import ListFormat, QuietOpt, WaitOpt, app, http_client, say, state
+from radar.cli import ListFormat, QuietOpt, State, WaitOpt, app, http_client, say, state
 from radar.errors import LockedError
 from radar.progress import live_status
 from radar.text import plural
+
+if TYPE_CHECKING:
+    from radar.fetch import FetchSummary
+    from radar.model import Follow
 
 COMMANDS = ("fetch",)
 HELP_POSITION = 30
@@ -27,7 +34,6 @@ def fetch(
     Politely (one request every 3 s by default), incrementally, and safe to run from
     cron: exit code 0 only when every source answered.
     """
-    from radar.fetch import run_fetch
     from radar.lock import writer_lock
     from radar.render import to_json
 
@@ -36,14 +42,7 @@ def fetch(
     try:
         with writer_lock(st.settings.db_path, wait):
             with live_status("asking arXiv…", quiet) as progress:
-                summary = run_fetch(
-                    db,
-                    http_client(st, progress),
-                    st.settings.arxiv_api_url,
-                    st.settings.arxiv_rss_url,
-                    progress,
-                    deadline=st.settings.fetch_deadline,
-                )
+                summary = fetch_now(st, db, progress)
             from radar.fetchlog import append as log_fetch
 
             if (log_error := log_fetch(st.settings.home, summary)) and not quiet:
@@ -69,3 +68,21 @@ def fetch(
         )
     if not summary.ok:
         raise typer.Exit(1)
+
+
+def fetch_now(
+    st: State, db: Any, progress: Callable[[str], None], only: Sequence[Follow] | None = None
+) -> FetchSummary:
+    """One run of the fetch with the user's settings (all follows, or `only` these); the
+    caller holds the writer's lock. Shared by `radar fetch` and a new follow's first fetch."""
+    from radar.fetch import run_fetch
+
+    return run_fetch(
+        db,
+        http_client(st, progress),
+        st.settings.arxiv_api_url,
+        st.settings.arxiv_rss_url,
+        progress,
+        only=only,
+        deadline=st.settings.fetch_deadline,
+    )

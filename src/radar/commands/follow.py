@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 import typer
 
-from radar.cli import ListFormat, QuietOpt, TopicOpt, WaitOpt, app, http_client, out, say, state
+from radar.cli import ListFormat, QuietOpt, TopicOpt, WaitOpt, app, out, say, state
 from radar.errors import LockedError, UsageError
 from radar.progress import live_status
 from radar.text import one_line, plural
@@ -91,20 +91,12 @@ def follow(
     near_misses: Counter[str] = Counter()
     failed = False
     if not no_fetch:
-        from radar.fetch import run_fetch
+        from radar.commands.fetch import fetch_now
         from radar.lock import writer_lock
 
         try:
             with writer_lock(st.settings.db_path, wait), live_status("asking arXiv…", quiet) as progress:
-                summary = run_fetch(
-                    db,
-                    http_client(st, progress),
-                    st.settings.arxiv_api_url,
-                    st.settings.arxiv_rss_url,
-                    progress,
-                    only=[r.follow for r in results],
-                    deadline=st.settings.fetch_deadline,
-                )
+                summary = fetch_now(st, db, progress, only=[r.follow for r in results])
         except LockedError as exc:
             if not quiet:
                 say(f"{exc}; the follow is saved and the next radar fetch brings its papers.")
