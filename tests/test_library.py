@@ -550,3 +550,25 @@ def test_library_signals_for_ranking(arxiv: Arxiv, radar_home: Path) -> None:
     assert signals["knuth1974structured"].paper_text_only
     assert signals["knuth1974structured"].title == "Structured Programming with go to Statements"
     db.conn.close()
+
+
+def test_an_entry_with_only_an_eprint_takes_the_papers_title(
+    arxiv: Arxiv, tmp_path: Path, radar_home: Path
+) -> None:
+    arxiv.know(WORLD)
+    bib = tmp_path / "ids.bib"
+    bib.write_text("@misc{bare, eprint = {2405.01234}, archivePrefix = {arXiv}}\n", encoding="utf-8")
+    ok("library", "import", str(bib), env=arxiv.env)
+    assert entries(radar_home)["bare"]["title"] == "First Paper on World Models"
+    again = run_radar("library", "import", str(bib), env=arxiv.env)
+    assert "(0 new, 0 updated, 1 unchanged)" in again.stderr
+
+
+def test_a_latin1_bibtex_file_is_read_and_still_syncs(tmp_path: Path, radar_home: Path) -> None:
+    bib = tmp_path / "old.bib"
+    bib.write_bytes("@article{a, title = {Caf\xe9 society}, eprint = {2401.00001}}\n".encode("latin-1"))
+    result = run_radar("library", "import", "--no-fetch", "--sync", str(bib))
+    assert result.returncode == 0
+    assert "line 1: not UTF-8; read as Latin-1" in result.stderr
+    assert "--sync dropped nothing" not in result.stderr
+    assert entries(radar_home)["a"]["title"] == "Café society"

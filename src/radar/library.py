@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +81,7 @@ class Problem:
 
     where: str  # "line 12, entry 3 (smith2020)"
     message: str
+    lost: bool = True  # an entry was skipped (False: a note, such as an encoding guessed)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -236,16 +238,31 @@ _BIB_NOT_ENTRIES = {"comment", "string", "preamble"}
 BIBTEX_ADDED_FIELDS = ("date-added", "dateadded", "added-at", "creationdate")
 
 
+_SIMPLE_ESCAPE_RE = re.compile(r"\\([%&_#$])")
+_BARE_PERCENT_RE = re.compile(r"(?<!\\)%")
+
+
+@lru_cache(maxsize=1)
+def _latex_converter() -> Any:
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(math_mode="verbatim")
+
+
 def _latex_text(value: str | None) -> str:
     """BibTeX's LaTeX as text: {\\"o} is ö, \\emph{x} is x, protective braces go; math
     stays as written, as arXiv writes it in its own titles."""
     text = one_line(value)
     if not text or not any(ch in text for ch in "\\{}~"):
         return text
-    from pylatexenc.latex2text import LatexNodes2Text
-
+    plain = _SIMPLE_ESCAPE_RE.sub(r"\1", text) if "\\" in text else text
+    if "\\" not in plain:
+        # Only protective braces, ties and escaped signs (most titles and abstracts): what
+        # pylatexenc makes of them, a hundred times faster.
+        return one_line(plain.replace("{", "").replace("}", "").replace("~", " "))
     try:
-        converted = LatexNodes2Text(math_mode="verbatim").latex_to_text(text)
+        # A bare % is a percent sign in a BibTeX field, but a comment to LaTeX.
+        converted = _latex_converter().latex_to_text(_BARE_PERCENT_RE.sub(r"\\%", text))
     except Exception:  # pylatexenc is tolerant; anything it still refuses stays as written
         return text
     return one_line(converted)
@@ -657,7 +674,7 @@ def read_library_file(path: Path) -> ParsedFile:
         # Older BibTeX files are often Latin-1; every byte decodes, so nothing is lost.
         text = data.decode("latin-1")
         line = data.count(b"\n", 0, exc.start) + 1
-        notes.append(Problem(f"line {line}", "not UTF-8; read as Latin-1"))
+        notes.append(Problem(f"line {line}", "not UTF-8; read as Latin-1", lost=False))
     parsed = parse_library_text(text, shown)
     parsed.problems[:0] = notes
     return parsed
@@ -816,6 +833,11 @@ def save_entries(db: Database, parsed: ParsedFile, source_file: str, sync: bool 
     now = utc_now()
     with db.atomic():
         for entry in by_key.values():
+            if not entry.title and entry.paper_id:
+                # Only an arXiv id: the stored paper's title (refresh_text_only fills it
+                # in for a paper fetched later), so importing again finds it unchanged.
+                stored = db.execute("select title from papers where id = ?", [entry.paper_id]).fetchone()
+                entry.title = stored[0] if stored else ""
             row = {
                 "paper_id": entry.paper_id,
                 "title": entry.title,
@@ -852,7 +874,7 @@ def save_entries(db: Database, parsed: ParsedFile, source_file: str, sync: bool 
             else:
                 report.unresolved.append(entry)
         if sync:
-            if parsed.problems:
+            if any(p.lost for p in parsed.problems):
                 report.sync_skipped = True
             else:
                 keys = json.dumps(list(by_key))
@@ -872,9 +894,15 @@ def _where(entry: Entry) -> str:
 
 def refresh_text_only(db: Database) -> None:
     """paper_text_only: 1 for an entry whose paper is not in the store (none on arXiv,
-    or not fetched yet), which ranking then reads by its own title and abstract."""
+    or not fetched yet), which ranking then reads by its own title and abstract. An
+    entry that had only an arXiv id takes its stored paper's title."""
     flag = "(paper_id is null or not exists (select 1 from papers p where p.id = library_entries.paper_id))"
-    db.execute(f"update library_entries set paper_text_only = {flag} where paper_text_only != {flag}")
+    with db.atomic():
+        db.execute(f"update library_entries set paper_text_only = {flag} where paper_text_only != {flag}")
+        db.execute(
+            "update library_entries set title = (select p.title from papers p where p.id = library_entries.paper_id) "
+            "where title = '' and paper_text_only = 0"
+        )
 
 
 # --- fetching ------------------------------------------------------------------------------
