@@ -572,3 +572,18 @@ def test_a_latin1_bibtex_file_is_read_and_still_syncs(tmp_path: Path, radar_home
     assert "line 1: not UTF-8; read as Latin-1" in result.stderr
     assert "--sync dropped nothing" not in result.stderr
     assert entries(radar_home)["a"]["title"] == "Café society"
+
+
+def test_ids_arxiv_never_issued_are_not_asked_for(arxiv: Arxiv, tmp_path: Path, radar_home: Path) -> None:
+    arxiv.know(WORLD)
+    bib = tmp_path / "lib.bib"
+    bib.write_text(
+        "@misc{ok, title={Real}, eprint={2405.01234}, archivePrefix={arXiv}}\n"
+        "@misc{month13, title={Month thirteen}, eprint={2413.00001}, archivePrefix={arXiv}}\n"
+        "@misc{short, title={Four digits in 2024}, url={https://arxiv.org/abs/2405.0123}}\n",
+        encoding="utf-8",
+    )
+    ok("library", "import", str(bib), env=arxiv.env)
+    assert arxiv.asked_ids() == [["2405.01234"]]
+    rows = entries(radar_home)
+    assert rows["month13"]["paper_id"] is None and rows["short"]["paper_id"] is None

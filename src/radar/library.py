@@ -105,10 +105,18 @@ _DOI_PREFIX_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNO
 
 
 def _arxiv_id(text: str) -> str | None:
+    """The versionless id, if `text` is one arXiv could have issued: one malformed id
+    (month 13, four digits after 2015) makes arXiv refuse a whole id_list request."""
     try:
-        return parse_arxiv_id(text)[0]
+        found = parse_arxiv_id(text)[0]
     except UsageError:
         return None
+    if "/" not in found:
+        yymm, number = found.split(".")
+        month = int(yymm[2:])
+        if not 1 <= month <= 12 or yymm < "0704" or len(number) != (5 if yymm >= "1501" else 4):
+            return None
+    return found
 
 
 def _first(pattern: re.Pattern[str], values: Iterable[str | None]) -> str | None:
@@ -962,9 +970,10 @@ def fetch_library_papers(
                     progress(f"arXiv: asking for {len(batch)} papers (request {number} of {len(batches)})")
                 report.requests += 1
                 page = fetch_id_list(http, api_url, batch, "arXiv API, library papers")
-                if not page.papers:
+                if not page.papers and len(batch) > 1:
                     # arXiv sometimes answers 200 with no entries for ids it has: do not
-                    # conclude that none of them exist.
+                    # conclude that none of them exist. (One id it does not have comes
+                    # back empty too; if that was the glitch, the next import asks again.)
                     raise RadarError(f"arXiv API, library papers: no entries returned for {len(batch)} ids")
                 items = [prepare(p) for p in page.papers]
                 for item in items:
