@@ -425,7 +425,8 @@ def test_eprint_url_and_doi_forms(tmp_path: Path, radar_home: Path) -> None:
         "@misc{u1, title={D}, url={https://arxiv.org/pdf/2401.00004v3}}\n"
         "@misc{u2, title={E}, url={http://export.arxiv.org/abs/hep-th/9901001}}\n"
         "@misc{d1, title={F}, doi={10.48550/ARXIV.2401.00006}}\n"
-        "@article{j1, title={G}, journal={arXiv preprint arXiv:2401.00007}}\n",
+        "@article{j1, title={G}, journal={arXiv preprint arXiv:2401.00007}}\n"
+        "@article{m1, title={H}, arxivId={2401.00008}, journal={arXiv}}\n",
         encoding="utf-8",
     )
     ok("library", "import", "--no-fetch", str(bib))
@@ -434,6 +435,7 @@ def test_eprint_url_and_doi_forms(tmp_path: Path, radar_home: Path) -> None:
     assert got["e3"][0] is None  # another archive's eprint
     assert got["u1"] == ("2401.00004", "url") and got["u2"] == ("hep-th/9901001", "url")
     assert got["d1"] == ("2401.00006", "doi") and got["j1"] == ("2401.00007", "eprint")
+    assert got["m1"] == ("2401.00008", "eprint")  # Mendeley's arxivId
 
 
 # --- fetching -----------------------------------------------------------------------------

@@ -328,7 +328,8 @@ def _bibtex_entry(record: dict[str, Any], number: int, line: int) -> Entry:
     prefix = (get("archiveprefix") or get("eprinttype")).strip().lower()
     resolve_from_fields(
         entry,
-        eprints=[get("eprint")] if prefix in ("", "arxiv") else [],
+        # Mendeley writes its own `arxivId` beside `eprint`.
+        eprints=([get("eprint")] if prefix in ("", "arxiv") else []) + [get("arxivid")],
         urls=[get("url")],
         notes=[get("note"), get("howpublished"), get("journal"), get("journaltitle"), get("annote")],
     )
@@ -618,9 +619,13 @@ def _ris_entry(record: dict[str, Any], number: int, line: int) -> Entry:
         added_utc=None,  # RIS has no date-added tag: Y2 is the access date, DA the publication date
     )
     accession = _ris_values(record, "accession_number")
+    # An accession number is arXiv's id when it says so, or when the database is arXiv.
+    from_arxiv = any(
+        "arxiv" in v.lower() for v in _ris_values(record, "name_of_database", "database_provider")
+    )
     resolve_from_fields(
         entry,
-        eprints=[a for a in accession if a.lower().startswith("arxiv:")],
+        eprints=[a for a in accession if from_arxiv or a.lower().startswith("arxiv:")],
         urls=_ris_values(record, "urls", "file_attachments1", "file_attachments2"),
         notes=_ris_values(record, "notes", "note", "journal_name", "secondary_title", "alternate_title3"),
     )
