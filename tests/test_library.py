@@ -589,3 +589,31 @@ def test_ids_arxiv_never_issued_are_not_asked_for(arxiv: Arxiv, tmp_path: Path, 
     assert arxiv.asked_ids() == [["2405.01234"]]
     rows = entries(radar_home)
     assert rows["month13"]["paper_id"] is None and rows["short"]["paper_id"] is None
+
+
+def test_zoteros_builtin_bibtex_shape(arxiv: Arxiv, tmp_path: Path, radar_home: Path) -> None:
+    """Zotero's own BibTeX export (without Better BibTeX): tabs, bare month macros, the
+    arXiv id only in `note`, `url` and `doi`, and colons in `file`."""
+    arxiv.know(WORLD)
+    bib = tmp_path / "My Library.bib"
+    bib.write_text(
+        "\n@misc{lovelace_first_2024,\n"
+        "\ttitle = {First {Paper} on {World} {Models}},\n"
+        "\turl = {http://arxiv.org/abs/2405.01234},\n"
+        "\tdoi = {10.48550/arXiv.2405.01234},\n"
+        "\tabstract = {We study world models and belief states.},\n"
+        "\turldate = {2024-05-03},\n"
+        "\tpublisher = {arXiv},\n"
+        "\tauthor = {Lovelace, Ada and Babbage, Charles},\n"
+        "\tmonth = may,\n"
+        "\tyear = {2024},\n"
+        "\tnote = {arXiv:2405.01234 [cs]},\n"
+        "\tkeywords = {Computer Science - Machine Learning},\n"
+        "\tfile = {arXiv Fulltext PDF:/home/ada/Zotero/storage/ABCD1234/Lovelace - 2024.pdf:application/pdf},\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    ok("library", "import", str(bib), env=arxiv.env)
+    row = entries(radar_home)["lovelace_first_2024"]
+    assert (row["paper_id"], row["resolution"], row["year"]) == ("2405.01234", "url", 2024)
+    assert row["title"] == "First Paper on World Models" and row["added_utc"] is None
