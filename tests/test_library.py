@@ -480,6 +480,22 @@ def test_an_id_arxiv_does_not_have_is_unresolved(arxiv: Arxiv, tmp_path: Path, r
     rows = entries(radar_home)
     assert rows["ghost"]["paper_id"] is None and rows["ghost"]["paper_text_only"] == 1
     assert rows["real"]["paper_id"] == "2405.01234" and rows["real"]["paper_text_only"] == 0
+    # Importing again neither asks arXiv again nor counts the entry as changed.
+    requests = len(arxiv.requests)
+    again = run_radar("library", "import", str(bib), env=arxiv.env)
+    assert "(0 new, 0 updated, 2 unchanged)" in again.stderr and "1 unresolved" in again.stderr
+    assert len(arxiv.requests) == requests and entries(radar_home) == rows
+
+
+def test_a_lone_id_answered_empty_is_asked_twice(arxiv: Arxiv, tmp_path: Path, radar_home: Path) -> None:
+    bib = tmp_path / "lib.bib"
+    bib.write_text(
+        "@misc{ghost, title={Ghost}, eprint={2405.99999}, archivePrefix={arXiv}}\n", encoding="utf-8"
+    )
+    result = run_radar("library", "import", str(bib), "--format", "json", env=arxiv.env)
+    assert json.loads(result.stdout)["fetch"]["requests"] == 2
+    assert arxiv.asked_ids() == [["2405.99999"], ["2405.99999"]]
+    assert entries(radar_home)["ghost"]["resolution"] == "eprint 2405.99999, but arXiv has no such paper"
 
 
 def test_no_fetch_asks_nothing_and_a_later_import_fetches(arxiv: Arxiv, radar_home: Path) -> None:

@@ -864,6 +864,15 @@ def save_entries(db: Database, parsed: ParsedFile, source_file: str, sync: bool 
             old = db.execute(
                 f"select source_file, {', '.join(_COLUMNS)} from library_entries where key = ?", [entry.key]
             ).fetchone()
+            if (
+                old is not None
+                and old[1] is None
+                and old[-1] == f"{entry.resolution} {entry.paper_id}{_NO_SUCH_PAPER}"
+            ):
+                # arXiv said it has no such paper: not asked again at every import (remove
+                # the entry and import it again to ask).
+                entry.paper_id, entry.resolution = None, old[-1]
+                row.update(paper_id=None, resolution=old[-1])
             if old is None:
                 db.execute(
                     "insert into library_entries (key, source_file, imported_utc, paper_text_only, "
@@ -975,10 +984,13 @@ def fetch_library_papers(
                     progress(f"arXiv: asking for {len(batch)} papers (request {number} of {len(batches)})")
                 report.requests += 1
                 page = fetch_id_list(http, api_url, batch, "arXiv API, library papers")
+                if not page.papers:
+                    # arXiv sometimes answers 200 with no entries for ids it has: ask once
+                    # more (after the usual pause) before believing it.
+                    report.requests += 1
+                    page = fetch_id_list(http, api_url, batch, "arXiv API, library papers")
                 if not page.papers and len(batch) > 1:
-                    # arXiv sometimes answers 200 with no entries for ids it has: do not
-                    # conclude that none of them exist. (One id it does not have comes
-                    # back empty too; if that was the glitch, the next import asks again.)
+                    # Twice empty for many ids: a glitch, not proof that none exist.
                     raise RadarError(f"arXiv API, library papers: no entries returned for {len(batch)} ids")
                 items = [prepare(p) for p in page.papers]
                 for item in items:
