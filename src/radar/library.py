@@ -352,7 +352,7 @@ def parse_bibtex(text: str, path: str = "") -> ParsedFile:
     starts = list(_BIB_START_RE.finditer(text))
     # bibtexparser logs a piece it cannot parse at ERROR: the report below says it instead.
     log = logging.getLogger("bibtexparser")
-    level, log.disabled = log.disabled, True
+    was_disabled, log.disabled = log.disabled, True
     number = 0
     try:
         for i, start in enumerate(starts):
@@ -365,7 +365,10 @@ def parse_bibtex(text: str, path: str = "") -> ParsedFile:
                 bibtexparser.loads(piece, parser=parser)
             except Exception as exc:  # pyparsing's errors, and anything else it raises on bad input
                 if is_entry:
-                    parsed.problems.append(Problem(_bib_where(line, number, piece), f"not readable ({exc})"))
+                    why = one_line(str(exc))[:200]
+                    parsed.problems.append(
+                        Problem(_bib_where(line, number, piece), f"not readable ({why}); skipped")
+                    )
                 continue
             got = parser.bib_database.entries[before:]
             if is_entry and not got:
@@ -379,7 +382,7 @@ def parse_bibtex(text: str, path: str = "") -> ParsedFile:
             for record in got:
                 parsed.entries.append(_bibtex_entry(record, number, line))
     finally:
-        log.disabled = level
+        log.disabled = was_disabled
     return parsed
 
 
