@@ -320,3 +320,26 @@ class _Asked(Generic[E]):
     size: int
     status: int
     pending: Callable[[], ApiPage[E]]
+
+
+# --- papers by id ------------------------------------------------------------------------------
+
+ID_LIST_BATCH = 100  # ids per id_list request (radar library import)
+
+
+def fetch_id_list(http: Http, api_url: str, ids: Sequence[str], source: str = "arXiv API") -> ApiPage[Paper]:
+    """The papers with these versionless ids, newest versions, in one `id_list` request
+    (at most ID_LIST_BATCH ids), parsed strictly. An id arXiv does not know is simply
+    absent from the page; a refused request raises ArxivQueryError, an untrustworthy
+    answer BadResponseError, an unreachable arXiv SourceError (after Http's retries)."""
+    if not ids:
+        return ApiPage(total_results=0, start_index=0, items_per_page=0)
+    if len(ids) > ID_LIST_BATCH:
+        raise ValueError(f"at most {ID_LIST_BATCH} ids a request, not {len(ids)}")
+    # max_results must cover the ids: the API's default is 10.
+    params = {"id_list": ",".join(ids), "start": "0", "max_results": str(len(ids))}
+    response = http.get(api_url, source, params=params)
+    page = parse_api_response(response.content, source)  # a 400's error feed raises here
+    if response.status_code != 200:
+        raise BadResponseError(f"{source}: HTTP {response.status_code}")
+    return page
