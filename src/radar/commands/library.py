@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from radar.cli import ListFormat, QuietOpt, WaitOpt, app, http_client, live_status, out, say, state
+from radar.cli import ListFormat, QuietOpt, WaitOpt, app, http_client, out, say, state
+from radar.progress import live_status
 from radar.text import plural
 
 COMMANDS = ("library",)
