@@ -6,7 +6,7 @@ from typing import Annotated, Any
 import typer
 
 from radar.cli import ListFormat, QuietOpt, TopicOpt, WaitOpt, app, http_client, live_status, out, say, state
-from radar.errors import LockedError, UsageError
+from radar.errors import LockedError, RadarError, UsageError
 from radar.text import one_line, plural
 
 COMMANDS = ("follow", "unfollow", "following")
@@ -65,6 +65,13 @@ def follow(
     ] = False,
     quiet: QuietOpt = False,
     wait: WaitOpt = 10.0,
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Save a person's follow even when no paper matches it.")
+    ] = False,
+    merge: Annotated[
+        bool,
+        typer.Option("--merge", help="Follow a person already followed under another name as one follow."),
+    ] = False,
 ) -> None:
     """Follow a person, an arXiv category or a topic.
 
@@ -73,14 +80,28 @@ def follow(
     Examples: radar follow "Akshay Krishnamurthy"; radar follow --category cs.LG;
     radar follow --topic "world models".
     """
-    from radar.follows import add_follow
+    from radar.follows import add_follow, merge_follow, same_person_follow
 
     targets = follow_targets("follow", name, category, topic, feed)
     st = state(ctx)
     db = st.open(quiet=quiet)
-    results = [add_follow(db, kind, value) for kind, value in targets]
+    merged = {}
+    for kind, value in targets:
+        if kind == "author":
+            existing = same_person_follow(db, value)
+            if existing is not None and not merge:
+                raise RadarError(
+                    f'"{value}" can only be "{existing.value}", whom you follow already: '
+                    f'radar follow --merge "{value}" makes them one follow'
+                )
+            if existing is not None:
+                merged[value] = merge_follow(db, existing, value)
+                if not quiet:
+                    say(f"{existing.value} and {value} are one follow now: {merged[value].follow.value}.")
+    results = [merged.get(value) or add_follow(db, kind, value) for kind, value in targets]
     near_misses: Counter[str] = Counter()
     failed = False
+    asked: set[int] = set()  # the follows arXiv was asked about, and answered
     if not no_fetch:
         from radar.fetch import run_fetch
         from radar.lock import writer_lock
@@ -104,9 +125,25 @@ def follow(
                 if not source.ok:
                     failed = True
                     say(f"Error: {source.message}", style="red")
+            if summary.ok:
+                asked = {r.follow.id for r in results}
             if not quiet:
                 requests = plural(summary.requests, "request")
                 say(f"Fetched: {summary.new} new, {summary.updated} updated ({requests}).", style="dim")
+    refused = []
+    for result in results:
+        if result.created and result.follow.kind == "author":
+            why = unmatched_person(db, result.follow, keep, no_fetch, result.follow.id in asked)
+            if why is not None:
+                refused.append((result, why))
+    for result, why in refused:
+        if not keep:
+            from radar.follows import drop_follow
+
+            drop_follow(db, result.follow)
+            results.remove(result)
+            say(f"Error: not following {result.follow.value}: {why}", style="red")
+            failed = True
     if not quiet:
         from radar.store import background_checkpoints
 
@@ -116,8 +153,39 @@ def follow(
         with background_checkpoints(db):
             for result in results:
                 print_follow(db, result, near_misses)
+                for kept, why in refused:
+                    if kept is result:
+                        say(f"  {why}", style="yellow")
     if failed:
         raise typer.Exit(1)
+
+
+def unmatched_person(db: Any, follow: Any, keep: bool, no_fetch: bool, asked: bool) -> str | None:
+    """Why a new person follow that matches no paper should not stand, with the people
+    the user may have meant; None when it matches something, or when no one can tell
+    (the store is empty and arXiv was not asked, or could not answer)."""
+    from radar.follows import preview, suggest_people
+
+    if preview(db, follow).papers:
+        return None
+    if not asked and (not no_fetch or db.execute("select 1 from papers limit 1").fetchone() is None):
+        return None
+    where = (
+        "no stored paper matches it, and arXiv found none from the last 12 months either"
+        if asked
+        else "no stored paper matches it (arXiv was not asked: --no-fetch)"
+    )
+    hint = suggest_people(db, follow.value)
+    if hint:
+        names = " or ".join(f'"{name}" ({plural(count, "paper")})' for name, count in hint)
+        where += f". Did you mean {names}?"
+    else:
+        where += "."
+    if not keep:
+        where += " --keep follows it all the same"
+    else:
+        where += " Kept (--keep)."
+    return where
 
 
 def print_follow(db: Any, result: Any, fetched_misses: Counter[str]) -> None:
