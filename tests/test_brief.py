@@ -188,15 +188,13 @@ def test_unreachable_model_leaves_stdout_empty(tmp_path: Path) -> None:
         env={"RADAR_MODEL": "openai/x", "RADAR_LLM_API_BASE": "http://127.0.0.1:9/v1"},
     )
     assert result.returncode == 1 and result.stdout == ""
-    assert result.stderr.startswith(
-        "Error: openai/x: cannot get an answer from the model at http://127.0.0.1:9/v1"
-    )
+    assert result.stderr.startswith("Error: openai/x: no model server at http://127.0.0.1:9/v1")
     assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(
     ("status", "message"),
-    [(401, "the provider refused the API key"), (500, "cannot get an answer from the model")],
+    [(401, "the key in RADAR_LLM_API_KEY was refused (401)"), (500, "cannot get an answer from the model")],
 )
 def test_model_errors_are_one_line(model: ChatServer, tmp_path: Path, status: int, message: str) -> None:
     store(tmp_path)
