@@ -56,9 +56,14 @@ def err() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+# The console of the status line or progress bar on screen, if one is: a message goes
+# through it, so it prints on a line of its own above the bar instead of on the bar's.
+_live: list[Console] = []
+
+
 def say(message: str, style: str = "") -> None:
     """A message for people, on stderr, never parsed as markup."""
-    err().print(Text(message, style=style))
+    (_live[-1] if _live else err()).print(Text(message, style=style))
 
 
 class State:
@@ -81,11 +86,13 @@ class State:
         from radar.store import open_db
 
         path, origin = self.settings.db_path, self.settings.origins.get("db", "default")
+        what = "--db" if origin == "option" else origin
         if not create and origin != "default" and not path.exists():
-            what = "--db" if origin == "option" else origin
             raise NotFoundError(
                 f"no radar store at {path} (from {what}): check the path; radar follow or radar import makes one"
             )
+        if origin != "default":
+            _check_store_file(path, what, create)
 
         def upgrading() -> None:
             # For someone waiting at a terminal; cron's mail needs no news of it.
@@ -96,6 +103,17 @@ class State:
                 )
 
         return open_db(self.settings.db_path, on_upgrade=upgrading)
+
+
+def _check_store_file(path: Path, what: str, create: bool) -> None:
+    """An empty file is no store: SQLite would take it for a new, empty one, and radar
+    today would report nothing instead of the mistyped path it is. It becomes a store only
+    for the commands that make one. (A file that is not SQLite is refused by open_db.)"""
+    if not create and path.is_file() and path.stat().st_size == 0:
+        raise NotFoundError(
+            f"{path} (from {what}) is an empty file, not a radar store: check the path; "
+            "radar follow or radar import makes a store there"
+        )
 
 
 def _version(value: bool) -> None:
@@ -173,7 +191,11 @@ def live_status(first: str, quiet: bool = False) -> Iterator[Callable[[str], Non
         yield lambda message: None
         return
     with console.status(first) as status:
-        yield lambda message: status.update(Text(message))
+        _live.append(console)
+        try:
+            yield lambda message: status.update(Text(message))
+        finally:
+            _live.remove(console)
 
 
 @contextmanager
@@ -197,7 +219,13 @@ def progress_bar(description: str, quiet: bool = False) -> Iterator[Callable[[in
     ) as bar:
         # The columns read markup: a file named "[red]x" must print as it is.
         task = bar.add_task(escape(description), total=None, detail="")
-        yield lambda done, total, detail: bar.update(task, completed=done, total=total, detail=escape(detail))
+        _live.append(console)
+        try:
+            yield lambda done, total, detail: bar.update(
+                task, completed=done, total=total, detail=escape(detail)
+            )
+        finally:
+            _live.remove(console)
 
 
 def write_output(text: str, path: Path | None) -> None:
