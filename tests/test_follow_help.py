@@ -126,3 +126,21 @@ def test_initials_that_fit_two_followed_people_are_no_duplicate(tmp_path: Path) 
     stderr = fails(1, "follow", "--no-fetch", "Franz Gaehler")  # no follow is that one
     assert "not following" in stderr
     assert follows() == ["Franz Gähler", "Fritz Gähler", "F. Gähler"]
+
+
+def test_merge_mends_two_follows_made_before_duplicates_were_refused(tmp_path: Path) -> None:
+    store_with(tmp_path, PEOPLE)
+    ok("follow", "--no-fetch", "A. Torchinsky")
+    # As an earlier radar allowed: the second follow of the same person, stored directly.
+    from radar.follows import add_follow
+    from radar.store import open_db
+
+    db = open_db(tmp_path / "radar-home" / "radar.db")
+    add_follow(db, "author", "Alberto Torchinsky")
+    db.conn.close()
+    assert follows() == ["A. Torchinsky", "Alberto Torchinsky"]
+    result = run_radar("follow", "--no-fetch", "--merge", "A. Torchinsky")
+    assert result.returncode == 0, result.stderr
+    assert follows() == ["Alberto Torchinsky"]
+    cards = json.loads(ok("today", "--format", "json"))
+    assert all(len(c["reasons"]) == 1 for c in cards)

@@ -579,16 +579,20 @@ def _one_person(a: ParsedName, b: ParsedName) -> bool:
     return match_strength(a, b) is not None or match_strength(b, a) is not None
 
 
-def same_person_follow(db: Database, value: str) -> Follow | None:
-    """The person follow that `value` can only be: the same normalised name, or a name
-    whose initials fit exactly one followed person ("A Torchinsky" beside "Alberto
-    Torchinsky"). None when no follow fits, or when several do (then it is no one's)."""
+def same_person_follow(db: Database, value: str, merging: bool = False) -> Follow | None:
+    """The person follow that `value` can only be, under another name: one whose name fits
+    it, initials and all ("A Torchinsky" beside "Alberto Torchinsky"), when exactly one
+    does. None when none or several fit, or when `value` itself is followed (add_follow
+    says "Already following"), unless `merging`: then two follows made before this check
+    existed are found too."""
     display, key = follow_key("author", value)
     parsed = parse_name(display)
     fits = []
     for row in db.query("select * from follows where kind = 'author'"):
         if row["key"] == key:
-            return None  # the same follow: add_follow says "Already following"
+            if not merging:
+                return None
+            continue
         try:
             if _one_person(parsed, parse_name(row["value"])):
                 fits.append(_follow_from_row(row))
@@ -611,7 +615,9 @@ def _fuller(a: str, b: str) -> str:
 def merge_follow(db: Database, existing: Follow, value: str) -> FollowResult:
     """One follow for a person followed under two names: the existing follow (its id,
     date and fetch state) under the fuller of the two names, matched again."""
-    value, _ = follow_key("author", value)
+    value, own_key = follow_key("author", value)
+    if db.execute("select 1 from follows where kind = 'author' and key = ?", [own_key]).fetchone():
+        remove_follow(db, "author", value)  # followed under both names: one goes
     name = _fuller(existing.value, value)
     _, key = follow_key("author", name)
     with db.atomic():

@@ -59,7 +59,7 @@ def _languages() -> tuple[dict[str, str], dict[str, str]]:
     return names, codes
 
 
-def language_code(value: str) -> str:
+def language_code(value: str, what: str = "--lang") -> str:
     """The ISO 639-1 code (with its region, lower case: "zh-tw") for a code or an English
     language name, or UsageError naming the closest ones."""
     names, codes = _languages()
@@ -74,7 +74,7 @@ def language_code(value: str) -> str:
         "; did you mean " + ", ".join(f"{codes[c]} ({names[codes[c]]})" for c in close) + "?" if close else ""
     )
     raise UsageError(
-        f"unknown language {value!r} for --lang: give an ISO 639-1 code or an English name "
+        f"unknown language {value!r} for {what}: give an ISO 639-1 code or an English name "
         f"(de, German, zh-TW){hint}"
     )
 

@@ -85,7 +85,12 @@ def brief(
 
     st = state(ctx)
     settings = st.settings
-    lang = language_code(lang or settings.brief_lang)
+    if lang:
+        lang = language_code(lang)
+    else:
+        lang = language_code(
+            settings.brief_lang, f"brief_lang (from {settings.origins.get('brief_lang', 'default')})"
+        )
     model = (model or settings.model).strip()
     if not offline and not model:
         raise ModelError(

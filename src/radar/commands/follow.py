@@ -88,7 +88,7 @@ def follow(
     merged = {}
     for kind, value in targets:
         if kind == "author":
-            existing = same_person_follow(db, value)
+            existing = same_person_follow(db, value, merging=merge)
             if existing is not None and not merge:
                 raise RadarError(
                     f'"{value}" can only be "{existing.value}", whom you follow already: '
