@@ -144,3 +144,11 @@ def test_merge_mends_two_follows_made_before_duplicates_were_refused(tmp_path: P
     assert follows() == ["Alberto Torchinsky"]
     cards = json.loads(ok("today", "--format", "json"))
     assert all(len(c["reasons"]) == 1 for c in cards)
+
+
+def test_namesakes_arxiv_returned_are_suggested(arxiv: Arxiv) -> None:
+    arxiv.papers = [Item("2611.00009", authors=["Krishna Sharma"], published="2026-11-19T10:00:00Z")]
+    result = run_radar("follow", "Krish Sharma", env=arxiv.env)
+    assert result.returncode == 1
+    assert 'Did you mean "Krishna Sharma" (1 paper on arXiv)?' in result.stderr
+    assert follows() == []

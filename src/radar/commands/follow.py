@@ -133,7 +133,7 @@ def follow(
     refused = []
     for result in results:
         if result.created and result.follow.kind == "author":
-            why = unmatched_person(db, result.follow, keep, no_fetch, result.follow.id in asked)
+            why = unmatched_person(db, result.follow, keep, no_fetch, result.follow.id in asked, near_misses)
             if why is not None:
                 refused.append((result, why))
     for result, why in refused:
@@ -160,11 +160,15 @@ def follow(
         raise typer.Exit(1)
 
 
-def unmatched_person(db: Any, follow: Any, keep: bool, no_fetch: bool, asked: bool) -> str | None:
+def unmatched_person(
+    db: Any, follow: Any, keep: bool, no_fetch: bool, asked: bool, fetched_misses: Counter[str]
+) -> str | None:
     """Why a new person follow that matches no paper should not stand, with the people
-    the user may have meant; None when it matches something, or when no one can tell
-    (the store is empty and arXiv was not asked, or could not answer)."""
+    the user may have meant (stored, or namesakes arXiv returned); None when it matches
+    something, or when no one can tell (the store is empty and arXiv was not asked, or
+    could not answer)."""
     from radar.follows import preview, suggest_people
+    from radar.names import parse_name, similar_surname
 
     if preview(db, follow).papers:
         return None
@@ -175,9 +179,16 @@ def unmatched_person(db: Any, follow: Any, keep: bool, no_fetch: bool, asked: bo
         if asked
         else "no stored paper matches it (arXiv was not asked: --no-fetch)"
     )
-    hint = suggest_people(db, follow.value)
+    hint = [(name, plural(count, "paper")) for name, count in suggest_people(db, follow.value)]
+    if not hint and asked:
+        wanted = parse_name(follow.value)
+        hint = [
+            (name, f"{plural(count, 'paper')} on arXiv")
+            for name, count in fetched_misses.most_common()
+            if similar_surname(wanted, parse_name(name))
+        ][:2]
     if hint:
-        names = " or ".join(f'"{name}" ({plural(count, "paper")})' for name, count in hint)
+        names = " or ".join(f'"{name}" ({count})' for name, count in hint)
         where += f". Did you mean {names}?"
     else:
         where += "."
