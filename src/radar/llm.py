@@ -218,7 +218,12 @@ def describe_error(litellm: Any, model: str, api_base: str, timeout: float, exc:
     if _no_connection(litellm, exc):
         address = api_base or default_address(model)
         if address:
-            return f"{model}: no model server at {_redact(address)} (is it running?)"
+            from urllib.parse import urlsplit
+
+            host = urlsplit(address).hostname or ""
+            if host in ("localhost", "::1") or host.startswith("127."):
+                return f"{model}: no model server at {_redact(address)} (is it running?)"
+            return f"{model}: cannot connect to {_redact(address)} (check the network, or the address)"
     if isinstance(exc, litellm.ContextWindowExceededError):
         return f"{model}: the prompt is larger than the model's context window; try a smaller --max-papers"
     if isinstance(exc, litellm.Timeout):

@@ -167,10 +167,11 @@ def unmatched_person(
     the user may have meant (stored, or namesakes arXiv returned); None when it matches
     something, or when no one can tell (the store is empty and arXiv was not asked, or
     could not answer)."""
-    from radar.follows import preview, suggest_people
+    from radar.follows import suggest_people
     from radar.names import parse_name, similar_surname
 
-    if preview(db, follow).papers:
+    matched = db.execute("select matched from follows where id = ?", [follow.id]).fetchone()
+    if matched and matched[0]:
         return None
     if not asked and (not no_fetch or db.execute("select 1 from papers limit 1").fetchone() is None):
         return None
