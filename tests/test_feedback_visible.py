@@ -41,6 +41,8 @@ def test_mutes_and_hides_are_listed_with_dates(tmp_path: Path) -> None:
     text = ok("feedback")
     assert "muted author" in text and "Some One" in text and '"prompt engineering"' in text
     assert "hidden paper" in text and "2611.00002  Bandits alone" in text
+    ok("hide", "2611.00001")
+    assert "Bandits [bold]with[/bold] friends" in ok("feedback")  # arXiv's text, never markup
     ok("unmute", "--author", "Some One")
     assert "Some One" not in ok("feedback")
 
