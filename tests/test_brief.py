@@ -188,15 +188,13 @@ def test_unreachable_model_leaves_stdout_empty(tmp_path: Path) -> None:
         env={"RADAR_MODEL": "openai/x", "RADAR_LLM_API_BASE": "http://127.0.0.1:9/v1"},
     )
     assert result.returncode == 1 and result.stdout == ""
-    assert result.stderr.startswith(
-        "Error: openai/x: cannot get an answer from the model at http://127.0.0.1:9/v1"
-    )
+    assert result.stderr.startswith("Error: openai/x: no model server at http://127.0.0.1:9/v1")
     assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(
     ("status", "message"),
-    [(401, "the provider refused the API key"), (500, "cannot get an answer from the model")],
+    [(401, "the key in RADAR_LLM_API_KEY was refused (401)"), (500, "cannot get an answer from the model")],
 )
 def test_model_errors_are_one_line(model: ChatServer, tmp_path: Path, status: int, message: str) -> None:
     store(tmp_path)
@@ -465,12 +463,14 @@ def test_a_quiet_week_is_not_an_error(mode: list[str], tmp_path: Path) -> None:
     store(tmp_path)
     target = tmp_path / "brief.md"
     quiet = ["brief", *mode, "--since", "2026-01-01", "--until", "2026-01-07"]
-    result = run_radar(*quiet, "-o", str(target))
+    env = {"OPENAI_API_KEY": "sk-test-not-used"}  # the model is never called
+    result = run_radar(*quiet, "-o", str(target), env=env)
     assert result.returncode == 0 and result.stdout == ""
-    [line] = result.stderr.strip().splitlines()
+    # (A model litellm does not know is warned about first: the test's is made up.)
+    line = result.stderr.strip().splitlines()[-1]
     assert line.startswith("No paper ") and line.endswith(
         "matches your follows (and filters): no brief written."
     )
     assert not target.exists()
-    told = run_radar(*quiet, "--fail-empty")
+    told = run_radar(*quiet, "--fail-empty", env=env)
     assert told.returncode == 3 and told.stdout == "" and "no brief written" in told.stderr

@@ -440,7 +440,7 @@ def test_export_of_an_empty_pipe_exports_nothing(db: Database) -> None:
     [
         (["--ids", "2611.00001", "--ids", "2611.09999"], 1, "Error: not in the store: 2611.09999"),
         (["--follow", "Nobody Here"], 1, "Error: you do not follow 'Nobody Here'"),
-        (["--since", "yesterday"], 2, "Error: cannot read the date 'yesterday'"),
+        (["--since", "yesteryear"], 2, "Error: cannot read the date 'yesteryear'"),
         (["--ids", ""], 2, "Error: --ids '' names no paper: give arXiv ids, e.g. --ids 2511.05963"),
         (["--ids", " , "], 2, "Error: --ids ' , ' names no paper"),
     ],

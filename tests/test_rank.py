@@ -250,7 +250,7 @@ def test_parse_since_accepts(text: str, expected: date) -> None:
     assert parse_since(text, now=NOW) == expected
 
 
-@pytest.mark.parametrize("text", ["", "yesterday", "3", "3x", "d3", "-3d", "2026-13-01", "3 days"])
+@pytest.mark.parametrize("text", ["", "yesteryear", "3", "3x", "d3", "-3d", "2026-13-01", "3 days"])
 def test_parse_since_refuses(text: str) -> None:
     with pytest.raises(UsageError, match="use 24h, 3d, 2w or a date"):
         parse_since(text, now=NOW)

@@ -271,7 +271,7 @@ def test_a_quiet_import_prints_only_errors(tmp_path: Path, radar_home: Path) -> 
     lines = failed.stderr.strip().splitlines()
     assert len(lines) == 2, failed.stderr
     assert lines[0].startswith("Error: ") and "ends early or is damaged" in lines[0]
-    assert lines[1].startswith("not imported: cannot read") and "missing.xml" in lines[1]
+    assert lines[1].startswith("Error: not imported: cannot read") and "missing.xml" in lines[1]
 
 
 def test_a_bulk_import_builds_its_indexes_at_the_end(

@@ -70,7 +70,7 @@ def test_empty_states_say_what_to_do(tmp_path: Path) -> None:
     store_with(tmp_path, [Item("2611.00050")])
     result = run_radar("today")
     assert "You follow nothing yet" in result.stderr
-    ok("follow", "--no-fetch", "Nobody Atall")
+    ok("follow", "--no-fetch", "--keep", "Nobody Atall")
     result = run_radar("today")
     assert "No paper on Friday 2026-11-20 (the newest listing stored" in result.stderr
     assert "matches your follows" in result.stderr and "--since 7d" in result.stderr

@@ -167,7 +167,9 @@ def _context_line(selection: Selection) -> str:
 
 
 def brief_messages(selection: Selection, body: str, lang: str, from_notes: bool) -> list[dict[str, str]]:
-    language = LANGUAGES.get(lang.lower(), lang)
+    from radar.languages import language_name
+
+    language = LANGUAGES.get(lang.lower()) or language_name(lang)
     example = selection.ids[0] if selection.ids else "2501.01234"
     system = SYSTEM_PROMPT.format(language=language, example=example)
     wrapper = ("<notes>\n" + body + "\n</notes>") if from_notes else ("<papers>\n" + body + "\n</papers>")

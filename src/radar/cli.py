@@ -22,6 +22,7 @@ from radar import __version__
 from radar.config import Settings, load_settings
 from radar.errors import NotFoundError, RadarError, UsageError
 from radar.files import write_atomically
+from radar.progress import live_console
 
 app = typer.Typer(
     name="radar",
@@ -57,8 +58,10 @@ def err() -> Console:
 
 
 def say(message: str, style: str = "") -> None:
-    """A message for people, on stderr, never parsed as markup."""
-    err().print(Text(message, style=style))
+    """A message for people, on stderr, never parsed as markup. With a status line or a
+    progress bar on screen it goes through that bar's console, so it prints on a line of
+    its own above the bar instead of on the bar's."""
+    (live_console() or err()).print(Text(message, style=style))
 
 
 class State:
@@ -81,11 +84,13 @@ class State:
         from radar.store import open_db
 
         path, origin = self.settings.db_path, self.settings.origins.get("db", "default")
+        what = "--db" if origin == "option" else origin
         if not create and origin != "default" and not path.exists():
-            what = "--db" if origin == "option" else origin
             raise NotFoundError(
                 f"no radar store at {path} (from {what}): check the path; radar follow or radar import makes one"
             )
+        if origin != "default":
+            _check_store_file(path, what, create)
 
         def upgrading() -> None:
             # For someone waiting at a terminal; cron's mail needs no news of it.
@@ -99,6 +104,17 @@ class State:
 
 
 _current: State | None = None  # the running command's, for the error boundary
+
+
+def _check_store_file(path: Path, what: str, create: bool) -> None:
+    """An empty file is no store: SQLite would take it for a new, empty one, and radar
+    today would report nothing instead of the mistyped path it is. It becomes a store only
+    for the commands that make one. (A file that is not SQLite is refused by open_db.)"""
+    if not create and path.is_file() and path.stat().st_size == 0:
+        raise NotFoundError(
+            f"{path} (from {what}) is an empty file, not a radar store: check the path; "
+            "radar follow or radar import makes a store there"
+        )
 
 
 def _version(value: bool) -> None:

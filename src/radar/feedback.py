@@ -324,3 +324,87 @@ def apply_feedback(db: Database, ranked: list[Ranked]) -> list[Ranked]:
 def _reason(kind: str, examples: list[str], verb: str) -> Match:
     n = len(examples)
     return Match(0, "feedback", kind, kind, f"similar to {n} paper{'s' if n != 1 else ''} you {verb}")
+
+
+# --- feedback you can see ---------------------------------------------------------------------
+
+
+@dataclass
+class FeedbackEntry:
+    """One thing the reader told radar to leave out: a muted person or topic, a hidden paper."""
+
+    action: str  # "mute" or "hide"
+    kind: str  # "author", "topic" or "paper"
+    value: str  # the name, the phrase or the paper's id
+    created_utc: str
+    title: str | None = None  # a hidden paper's
+
+
+def feedback_entries(db: Database) -> list[FeedbackEntry]:
+    """Every mute and hide, newest first within each."""
+    entries = [
+        FeedbackEntry("mute", kind, value, created)
+        for kind, value, created in db.execute(
+            "select kind, value, created_utc from mutes order by created_utc desc, id desc"
+        )
+    ]
+    entries += [
+        FeedbackEntry("hide", "paper", paper_id, created, title)
+        for paper_id, created, title in db.execute(
+            "select f.paper_id, f.created_utc, p.title from feedback f left join papers p on p.id = f.paper_id "
+            "where f.verdict = 'hide' order by f.created_utc desc, f.paper_id"
+        )
+    ]
+    return entries
+
+
+def followed_papers_muted(db: Database, kind: str, value: str) -> dict[str, int]:
+    """How many papers of each followed person a mute of this person (or topic) takes
+    from the cards, by the follow's name: papers they wrote with the muted person."""
+    _, key = mute_key(kind, value, adding=False)
+    counts: dict[str, int] = {}
+    follows = db.execute("select id, value from follows where kind = 'author'").fetchall()
+    for follow_id, name in follows:
+        ids = [r[0] for r in db.execute("select paper_id from matches where follow_id = ?", [follow_id])]
+        if not ids:
+            continue
+        if kind == "author":
+            gone = papers_by(db, parse_name(value), ids)
+        else:
+            gone = _mentioning(db, value, ids)
+        if gone:
+            counts[name] = len(gone)
+    return counts
+
+
+def _mentioning(db: Database, phrase: str, ids: Sequence[str]) -> set[str]:
+    sql = (
+        "select papers.id from papers_fts join papers on papers.rowid = papers_fts.rowid "
+        "where papers_fts match ? and papers_fts.rowid between ? and ?"
+    )
+    wanted = set(ids)
+    found: set[str] = set()
+    for low, high in rowid_ranges(db, list(ids)):
+        found.update(r[0] for r in db.execute(sql, [fts_phrase(phrase), low, high]) if r[0] in wanted)
+    return found
+
+
+def why_left_out(db: Database, paper_id: str) -> list[str]:
+    """Why your cards leave this paper out: a hide, or the mutes that cover it (each with
+    its date and the command that takes it back); empty when none does."""
+    reasons = []
+    row = db.execute(
+        "select created_utc from feedback where paper_id = ? and verdict = 'hide'", [paper_id]
+    ).fetchone()
+    if row:
+        reasons.append(f"you hid it on {row[0][:10]} (radar hide --undo {paper_id})")
+    for kind, value, created in db.execute("select kind, value, created_utc from mutes order by id"):
+        if kind == "author" and papers_by(db, parse_name(value), [paper_id]):
+            reasons.append(
+                f'it is by {value}, whom you muted on {created[:10]} (radar unmute --author "{value}")'
+            )
+        elif kind == "topic" and _mentioning(db, value, [paper_id]):
+            reasons.append(
+                f'it mentions "{value}", which you muted on {created[:10]} (radar unmute --topic "{value}")'
+            )
+    return reasons

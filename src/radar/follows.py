@@ -15,7 +15,17 @@ from typing import Any
 from radar.database import Database
 from radar.errors import NotFoundError, UsageError
 from radar.model import Follow
-from radar.names import ParsedName, lookup_keys, match_strength, normalise, parse_name, similar_surname
+from radar.names import (
+    ParsedName,
+    edit_distance,
+    fold,
+    lookup_keys,
+    match_strength,
+    normalise,
+    parse_name,
+    readings,
+    similar_surname,
+)
 from radar.store import ANY_BREADTH, chunks, fts_phrase, placeholders, rowid_ranges, utc_now, write_cache
 from radar.store.sources import forget_state
 from radar.taxonomy import canonical_category, suggest_categories
@@ -479,3 +489,144 @@ def _names_beside(db: Database, followed: dict[str, str | None], paper_ids: list
         )
         counts.update(name for paper_id, name in rows if name != followed[paper_id])
     return counts
+
+
+# --- a person who matches nothing, and the same person twice -----------------------------------
+
+
+def person_matches(db: Database, value: str) -> int:
+    """How many stored papers a follow of this person would match."""
+    probe = Follow(id=0, kind="author", value=value, created_utc="")
+    return len({hit.paper_id for hit in _author_hits(db, [probe], None)})
+
+
+def _near_keys(db: Database, key: str) -> list[tuple[str, int]]:
+    """Stored surname keys near `key` (after folding umlauts), with their distance. Only
+    keys that share its first two letters are read: a range of the surname index, not
+    the whole of it, and a typo rarely sits in the first two letters."""
+    wanted = fold(key)
+    limit = 1 if len(wanted) <= 5 else 2
+    prefixes = {key[:2], wanted[:2]}
+    found: dict[str, int] = {}
+    for prefix in prefixes:
+        if not prefix:
+            continue
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        for (stored,) in db.execute(
+            "select distinct name_key from paper_authors where name_key >= ? and name_key < ?",
+            [prefix, upper],
+        ):
+            distance = edit_distance(fold(stored), wanted, limit)
+            if distance <= limit:
+                found[stored] = distance
+    return sorted(found.items(), key=lambda item: item[1])
+
+
+def _given_distance(wanted: tuple[str, ...], candidate: tuple[str, ...]) -> int | None:
+    """How far apart two sets of given names are (the first one decides), or None when
+    they are different people: an initial agrees with a name it starts, a name differs
+    from another by at most two letters."""
+    if not wanted or not candidate:
+        return None
+    a, b = fold(wanted[0]), fold(candidate[0])
+    if len(a) == 1 or len(b) == 1:
+        return 0 if a[0] == b[0] else None
+    distance = edit_distance(a, b, 2)
+    return distance if distance <= 2 and distance < max(len(a), len(b)) - 1 else None
+
+
+def suggest_people(db: Database, value: str, limit: int = 2) -> list[tuple[str, int]]:
+    """Stored people a follow of `value` may have meant, closest first, each with the
+    number of papers a follow of them would match: names a typo, a transliteration
+    ("Gaehler" for "Gähler") or surname-first order away from it."""
+    try:
+        parsed = parse_name(" ".join(value.split()))
+    except ValueError:
+        return []
+    scored: dict[str, tuple[int, int]] = {}  # spelling -> (distance, papers with it)
+    for order, reading in enumerate(readings(parsed)):
+        if not reading.given:
+            continue
+        for key, key_distance in _near_keys(db, reading.key):
+            for name, papers in db.execute(
+                "select name, count(*) from paper_authors where name_key = ? group by name", [key]
+            ):
+                try:
+                    candidate = parse_name(name)
+                except ValueError:
+                    continue
+                given = _given_distance(reading.given, candidate.given)
+                if given is None:
+                    continue
+                distance = key_distance + given + order
+                if name not in scored or scored[name] > (distance, -papers):
+                    scored[name] = (distance, -papers)
+    # Full first names before initials, then the closest, then the most papers.
+    ranked = sorted(scored, key=lambda n: (scored[n][0], len(parse_name(n).given[0]) == 1, scored[n][1], n))
+    suggestions: list[tuple[str, int]] = []
+    for name in ranked:
+        if any(match_strength(parse_name(kept), parse_name(name)) for kept, _ in suggestions):
+            continue  # another spelling of someone already suggested
+        count = person_matches(db, name)
+        if count:
+            suggestions.append((name, count))
+        if len(suggestions) == limit:
+            break
+    return suggestions
+
+
+def _one_person(a: ParsedName, b: ParsedName) -> bool:
+    return match_strength(a, b) is not None or match_strength(b, a) is not None
+
+
+def same_person_follow(db: Database, value: str, merging: bool = False) -> Follow | None:
+    """The person follow that `value` can only be, under another name: one whose name fits
+    it, initials and all ("A Torchinsky" beside "Alberto Torchinsky"), when exactly one
+    does. None when none or several fit, or when `value` itself is followed (add_follow
+    says "Already following"), unless `merging`: then two follows made before this check
+    existed are found too."""
+    display, key = follow_key("author", value)
+    parsed = parse_name(display)
+    fits = []
+    for row in db.query("select * from follows where kind = 'author'"):
+        if row["key"] == key:
+            if not merging:
+                return None
+            continue
+        try:
+            if _one_person(parsed, parse_name(row["value"])):
+                fits.append(_follow_from_row(row))
+        except ValueError:
+            continue
+    return fits[0] if len(fits) == 1 else None
+
+
+def _fuller(a: str, b: str) -> str:
+    """Of two names for one person, the one that says more: whole given names over
+    initials, then more given names."""
+
+    def weight(name: str) -> tuple[int, int]:
+        given = parse_name(name).given
+        return sum(len(g) > 1 for g in given), len(given)
+
+    return b if weight(b) > weight(a) else a
+
+
+def merge_follow(db: Database, existing: Follow, value: str) -> FollowResult:
+    """One follow for a person followed under two names: the existing follow (its id,
+    date and fetch state) under the fuller of the two names, matched again."""
+    value, own_key = follow_key("author", value)
+    if db.execute("select 1 from follows where kind = 'author' and key = ?", [own_key]).fetchone():
+        remove_follow(db, "author", value)  # followed under both names: one goes
+    name = _fuller(existing.value, value)
+    _, key = follow_key("author", name)
+    with db.atomic():
+        db.execute("update follows set value = ?, key = ? where id = ?", [name, key, existing.id])
+    follow = Follow(id=existing.id, kind="author", value=name, created_utc=existing.created_utc)
+    follow.papers = match_follow(db, follow)
+    return FollowResult(follow, created=False, matched=follow.papers)
+
+
+def drop_follow(db: Database, follow: Follow) -> None:
+    """Take back a follow just made (one that matched nothing)."""
+    remove_follow(db, follow.kind, follow.value)

@@ -211,8 +211,19 @@ def describe_error(litellm: Any, model: str, api_base: str, timeout: float, exc:
     """One line a user can act on. Never includes the API key or the request."""
     where = f" at {_redact(api_base)}" if api_base else ""
     if isinstance(exc, litellm.AuthenticationError):
-        hint = "RADAR_LLM_API_KEY" if api_base else "the provider's key variable, e.g. OPENAI_API_KEY"
-        return f"{model}: the provider refused the API key (check {hint})"
+        names = ["RADAR_LLM_API_KEY"] if api_base else key_variables(model)
+        if not names:
+            return f"{model}: the provider refused the API key (401)"
+        return f"{model}: the key in {' or '.join(names)} was refused (401)"
+    if _no_connection(litellm, exc):
+        address = api_base or default_address(model)
+        if address:
+            from urllib.parse import urlsplit
+
+            host = urlsplit(address).hostname or ""
+            if host in ("localhost", "::1") or host.startswith("127."):
+                return f"{model}: no model server at {_redact(address)} (is it running?)"
+            return f"{model}: cannot connect to {_redact(address)} (check the network, or the address)"
     if isinstance(exc, litellm.ContextWindowExceededError):
         return f"{model}: the prompt is larger than the model's context window; try a smaller --max-papers"
     if isinstance(exc, litellm.Timeout):
@@ -244,3 +255,124 @@ def _first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     # Provider messages can echo request details; keep them short.
     return text[:200]
+
+
+# --- what to fix before a call: the provider, its key, its address ----------------------------
+
+# Where litellm sends a provider's requests when no address is given (litellm 1.106), for
+# the message of a failed connection; the environment variables litellm reads come first.
+_DEFAULT_ADDRESSES = {
+    "openai": (("OPENAI_BASE_URL", "OPENAI_API_BASE"), "https://api.openai.com/v1"),
+    "ollama": (("OLLAMA_API_BASE",), "http://localhost:11434"),
+    "ollama_chat": (("OLLAMA_API_BASE",), "http://localhost:11434"),
+    "anthropic": (("ANTHROPIC_API_BASE", "ANTHROPIC_BASE_URL"), "https://api.anthropic.com"),
+    "lm_studio": (("LM_STUDIO_API_BASE",), "http://localhost:1234/v1"),
+}
+# Providers that run on the user's own machine and need no key, whatever
+# validate_environment says (it asks Ollama for OLLAMA_API_BASE, which has a default).
+_LOCAL_PROVIDERS = frozenset({"ollama", "ollama_chat", "lm_studio", "hosted_vllm", "llamafile"})
+
+
+def _provider(model: str) -> str | None:
+    litellm = _import()
+    with _quiet():
+        try:
+            return str(litellm.get_llm_provider(model=model)[1])
+        except Exception:
+            return None
+
+
+def default_address(model: str) -> str | None:
+    """The address litellm calls for this model when radar gives none."""
+    names, default = _DEFAULT_ADDRESSES.get(_provider(model) or "", ((), ""))
+    return next((os.environ[n] for n in names if os.environ.get(n)), default) or None
+
+
+def _no_connection(litellm: Any, exc: Exception) -> bool:
+    """A server that is not there: litellm says so as APIConnectionError, or for openai/
+    models as InternalServerError("Connection error.")."""
+    if isinstance(exc, litellm.Timeout):
+        return False
+    if isinstance(exc, litellm.APIConnectionError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, litellm.InternalServerError) and (
+        "connection error" in text or "connection refused" in text
+    )
+
+
+def key_variables(model: str) -> list[str]:
+    """The environment variables litellm reads the key for this model from, set or not,
+    as its validate_environment names them when they are missing."""
+    import unittest.mock
+
+    litellm = _import()
+    hidden = {name: "" for name in os.environ if "KEY" in name or "TOKEN" in name}
+    with unittest.mock.patch.dict(os.environ):
+        for name in hidden:
+            del os.environ[name]
+        with _quiet():
+            try:
+                missing = litellm.validate_environment(model=model).get("missing_keys") or []
+            except Exception:
+                return []
+    return [name for name in missing if "KEY" in name or "TOKEN" in name]
+
+
+def known_models(model: str, n: int = 3) -> list[str]:
+    """litellm's known model names closest to `model`, as `provider/name`."""
+    import difflib
+
+    litellm = _import()
+    names = []
+    for name, info in litellm.model_cost.items():
+        provider = info.get("litellm_provider") if isinstance(info, dict) else None
+        if name == "sample_spec" or not isinstance(provider, str):
+            continue
+        names.append(name if name.startswith(provider + "/") else f"{provider}/{name}")
+    wanted = model if "/" in model else f"openai/{model}"
+    return difflib.get_close_matches(wanted, names, n=n, cutoff=0.7)
+
+
+def check_model(model: str, api_base: str = "", need_key: bool = True) -> list[str]:
+    """What would stop a call to `model` before it is made, as a ModelError: a provider
+    litellm does not know, or (need_key) a key variable that is not set. Returns warnings:
+    a model litellm's table does not know, for a provider that may know it all the same."""
+    litellm = _import()
+    provider = _provider(model)
+    if provider is None:
+        close = known_models(model)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ModelError(
+            f"unknown model {model!r}: litellm knows no provider for it (write provider/model, e.g. "
+            f"openai/gpt-4o-mini or ollama_chat/llama3.1){hint}"
+        )
+    if need_key and (missing := missing_key(model, api_base)):
+        raise ModelError(missing)
+    bare = model.split("/", 1)[1] if model.startswith(provider + "/") else model
+    if api_base or provider in _LOCAL_PROVIDERS or bare in litellm.model_cost or model in litellm.model_cost:
+        return []
+    close = [name for name in known_models(model) if name != model]
+    if not close:
+        return []
+    return [f"litellm does not know the model {model!r} (close: {', '.join(close)}); the provider decides"]
+
+
+def missing_key(model: str, api_base: str = "") -> str | None:
+    """ "OPENAI_API_KEY is not set", when litellm would call the provider without its key;
+    None when the key is there, or radar gives the address (RADAR_LLM_API_KEY), or the
+    model runs locally."""
+    provider = _provider(model)
+    if api_base or provider is None or provider in _LOCAL_PROVIDERS:
+        return None
+    litellm = _import()
+    with _quiet():
+        try:
+            missing = litellm.validate_environment(model=model).get("missing_keys") or []
+        except Exception:
+            return None
+    keys = [name for name in missing if "KEY" in name or "TOKEN" in name]
+    if not keys:
+        return None
+    unset = f"{keys[0]} is not set" if len(keys) == 1 else f"none of {', '.join(keys)} is set"
+    return f"{model}: {unset}: export the provider's key, or use a local model (--model ollama_chat/llama3.1) or --offline"

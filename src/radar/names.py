@@ -378,3 +378,49 @@ def split_name(name: str) -> NameParts | None:
             return None
         end -= 1
     return None
+
+
+# --- near names, for "did you mean" ----------------------------------------------------------
+
+# German umlauts and ß are written two ways in Latin letters: "Gähler" is "Gaehler", "Groß"
+# is "Gross". anyascii already turns ä into a and ß into ss; folding ae, oe and ue to one
+# letter makes "Gaehler" and "Gähler" the same word.
+_TRANSLITERATIONS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+
+
+def fold(text: str) -> str:
+    """A normalised name with umlauts written out (ae, oe, ue) read as the plain vowel."""
+    text = normalise(text)
+    for long, short in _TRANSLITERATIONS:
+        text = text.replace(long, short)
+    return text
+
+
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Insertions, deletions, substitutions and swaps of two neighbours between a and b
+    (optimal string alignment), or `limit + 1` once it is sure to exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+def readings(name: ParsedName) -> list[ParsedName]:
+    """The name as given, and read surname first ("Gähler Franz", "Torchinsky, A." is
+    already read that way by parse_name)."""
+    words = (*name.given, *name.surname.split())
+    found = [name]
+    if len(words) >= 2:
+        found.append(ParsedName(given=tuple(words[1:]), surname=words[0]))
+    return found

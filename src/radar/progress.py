@@ -14,6 +14,16 @@ def _stderr() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+# The consoles of the status lines and progress bars on screen, innermost last.
+_live: list[Console] = []
+
+
+def live_console() -> Console | None:
+    """The console of the status line or progress bar on screen, if one is: messages go
+    through it (cli.say), so they print above the bar instead of on its line."""
+    return _live[-1] if _live else None
+
+
 @contextmanager
 def live_status(first: str, quiet: bool = False) -> Iterator[Callable[[str], None]]:
     """A live status line on stderr, only on a terminal; yields a function to update it."""
@@ -22,7 +32,11 @@ def live_status(first: str, quiet: bool = False) -> Iterator[Callable[[str], Non
         yield lambda message: None
         return
     with console.status(first) as status:
-        yield lambda message: status.update(Text(message))
+        _live.append(console)
+        try:
+            yield lambda message: status.update(Text(message))
+        finally:
+            _live.remove(console)
 
 
 @contextmanager
@@ -46,4 +60,10 @@ def progress_bar(description: str, quiet: bool = False) -> Iterator[Callable[[in
     ) as bar:
         # The columns read markup: a file named "[red]x" must print as it is.
         task = bar.add_task(escape(description), total=None, detail="")
-        yield lambda done, total, detail: bar.update(task, completed=done, total=total, detail=escape(detail))
+        _live.append(console)
+        try:
+            yield lambda done, total, detail: bar.update(
+                task, completed=done, total=total, detail=escape(detail)
+            )
+        finally:
+            _live.remove(console)

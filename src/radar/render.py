@@ -60,6 +60,21 @@ def _trim(text: str, width: int, lines: int) -> str:
     return cut + "…"
 
 
+def pdf_url(paper: Paper) -> str | None:
+    """The PDF of the version on the card (arXiv papers; a feed gives none)."""
+    return f"https://arxiv.org/pdf/{paper.id}v{paper.version}" if paper.is_arxiv else None
+
+
+def _links(paper: Paper) -> Text:
+    """The abstract page and the PDF; on a terminal that supports it, each a hyperlink."""
+    link = Text(paper.link, style=f"blue link {safe_url(paper.link)}")
+    pdf = pdf_url(paper)
+    if pdf:
+        link.append(" · ")
+        link.append("PDF", style=f"blue link {pdf}")
+    return link
+
+
 def card_lines(card: Card, width: int, full: bool = False) -> list[Text]:
     """The card's lines: a head line, then the indented body."""
     paper = card.paper
@@ -71,8 +86,7 @@ def card_lines(card: Card, width: int, full: bool = False) -> list[Text]:
     authors = _authors_text(paper, card.followed_authors, None if full else 12)
     abstract = one_line(paper.abstract)
     body = Text(abstract if full else _trim(abstract, width - INDENT, ABSTRACT_LINES))
-    link = Text(paper.link, style="blue")
-    lines: list[Text] = [head, title, authors, body, link]
+    lines: list[Text] = [head, title, authors, body, _links(paper)]
     if card.reasons:
         why = Text("why: ", style="dim")
         why.append("; ".join(one_line(m.reason) for m in card.reasons), style="italic")
@@ -118,6 +132,7 @@ def paper_dict(paper: Paper) -> dict[str, Any]:
         "journal_ref": paper.journal_ref,
         "doi": paper.doi,
         "url": paper.link,
+        "pdf_url": pdf_url(paper),
     }
 
 
@@ -145,7 +160,12 @@ def cards_markdown(cards: Sequence[Card], heading: str, full: bool = False) -> s
         paper = card.paper
         lines.append(f"## {card.rank:02d}. [{markdown_escape(paper.title)}]({safe_url(paper.link)})")
         lines.append("")
-        lines.append(f"*{markdown_escape(_source(paper))} · {_date(paper)} · {card.label}*  ")
+        pdf = pdf_url(paper)
+        lines.append(
+            f"*{markdown_escape(_source(paper))} · {_date(paper)} · {card.label}*"
+            + (f" · [PDF]({safe_url(pdf)})" if pdf else "")
+            + "  "
+        )
         followed = card.followed_authors
         names = [
             f"**{markdown_escape(a.name)}**" if a.name in followed else markdown_escape(a.name)

@@ -88,12 +88,17 @@ def parse_when(value: str, option: str, weekly: bool, default_day: int = 0) -> W
 
 
 def radar_program() -> str:
-    """The absolute path of the installed `radar` console script."""
+    """The absolute path of the installed `radar` console script: the one this process
+    runs as (a `uv tool install` or `pipx install` link in ~/.local/bin), else the one
+    beside this Python, else the one on PATH."""
     import shutil
 
-    candidate = Path(sys.executable).parent / "radar"
-    if candidate.is_file() and os.access(candidate, os.X_OK):
-        return str(candidate.absolute())
+    run_as = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    for candidate in (run_as, Path(sys.executable).parent / "radar"):
+        if candidate is None or candidate.name != "radar" or candidate.parent == Path():
+            continue  # "radar" alone was found on PATH: which one, shutil.which says below
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate.absolute())
     found = shutil.which("radar")
     if found:
         return str(Path(found).absolute())

@@ -90,17 +90,32 @@ def brief(
     """
     from radar import brief as core
     from radar.errors import ModelError
+    from radar.languages import language_code
     from radar.window import window_for
 
     st = state(ctx)
     settings = st.settings
-    lang = (lang or settings.brief_lang).strip()
+    if lang:
+        lang = language_code(lang)
+    else:
+        lang = language_code(
+            settings.brief_lang, f"brief_lang (from {settings.origins.get('brief_lang', 'default')})"
+        )
     model = (model or settings.model).strip()
     if not offline and not model:
         raise ModelError(
             "no model configured: pass --model, set RADAR_MODEL (e.g. openai/gpt-4o-mini, ollama_chat/llama3.1) "
             "or `model` in config.toml; or use --offline for an extractive brief without a model"
         )
+    if not offline:
+        from radar import llm
+
+        # A model litellm cannot call, or a key that is not there, is refused before any
+        # work, by a dry run as by a real one.
+        for warning in llm.check_model(model, settings.llm_api_base, need_key=not dry_run):
+            say(f"Warning: {warning}", style="yellow")
+        if dry_run and (missing := llm.missing_key(model, settings.llm_api_base)):
+            say(f"Warning: {missing}", style="yellow")
     db = st.open(create=False)
     window = window_for(db, since, until)
     assert window is not None  # --since always has a value here

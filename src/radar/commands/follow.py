@@ -6,7 +6,7 @@ from typing import Annotated, Any
 import typer
 
 from radar.cli import ListFormat, QuietOpt, TopicOpt, WaitOpt, app, out, say, state
-from radar.errors import LockedError, UsageError
+from radar.errors import LockedError, RadarError, UsageError
 from radar.progress import live_status
 from radar.text import one_line, plural
 
@@ -64,12 +64,19 @@ def follow(
     no_fetch: Annotated[
         bool, typer.Option("--no-fetch", help="Only match what is stored; do not ask arXiv.")
     ] = False,
-    keep: Annotated[
-        bool,
-        typer.Option("--keep", help="Keep a feed follow even when the feed cannot be read now."),
-    ] = False,
     quiet: QuietOpt = False,
     wait: WaitOpt = 10.0,
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--keep",
+            help="Save the follow even when it finds nothing now: a person no paper matches, a feed that cannot be read.",
+        ),
+    ] = False,
+    merge: Annotated[
+        bool,
+        typer.Option("--merge", help="Follow a person already followed under another name as one follow."),
+    ] = False,
 ) -> None:
     """Follow a person, an arXiv category or a topic.
 
@@ -78,7 +85,7 @@ def follow(
     Examples: radar follow "Akshay Krishnamurthy"; radar follow --category cs.LG;
     radar follow --topic "world models".
     """
-    from radar.follows import add_follow
+    from radar.follows import add_follow, merge_follow, same_person_follow
     from radar.store import BUSY_TIMEOUT_S
 
     targets = follow_targets("follow", name, category, topic, feed)
@@ -87,9 +94,23 @@ def follow(
     if wait > BUSY_TIMEOUT_S:
         # Saving the follow waits as long as asked behind a long writer (an import).
         db.execute(f"pragma busy_timeout = {int(wait * 1000)}")
-    results = [add_follow(db, kind, value) for kind, value in targets]
+    merged = {}
+    for kind, value in targets:
+        if kind == "author":
+            existing = same_person_follow(db, value, merging=merge)
+            if existing is not None and not merge:
+                raise RadarError(
+                    f'"{value}" can only be "{existing.value}", whom you follow already: '
+                    f'radar follow --merge "{value}" makes them one follow'
+                )
+            if existing is not None:
+                merged[value] = merge_follow(db, existing, value)
+                if not quiet:
+                    say(f"{existing.value} and {value} are one follow now: {merged[value].follow.value}.")
+    results = [merged.get(value) or add_follow(db, kind, value) for kind, value in targets]
     near_misses: Counter[str] = Counter()
     failed = False
+    asked: set[int] = set()  # the follows arXiv was asked about, and answered
     if not no_fetch:
         from radar.commands.fetch import fetch_now
         from radar.lock import writer_lock
@@ -110,9 +131,25 @@ def follow(
             results = _drop_unreadable_feeds(db, results, unread, keep)
             if failed and not quiet and any(r.follow.kind != "feed" for r in results):
                 say("The follow is saved: its papers come with the next radar fetch.")
+            if summary.ok:
+                asked = {r.follow.id for r in results}
             if not quiet:
                 requests = plural(summary.requests, "request")
                 say(f"Fetched: {summary.new} new, {summary.updated} updated ({requests}).", style="dim")
+    refused = []
+    for result in results:
+        if result.created and result.follow.kind == "author":
+            why = unmatched_person(db, result.follow, keep, no_fetch, result.follow.id in asked, near_misses)
+            if why is not None:
+                refused.append((result, why))
+    for result, why in refused:
+        if not keep:
+            from radar.follows import drop_follow
+
+            drop_follow(db, result.follow)
+            results.remove(result)
+            say(f"Error: not following {result.follow.value}: {why}", style="red")
+            failed = True
     if not quiet:
         from radar.store import background_checkpoints
 
@@ -122,6 +159,9 @@ def follow(
         with background_checkpoints(db):
             for result in results:
                 print_follow(db, result, near_misses)
+                for kept, why in refused:
+                    if kept is result:
+                        say(f"  {why}", style="yellow")
     if failed:
         raise typer.Exit(1)
 
@@ -144,6 +184,46 @@ def _drop_unreadable_feeds(db: Any, results: list[Any], unread: set[int], keep: 
                 continue
         kept.append(result)
     return kept
+
+
+def unmatched_person(
+    db: Any, follow: Any, keep: bool, no_fetch: bool, asked: bool, fetched_misses: Counter[str]
+) -> str | None:
+    """Why a new person follow that matches no paper should not stand, with the people
+    the user may have meant (stored, or namesakes arXiv returned); None when it matches
+    something, or when no one can tell (the store is empty and arXiv was not asked, or
+    could not answer)."""
+    from radar.follows import suggest_people
+    from radar.names import parse_name, similar_surname
+
+    matched = db.execute("select matched from follows where id = ?", [follow.id]).fetchone()
+    if matched and matched[0]:
+        return None
+    if not asked and (not no_fetch or db.execute("select 1 from papers limit 1").fetchone() is None):
+        return None
+    where = (
+        "no stored paper matches it, and arXiv found none from the last 12 months either"
+        if asked
+        else "no stored paper matches it (arXiv was not asked: --no-fetch)"
+    )
+    hint = [(name, plural(count, "paper")) for name, count in suggest_people(db, follow.value)]
+    if not hint and asked:
+        wanted = parse_name(follow.value)
+        hint = [
+            (name, f"{plural(count, 'paper')} on arXiv")
+            for name, count in fetched_misses.most_common()
+            if similar_surname(wanted, parse_name(name))
+        ][:2]
+    if hint:
+        names = " or ".join(f'"{name}" ({count})' for name, count in hint)
+        where += f". Did you mean {names}?"
+    else:
+        where += "."
+    if not keep:
+        where += " --keep follows it all the same"
+    else:
+        where += " Kept (--keep)."
+    return where
 
 
 def print_follow(db: Any, result: Any, fetched_misses: Counter[str]) -> None:

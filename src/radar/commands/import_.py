@@ -94,8 +94,26 @@ def import_(
         if len(results) > 1 and not quiet:
             sums = totals(results)
             say(f"{sums.ok} of {sums.files} files imported: {sums.new} new, {sums.updated} updated.")
-    if any(r.error is not None for r in results):
+    barren = [r for r in results if _no_paper(r)]
+    if format is not ListFormat.json:
+        for r in barren:
+            say(f"Error: {r.path}: no paper in it; nothing was imported.", style="red")
+    if barren or any(r.error is not None for r in results):
         raise typer.Exit(1)
+
+
+def _no_paper(r: Any) -> bool:
+    """A file read whole that gave no paper at all: every entry skipped, or every line of
+    a snapshot bad. (An empty weekend listing is a listing, and an import resumed at its
+    end has stored its papers before.)"""
+    from radar.importer import FileReport
+
+    if r.error is not None:
+        return False
+    if isinstance(r, FileReport):
+        c = r.counts
+        return not (c.new or c.updated or c.unchanged) and bool(c.skipped)
+    return not (r.already_done or r.resumed_at_line or r.new or r.updated or r.unchanged)
 
 
 def _snapshot_bar(quiet: bool) -> Callable[[Path], AbstractContextManager[Any]]:
@@ -104,17 +122,19 @@ def _snapshot_bar(quiet: bool) -> Callable[[Path], AbstractContextManager[Any]]:
 
     @contextmanager
     def watch(path: Path) -> Iterator[Watch]:
-        with progress_bar(f"importing {path.name}", quiet=quiet) as update:
-            try:
+        # The bar is gone before the message: said inside it, the message would land on
+        # the bar's own line.
+        try:
+            with progress_bar(f"importing {path.name}", quiet=quiet) as update:
                 yield Watch(
                     progress=lambda p: update(
                         p.done_bytes, p.total_bytes, f"{p.new:,} new, {p.bad:,} bad lines"
                     ),
                     note=lambda text: update(1, 1, text),
                 )
-            except KeyboardInterrupt:
-                say("Interrupted. What was imported is kept: run the same command again to resume.")
-                raise typer.Exit(130) from None
+        except KeyboardInterrupt:
+            say("Interrupted. What was imported is kept: run the same command again to resume.")
+            raise typer.Exit(130) from None
 
     return watch
 
@@ -151,7 +171,7 @@ def _import_json(r: Any) -> dict[str, Any]:
 
 def _say_file_report(r: Any, quiet: bool) -> None:
     if r.error:
-        say(f"not imported: {r.error}", style="red")
+        say(f"Error: not imported: {r.error}", style="red")
         return
     if quiet:
         return

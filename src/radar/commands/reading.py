@@ -108,12 +108,18 @@ def mute(
     topic: TopicOpt = None,
 ) -> None:
     """Mute people or topics: their papers disappear from your cards."""
-    from radar.feedback import add_mute
+    from radar.feedback import add_mute, followed_papers_muted
+    from radar.text import plural
 
     db = state(ctx).open()
     for kind, value in _mute_targets("mute", author, topic):
         created = add_mute(db, kind, value)
         say(f"Muted {kind} {value}." if created else f"The {kind} {value} was already muted.")
+        # A mute outranks a follow: say what it takes from the people you follow.
+        cost = followed_papers_muted(db, kind, value)
+        if cost:
+            counted = ", ".join(f"{plural(n, 'paper')} by {name}" for name, n in cost.items())
+            say(f"  This leaves out {counted}, whom you follow.", style="yellow")
 
 
 @app.command()

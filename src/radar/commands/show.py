@@ -25,6 +25,7 @@ def show(
 ) -> None:
     """Show one stored paper in full, with why it is on your radar."""
     from radar.errors import NotFoundError
+    from radar.feedback import why_left_out
     from radar.model import paper_ref
     from radar.rank import matches_for
     from radar.render import paper_dict, print_paper, to_json
@@ -37,12 +38,22 @@ def show(
         raise NotFoundError(f"{base} is not in the store (radar fetch or radar import brings papers in)")
     reasons = matches_for(db, [base]).get(base, [])
     versions = paper_versions(db, base)
+    left_out = why_left_out(db, base)
     if format is ListFormat.json:
         data = paper_dict(paper)
         data["versions_seen"] = [v["version"] for v in versions]
         data["reasons"] = [
             {"follow": m.value, "kind": m.kind, "strength": m.strength, "reason": m.reason} for m in reasons
         ]
+        data["left_out_because"] = left_out
         print(to_json(data))
         return
-    print_paper(out(), paper, reasons, versions)
+    console = out()
+    print_paper(console, paper, reasons, versions)
+    if left_out:
+        from rich.text import Text
+
+        # A mute or a hide outranks the follows above: say so, or the paper's absence
+        # from `radar today` is a mystery.
+        for why in left_out:
+            console.print(Text(f"Not on your cards: {why}.", style="yellow"))
