@@ -448,7 +448,7 @@ def test_a_hanging_model_server_costs_one_timeout_and_no_further_calls(
     # A map-reduce brief (many calls) against a server that accepts and never answers:
     # the first call's timeout ends the run; the remaining calls are never started.
     store(tmp_path, count=40, title="A long study of world models and belief states " * 3)
-    model.delay = 30
+    model.delay = 10
     started = time.monotonic()
     result = brief(model, "--max-papers", "40", RADAR_LLM_CONTEXT="3000", RADAR_LLM_TIMEOUT="1")
     assert time.monotonic() - started < 20  # one timeout, not one per call
