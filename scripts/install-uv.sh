@@ -24,8 +24,8 @@ python=$(command -v python3 || command -v python)
 script=$(mktemp) || exit 1
 trap 'rm -f "$script"' EXIT
 url=https://astral.sh/uv/install.sh
-if { command -v curl >/dev/null 2>&1 && curl -LsSf "$url" -o "$script"; } ||
-    { command -v wget >/dev/null 2>&1 && wget -q -O "$script" "$url"; }; then
+if { command -v curl >/dev/null 2>&1 && curl -LsSf --connect-timeout 10 --max-time 120 "$url" -o "$script"; } ||
+    { command -v wget >/dev/null 2>&1 && wget -q -T 30 -O "$script" "$url"; }; then
     say "installing uv with its standalone installer"
     UV_INSTALL_DIR="$bin" sh "$script" >&2 && works && exit 0
 fi
