@@ -102,7 +102,12 @@ def test_the_quick_start_line_with_uvs_standalone_installer(clone: Path, tmp_pat
         'chmod +x "$UV_INSTALL_DIR/uv"\n'
         "echo standalone-installer-ran\n"
     )
-    stub(fake, "curl", f'[ "$2" = https://astral.sh/uv/install.sh ] || exit 6\ncp "{installer}" "$4"\n')
+    stub(
+        fake,
+        "curl",
+        'url=; out=; prev=\nfor a in "$@"; do [ "$prev" = -o ] && out=$a; case $a in https://*) url=$a;; esac; prev=$a; done\n'
+        f'[ "$url" = https://astral.sh/uv/install.sh ] || exit 6\ncp "{installer}" "$out"\n',
+    )
     # Should the script fall through to pip, pip finds no index: nothing reaches PyPI.
     env = clean_env(
         home,
