@@ -216,6 +216,7 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
         ("radar", "m016_similarity_owed"),
         ("radar", "m017_library"),
         ("radar", "m021_search_text_folds_latex_accents"),
+        ("radar", "m022_citation_keys"),
     ]
     migrations.apply(db)
     assert schema(db) == before

@@ -28,7 +28,7 @@ SEARCH_TEXT_FUNCTION = "radar_search_text"
 # \"a \"{a} {\"a} \" a \'{\i} \v{S} \H{o} \c c ; or a letter command: \ss \o {\O} \ae \i.
 # Single-letter commands (\u \v \H \c \k \b \d \r \t) must not run on into a longer name
 # (\bar, \cdot, \tau).
-_ACCENT_RE = re.compile(
+ACCENT_RE = re.compile(
     r"""
     (\{)?
     (?:
@@ -49,22 +49,37 @@ _CANDIDATE_RE = re.compile(r"""\\(?:[`'^"~=.]|(?:[uvHckbdrtoOlLij]|ss|aa|AA|ae|A
 
 @lru_cache(maxsize=2)
 def _converter(math: str) -> LatexNodes2Text:
-    from pylatexenc.latex2text import LatexNodes2Text
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
-    return LatexNodes2Text(math_mode=math)
+    context = get_default_latex_context_db()
+    # A command pylatexenc does not know (a paper's own macro) stays as written, rather
+    # than vanish from the text.
+    context.set_unknown_macro_spec(MacroTextSpec("", simplify_repl=lambda node: node.latex_verbatim()))
+    # Old font switches ($T_{\rm N}$) print nothing of their own.
+    context.add_context_category(
+        "radar-font-switches",
+        macros=[MacroTextSpec(name, "") for name in ("rm", "it", "bf", "sf", "tt", "sl", "sc", "cal", "mit")],
+        prepend=True,
+    )
+    return LatexNodes2Text(latex_context=context, math_mode=math)
+
+
+# arXiv's text is TeX-ish, not TeX: "improves by 5%" and "R&D" mean the characters, not a
+# comment and an alignment tab, so a bare one is read as its escaped form.
+_BARE_RE = re.compile(r"(?<!\\)([%&])")
 
 
 def latex_to_text(text: str, math: str = "verbatim") -> str:
-    """Unicode text from TeX: `Schr\\"{o}dinger` → Schrödinger, `50\\%` → 50%.
+    """Unicode text from arXiv's TeX: `Schr\\"{o}dinger` → Schrödinger, `50\\%` → 50%,
+    `\\emph{all}` → all; a bare % or & stays itself, an unknown command stays as written.
 
     `math="verbatim"` keeps `$...$` as written (faithful where a reader knows TeX);
     `math="text"` turns it into Unicode (`$\\alpha$` → α), for plain-text readers.
-    Text without a backslash, brace, tilde or quote mark is returned as it is.
     """
-    if not any(ch in text for ch in "\\{}~`'-$%"):
+    if not any(ch in text for ch in "\\{}~$%&"):
         return text
     try:
-        return str(_converter(math).latex_to_text(text))
+        return str(_converter(math).latex_to_text(_BARE_RE.sub(r"\\\1", text)))
     except Exception:  # pylatexenc is tolerant; anything it still cannot read stays as written
         return text
 
@@ -79,4 +94,4 @@ def search_text(text: str | None) -> str | None:
     (K\\"ahler → Kähler); the tokenizer then folds the diacritics (→ kahler)."""
     if text is None or "\\" not in text or not _CANDIDATE_RE.search(text):
         return text
-    return _ACCENT_RE.sub(lambda m: _accent(m.group(0)), text)
+    return ACCENT_RE.sub(lambda m: _accent(m.group(0)), text)

@@ -468,3 +468,13 @@ def m021_search_text_folds_latex_accents(db: Database) -> None:
         f"select p.rowid, {fold}(p.title), {fold}(p.abstract) from papers p join temp.refold f on p.rowid = f.r"
     )
     db.execute("drop table temp.refold")
+
+
+@step
+def m022_citation_keys(db: Database) -> None:
+    # A paper's citation key is decided the first time radar exports it and kept: a new
+    # version that changes the title or the first author must not break every \cite and
+    # [@key] written against the old key. Unique, so two papers never share one.
+    db.execute(
+        "create table citation_keys (paper_id text primary key, key text not null unique) without rowid"
+    )
