@@ -278,7 +278,7 @@ def test_csl_json_is_valid_against_the_official_schema(db: Database) -> None:
     # TeX read as text (braces group, ~ is a no-break space), math in CSL's own markup and
     # protected from re-casing, and the title's own "&" escaped for CSL rich text.
     assert hostile["title"] == (
-        '50% of <span class="nocase">x<sub>1</sub></span> &#38; braces #hash \xa0tilde ^hat \\cmd '
+        '50% of <span class="nocase">x₁</span> & braces #hash \xa0tilde ^hat \\cmd '
         "_under: , note = pwned @miscx,[31m tail second line"
     )
     assert hostile["note"] == "arXiv:2611.00001"
@@ -666,10 +666,15 @@ def test_bibtex_keeps_accents_and_base_latex_math(title: str, exported: str) -> 
     [
         (r"$\alpha$-divergences", '<span class="nocase">α-divergences</span>'),
         (r"On $p$-adic fields", 'On <span class="nocase">p-adic</span> fields'),
-        (r"Charge order in 1T-TiSe$_{2}$", 'Charge order in <span class="nocase">1T-TiSe<sub>2</sub></span>'),
+        (r"Charge order in 1T-TiSe$_{2}$", 'Charge order in <span class="nocase">1T-TiSe₂</span>'),
         (
-            "A <b>bold</b> & fast BERT",
-            'A &#60;b&#62;bold&#60;/b&#62; &#38; fast <span class="nocase">BERT</span>',
+            r"At $T_{\rm N}$ and $x^{2}$",
+            'At <span class="nocase">T<sub>N</sub></span> and <span class="nocase">x²</span>',
+        ),
+        (
+            "A <b>bold</b> & fast BERT, x < y",
+            'A <span class="nocase"><</span>b>bold<span class="nocase"><</span>/b> & fast '
+            '<span class="nocase">BERT,</span> x < y',
         ),
         (r"K\"ahler metrics", "Kähler metrics"),
     ],

@@ -617,9 +617,23 @@ def _csl_name(name: str) -> tuple[dict[str, str], bool]:
     return {k: v for k, v in out.items() if v}, False
 
 
+_TAG_START_RE = re.compile(r"<(?=[A-Za-z/])")
+
+
 def _rich(text: str) -> str:
-    """Plain text as CSL rich text: its markup characters escaped."""
-    return text.replace("&", "&#38;").replace("<", "&#60;").replace(">", "&#62;")
+    """Plain text as CSL rich text. Only "<" starting a tag (<b>, </i>, <span ...>) is
+    markup there; entities (&#60;) are not read by pandoc's citeproc, which prints them as
+    they are, so such a "<" goes inside a nocase span of its own, which every processor
+    reads as the character. "&" and ">" alone are text to all of them."""
+    return _TAG_START_RE.sub('<span class="nocase"><</span>', text)
+
+
+# Sub- and superscripts Unicode has a character for: TiSe$_{2}$ is TiSe₂ in any reader,
+# even one that ignores <sub> (citeproc-py).
+_SUB = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_SUP = str.maketrans("0123456789+-=()in", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿ")
+_SUB_CHARS = frozenset("0123456789+-=()aehijklmnoprstuvx")
+_SUP_CHARS = frozenset("0123456789+-=()in")
 
 
 _SCRIPT_RE = re.compile(r"([_^])(\{(?:[^{}]|\{[^{}]*\})*\}|\\[A-Za-z]+|[^\s{}\\])")
@@ -638,7 +652,11 @@ def _csl_math(body: str) -> str:
         arg = m.group(2)
         inner = arg[1:-1] if arg.startswith("{") else arg
         tag = "sub" if m.group(1) == "_" else "sup"
-        out.append(f"<{tag}>{_rich(latex_to_text(inner, math='text'))}</{tag}>")
+        text = latex_to_text(inner, math="text").strip()
+        if text and set(text) <= (_SUB_CHARS if tag == "sub" else _SUP_CHARS):
+            out.append(text.translate(_SUB if tag == "sub" else _SUP))
+        else:
+            out.append(f"<{tag}>{_rich(text)}</{tag}>")
         last = m.end()
     if last < len(body):
         out.append(_rich(latex_to_text(body[last:], math="text")))
@@ -647,9 +665,9 @@ def _csl_math(body: str) -> str:
 
 def csl_title(title: str | None) -> str:
     """A title as CSL rich text that every style prints as written: math as Unicode with
-    <sub>/<sup>, and math, formulas and words with inner capitals inside
-    <span class="nocase"> so title- or sentence-casing leaves them alone. "<", ">" and
-    "&" of the title are escaped, so a literal <b> stays text."""
+    Unicode sub- and superscripts (else <sub>/<sup>), and math, formulas and words with
+    inner capitals inside <span class="nocase"> so title- or sentence-casing leaves them
+    alone. A literal <b> in the title stays text (_rich)."""
     from radar.latex import latex_to_text
 
     text = one_line(title)
