@@ -362,7 +362,7 @@ def test_ris_parses_back_one_record_per_paper(db: Database) -> None:
     assert hostile["PY"] == ["2026"] and hostile["DA"] == ["2026/11/20/"]
     assert hostile["UR"] == ["https://arxiv.org/abs/2611.00001"] and hostile["DO"] == ["10.1234/ab_c{d}"]
     assert hostile["PB"] == ["arXiv"] and "JO" not in hostile
-    assert hostile["AB"] == ["Line one line two with a lone brace and a separator."]
+    assert hostile["AB"] == ["Line one line two with a {lone brace and a separator."]  # TeX kept but accents
     published = by_an["arXiv:2611.00003"]
     assert published["TY"] == ["JOUR"] and published["JO"] == ["Phys. Rev. D"]
     assert published["VL"] == ["100"] and published["SP"] == ["123"] and published["PY"] == ["2026"]

@@ -603,9 +603,9 @@ def bibtex(papers: Sequence[Paper], db: Database | None = None) -> str:
 
 
 def _csl_name(name: str) -> tuple[dict[str, str], bool]:
-    from radar.latex import latex_to_text
+    from radar.latex import accents_to_text
 
-    text = latex_to_text(one_line(name))  # CSL is not TeX: Bal\'azs is Balázs
+    text = accents_to_text(one_line(name))  # CSL is not TeX: Bal\'azs is Balázs
     parts = split_name(text)
     if parts is None:
         return {"literal": text}, True
@@ -706,7 +706,7 @@ def csl_title(title: str | None) -> str:
 
 def csl_item(paper: Paper, key: str | None = None, report: Report | None = None) -> dict[str, Any]:
     """One CSL-JSON item (the format of Pandoc, Zotero and citeproc)."""
-    from radar.latex import latex_to_text
+    from radar.latex import accents_to_text
 
     rec = record(paper, report)
     authors = []
@@ -728,7 +728,7 @@ def csl_item(paper: Paper, key: str | None = None, report: Report | None = None)
     elif (when := issued(paper)) is not None:
         item["issued"] = {"date-parts": [list(when)]}
     if paper.abstract:
-        item["abstract"] = latex_to_text(one_line(paper.abstract))
+        item["abstract"] = accents_to_text(one_line(paper.abstract))
     if rec.container:
         item["container-title"] = rec.container
     if ref is not None:
@@ -788,9 +788,9 @@ RIS_EOL = "\r\n"  # the RIS specification's line end; Zotero, EndNote and Mendel
 
 
 def _ris_name(name: str) -> tuple[str, bool]:
-    from radar.latex import latex_to_text
+    from radar.latex import accents_to_text
 
-    text = latex_to_text(one_line(name))
+    text = accents_to_text(one_line(name))
     parts = split_name(text)
     if parts is None:
         return text, True
@@ -800,7 +800,7 @@ def _ris_name(name: str) -> tuple[str, bool]:
 
 
 def ris_record(paper: Paper, key: str | None = None, report: Report | None = None) -> str:
-    from radar.latex import latex_to_text
+    from radar.latex import accents_to_text, latex_to_text
 
     rec = record(paper, report)
     ref = rec.ref if rec.ref is not None and rec.ref.parsed else None
@@ -821,7 +821,7 @@ def ris_record(paper: Paper, key: str | None = None, report: Report | None = Non
         ("ID", key or citation_key(paper)),
         ("TI", latex_to_text(one_line(paper.title))),
         *authors,
-        ("AB", latex_to_text(one_line(paper.abstract))),
+        ("AB", accents_to_text(one_line(paper.abstract))),
         ("PY", rec.year),
     ]
     if ref is None:
