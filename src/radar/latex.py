@@ -107,4 +107,3 @@ def accents_to_text(text: str) -> str:
     if "\\" not in text:
         return text
     return _ESCAPED_RE.sub(r"\1", search_text(text) or "")
-
