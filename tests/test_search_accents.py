@@ -97,3 +97,23 @@ def test_the_migration_refolds_an_old_index_and_keeps_it_consistent(monkeypatch:
     db.execute("delete from papers where id in ('2611.00011', '2611.00013')")
     assert hits("Kahler") == [] and hits("Erdos") == []
     db.execute("insert into papers_fts (papers_fts) values ('integrity-check')")
+
+
+@pytest.mark.parametrize("query", ["Kahler", "Kähler", "Kollar"])
+def test_datasette_search_finds_the_latex_spelling(tmp_path: Path, radar_home: Path, query: str) -> None:
+    # Datasette itself, over radar's file: it finds papers_fts on `papers` and matches in it.
+    import asyncio
+
+    from datasette.app import Datasette
+
+    assert run_radar("import", str(write(tmp_path / "page.xml", api_feed(ITEMS)))).returncode == 0
+
+    async def found() -> list[str]:
+        response = await Datasette([str(radar_home / "radar.db")]).client.get(
+            f"/radar/papers.json?_search={query}&_shape=array&_col=id"
+        )
+        assert response.status_code == 200, response.text
+        return [row["id"] for row in response.json()]
+
+    expected = {"Kahler": ["2611.00011"], "Kähler": ["2611.00011"], "Kollar": ["2611.00012"]}
+    assert asyncio.run(found()) == expected[query]
