@@ -117,3 +117,11 @@ def test_datasette_search_finds_the_latex_spelling(tmp_path: Path, radar_home: P
 
     expected = {"Kahler": ["2611.00011"], "Kähler": ["2611.00011"], "Kollar": ["2611.00012"]}
     assert asyncio.run(found()) == expected[query]
+
+
+@pytest.mark.parametrize("topic", ["Kahler", "Kähler", r"K\"ahler"])
+def test_a_topic_follow_in_any_spelling_matches(tmp_path: Path, radar_home: Path, topic: str) -> None:
+    assert run_radar("import", str(write(tmp_path / "page.xml", api_feed(ITEMS)))).returncode == 0
+    assert run_radar("follow", "--no-fetch", "--topic", topic).returncode == 0
+    following = json.loads(run_radar("following", "--format", "json").stdout)
+    assert [f["papers"] for f in following] == [1]
