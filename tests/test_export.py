@@ -563,6 +563,23 @@ def test_stars_bibtex_uses_the_stored_keys(radar_home: Path) -> None:
             2008,
         ),
         ("J.Opt.Soc.Am.A 23(10): 2592-2601 (2006)", "J.Opt.Soc.Am.A", "23", "10", "2592-2601", 2006),
+        (
+            "J. of Pure and Applied Algebra, 213(2) (Feb. 2009) 264-278",
+            "J. of Pure and Applied Algebra",
+            "213",
+            "2",
+            "264-278",
+            2009,
+        ),
+        (
+            "J. Phys. A: Math. Theor. 40 No 41 (12 October 2007) 12315-12333",
+            "J. Phys. A: Math. Theor.",
+            "40",
+            "41",
+            "12315-12333",
+            2007,
+        ),
+        ("Asymptotic Analysis, 57 No. 1-2, 1-27, 2008", "Asymptotic Analysis", "57", "1-2", "1-27", 2008),
     ],
 )
 def test_journal_references_parse(

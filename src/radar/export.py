@@ -697,7 +697,7 @@ def csl_title(title: str | None) -> str:
     for word in words:
         joined = "".join(r for r, _ in word)
         plain = "".join(r for r, m in word if not m)
-        if any(m for _, m in word) or _CASED_WORD_RE.match(plain[1:] and plain or ""):
+        if any(m for _, m in word) or _CASED_WORD_RE.match(plain):
             out.append(f'<span class="nocase">{joined}</span>')
         else:
             out.append(joined)

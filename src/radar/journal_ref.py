@@ -31,6 +31,20 @@ _SHAPES = [
         rf"(?:no\.?\s*(?P<issue>[\d-]+)\s*,?\s*)?(?:pp?\.?\s*)?{_PAGES}$",
         re.IGNORECASE,
     ),
+    # J. of Pure and Applied Algebra, 213(2) (Feb. 2009) 264-278 /
+    # J. Phys. A: Math. Theor. 40 No 41 (12 October 2007) 12315-12333 /
+    # Funktsional. Anal. i Prilozhen 42, no. 3, (2008), 1-9
+    re.compile(
+        r"^(?P<container>.+?)\s*,?\s*(?P<volume>\d+)\s*(?:\((?P<issue>[\d-]+)\)|,?\s*no\.?\s*(?P<issue2>[\d-]+))\s*,?\s*"
+        rf"\((?:[^()\d]*\d{{1,2}}\s+)?[^()\d]*{_YEAR}\s*\)\s*,?\s*(?:pp?\.?\s*)?{_PAGES}$",
+        re.IGNORECASE,
+    ),
+    # Asymptotic Analysis, 57 No. 1-2, 1-27, 2008
+    re.compile(
+        r"^(?P<container>.+?)\s*,?\s*(?P<volume>\d+)\s*,?\s*no\.?\s*(?P<issue>[\d-]+)\s*,\s*"
+        rf"(?:pp?\.?\s*)?{_PAGES}\s*,\s*{_YEAR}$",
+        re.IGNORECASE,
+    ),
     # Annals of Applied Probability 2008, Vol. 18, No. 3, 1026-1058 (the IMS journals)
     re.compile(
         rf"^(?P<container>.+?)\s*,?\s+{_YEAR}\s*,\s*vol\.?\s*(?P<volume>\d+)\s*,\s*"
@@ -120,7 +134,7 @@ def parse_journal_ref(text: str | None) -> JournalRef | None:
             whole,
             container=container,
             volume=parts.get("volume"),
-            issue=parts.get("issue"),
+            issue=parts.get("issue") or parts.get("issue2"),
             pages=_pages(parts["pages"]) if parts.get("pages") else None,
             year=int(year),
             proceedings=proceedings,
