@@ -256,7 +256,11 @@ def fetch_throughput(db: Path, home: Path, pool: list[str]) -> dict[str, float]:
 
 def forget_fetched(db: Path) -> None:
     """Delete the papers the fetch brought, and the fetch state, so the store is as built."""
+    from radar.latex import SEARCH_TEXT_FUNCTION, search_text
+
     conn = sqlite3.connect(db, timeout=60)
+    # The full-text index's delete trigger calls radar's function (migration m021).
+    conn.create_function(SEARCH_TEXT_FUNCTION, 1, search_text, deterministic=True)
     like = FETCH_PREFIX + "%"
     with conn:
         for table, column in (

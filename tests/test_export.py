@@ -100,7 +100,8 @@ def everything(db: Database, **kw) -> list[Paper]:
 
 
 def text_of(db: Database, fmt: str, **kw) -> str:
-    return "".join(ex.write_papers(ex.iter_papers(db, ex.select_papers(db, **kw)), fmt))
+    exporter = ex.Exporter(db, extras=fmt == "jsonl")  # as `radar export` does: stored keys
+    return "".join(ex.write_papers(ex.iter_papers(db, ex.select_papers(db, **kw)), fmt, exporter))
 
 
 def crafted(pid: str) -> Paper:
@@ -204,7 +205,8 @@ def test_bibtex_round_trips_hostile_text_and_names(db: Database) -> None:
     )
     assert "{lone brace" not in hostile["abstract"] and r"\textbraceleft{}lone" in hostile["abstract"]
     published = entries["2611.00003"]
-    assert published["ENTRYTYPE"] == "article" and published["journal"] == "Phys. Rev. D 100, 123 (2026)"
+    assert published["ENTRYTYPE"] == "article" and published["journal"] == "Phys. Rev. D"
+    assert (published["volume"], published["pages"], published["year"]) == ("100", "123", "2026")
     assert published["doi"] == "10.1103/x" and published["eprint"] == "2611.00003"
     journal = entries["10.1038/s42256-026-01002-2"]
     assert journal["ENTRYTYPE"] == "article" and journal["journal"] == "Nature Machine Intelligence"
@@ -270,10 +272,16 @@ def test_csl_json_is_valid_against_the_official_schema(db: Database) -> None:
     items = json.loads(text_of(db, "csl-json"))
     errors = sorted(Draft7Validator(CSL_SCHEMA).iter_errors(items), key=str)
     assert not errors, errors[0]
-    by_number = {i.get("number", i["id"]): i for i in items}
+    by_number = {i["id"].rsplit("_", 1)[-1]: i for i in items}
     hostile = by_number["2611.00001"]
     assert hostile["type"] == "article" and hostile["publisher"] == "arXiv"
-    assert hostile["title"] == one_line(HOSTILE_RAW) and hostile["note"] == "arXiv:2611.00001"
+    # TeX read as text (braces group, ~ is a no-break space), math in CSL's own markup and
+    # protected from re-casing, and the title's own "&" escaped for CSL rich text.
+    assert hostile["title"] == (
+        '50% of <span class="nocase">x₁</span> & braces #hash \xa0tilde ^hat \\cmd '
+        "_under: , note = pwned @miscx,[31m tail second line"
+    )
+    assert hostile["note"] == "arXiv:2611.00001"
     assert hostile["author"] == [
         {"family": "Kaiser", "given": "Łukasz"},
         {"family": "García-Márquez", "given": "José"},
@@ -287,7 +295,14 @@ def test_csl_json_is_valid_against_the_official_schema(db: Database) -> None:
     assert hostile["id"] == "kaiser2026braces_2611.00001"  # the BibTeX key: @key in Pandoc
     published = by_number["2611.00003"]
     assert published["type"] == "article-journal" and "publisher" not in published
-    assert published["container-title"] == "Phys. Rev. D 100, 123 (2026)"
+    assert published["container-title"] == "Phys. Rev. D"
+    assert (published["volume"], published["page"], published["issued"]) == (
+        "100",
+        "123",
+        {"date-parts": [[2026]]},
+    )
+    # The arXiv id is no article number (IEEE would print "Art. no. 2611.00003").
+    assert "number" not in published and published["note"] == "arXiv:2611.00003"
     journal = next(i for i in items if i.get("DOI") == "10.1038/s42256-026-01002-2")
     assert (
         journal["type"] == "article-journal" and journal["container-title"] == "Nature Machine Intelligence"
@@ -334,7 +349,9 @@ def test_ris_parses_back_one_record_per_paper(db: Database) -> None:
     assert len(records) == len(everything(db))
     by_an = {r["AN"][0]: r for r in records if "AN" in r}
     hostile = by_an["arXiv:2611.00001"]
-    assert hostile["TY"] == ["UNPB"] and hostile["TI"] == [one_line(HOSTILE_RAW)]
+    assert hostile["TY"] == ["UNPB"] and hostile["TI"] == [
+        "50% of $x_1$ & braces #hash tilde ^hat \\cmd _under: , note = pwned @miscx,[31m tail second line"
+    ]
     assert hostile["AU"] == [
         "Kaiser, Łukasz",
         "García-Márquez, José",
@@ -345,9 +362,10 @@ def test_ris_parses_back_one_record_per_paper(db: Database) -> None:
     assert hostile["PY"] == ["2026"] and hostile["DA"] == ["2026/11/20/"]
     assert hostile["UR"] == ["https://arxiv.org/abs/2611.00001"] and hostile["DO"] == ["10.1234/ab_c{d}"]
     assert hostile["PB"] == ["arXiv"] and "JO" not in hostile
-    assert hostile["AB"] == [one_line(crafted("2611.00001").abstract)]
+    assert hostile["AB"] == ["Line one line two with a {lone brace and a separator."]  # TeX kept but accents
     published = by_an["arXiv:2611.00003"]
-    assert published["TY"] == ["JOUR"] and published["JO"] == ["Phys. Rev. D 100, 123 (2026)"]
+    assert published["TY"] == ["JOUR"] and published["JO"] == ["Phys. Rev. D"]
+    assert published["VL"] == ["100"] and published["SP"] == ["123"] and published["PY"] == ["2026"]
     journal = next(r for r in records if r.get("DO") == ["10.1038/s42256-026-01002-2"])
     assert journal["TY"] == ["JOUR"] and journal["JO"] == journal["T2"] == ["Nature Machine Intelligence"]
 
@@ -362,7 +380,9 @@ def test_jsonl_is_one_paper_dict_per_line(db: Database) -> None:
     assert len(lines) == len(papers) and text.endswith("\n")
     for line, p in zip(lines, papers, strict=True):
         record = json.loads(line)
-        assert record.keys() == paper_dict(p).keys() and record["id"] == p.id
+        # The fields of `radar show --format json`, and the citation key.
+        assert list(record) == [*paper_dict(p), "versions_seen", "reasons", "key"] and record["id"] == p.id
+        assert p.version in record["versions_seen"]
     hostile = json.loads(lines[0])
     assert hostile["title"] == HOSTILE + "[31m tail\nsecond line"  # controls gone, text kept
     assert "\u2028" in hostile["abstract"] and "\x07" not in hostile["abstract"]
@@ -405,11 +425,13 @@ def test_export_to_stdout_and_to_a_file(db: Database, tmp_path: Path) -> None:
     result = run_radar("export", "--since", "2026-11-20", "--follow", "cs.LG", "--format", "bibtex")
     assert result.returncode == 0, result.stderr
     assert [e["eprint"] for e in bibtexparser.loads(result.stdout).entries] == ["2611.00001", "2611.00002"]
-    assert result.stderr.strip() == "Exported 2 papers."
+    assert result.stderr.strip() == (
+        "Exported 2 papers. 1 author name kept whole (a group, or not splittable)."  # the ATLAS Collaboration
+    )
     target = tmp_path / "out" / "refs.json"
     result = run_radar("export", "--ids", "2611.00004,2611.00003", "-f", "csl-json", "-o", str(target))
     assert result.returncode == 0 and result.stdout == ""
-    assert [i["number"] for i in json.loads(target.read_text(encoding="utf-8"))] == [
+    assert [i["id"].rsplit("_", 1)[-1] for i in json.loads(target.read_text(encoding="utf-8"))] == [
         "2611.00003",
         "2611.00004",
     ]
@@ -468,3 +490,245 @@ def test_export_with_no_follows_says_what_to_do(radar_home: Path) -> None:
     assert result.returncode == 0 and result.stdout == ""
     assert "you follow nothing yet" in result.stderr
     assert json.loads(run_radar("export", "-f", "jsonl", "--ids", "2611.00004").stdout)["id"] == "2611.00004"
+
+
+# --- keys that never change -----------------------------------------------------------------
+
+
+def _keys_of(db: Database, ids: list[str]) -> tuple[list[str], list[str], list[str]]:
+    bib = [e["ID"] for e in bibtexparser.loads(text_of(db, "bibtex", ids=ids)).entries]
+    csl = [i["id"] for i in json.loads(text_of(db, "csl-json", ids=ids))]
+    ris = [r["ID"][0] for r in parse_ris(text_of(db, "ris", ids=ids))]
+    return bib, csl, ris
+
+
+def test_a_key_survives_a_new_version_that_changes_title_and_first_author(radar_home: Path) -> None:
+    db = open_db(radar_home / "radar.db")
+    v1 = paper("2611.00007", "Measurement of the thing", "2026-11-20", authors=[Author("Jane Surname1")])
+    save_papers(db, [v1])
+    first = _keys_of(db, ["2611.00007"])
+    assert first == (["surname12026measurement_2611.00007"],) * 3  # BibTeX key = CSL id = RIS ID
+    v2 = paper(
+        "2611.00007",
+        "Improved measurement",
+        "2026-11-27",
+        version=2,
+        authors=[Author("Yusuf Y"), Author("Jane Surname1")],
+    )
+    save_papers(db, [v2])
+    assert ex.citation_key(v2) != first[0][0]  # what the scheme would say today
+    assert _keys_of(db, ["2611.00007"]) == first  # what every export says
+    db.close()
+
+
+def test_two_papers_never_share_a_key(radar_home: Path) -> None:
+    db = open_db(radar_home / "radar.db")
+    one = paper("2611.00008", "Sparse things", "2026-11-20")
+    save_papers(db, [one])
+    # Another paper already holds the key this one would get.
+    db.execute("insert into citation_keys (paper_id, key) values ('2611.99999', ?)", [ex.citation_key(one)])
+    (key,), _, _ = _keys_of(db, ["2611.00008"])
+    assert key == ex.citation_key(one) + "-2"
+    assert db.execute("select count(distinct key) from citation_keys").fetchone()[0] == 2
+    db.close()
+
+
+def test_stars_bibtex_uses_the_stored_keys(radar_home: Path) -> None:
+    db = open_db(radar_home / "radar.db")
+    save_papers(db, [paper("2611.00009", "Old title", "2026-11-20")])
+    (key,), _, _ = _keys_of(db, ["2611.00009"])
+    save_papers(db, [paper("2611.00009", "New title", "2026-11-27", version=2)])
+    assert ex.bibtex(everything(db, ids=["2611.00009"]), db).startswith(f"@misc{{{key},")
+    db.close()
+
+
+# --- journal references ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "container", "volume", "issue", "pages", "year"),
+    [
+        ("Phys. Rev. Lett. 99, 048301 (2007)", "Phys. Rev. Lett.", "99", None, "048301", 2007),
+        ("Phys.Rev.D76:013009,2007", "Phys.Rev.D", "76", None, "013009", 2007),
+        ("Int.J.Mod.Phys.B23:5935-5947,2009", "Int.J.Mod.Phys.B", "23", None, "5935-5947", 2009),
+        ("Illinois J. Math. 52 (2008) no.2, 681-689", "Illinois J. Math.", "52", "2", "681-689", 2008),
+        ("JHEP 0705:010,2007", "JHEP", "0705", None, "010", 2007),
+        ("Math. Res. Lett. 15 (2008), no. 2, 351--358", "Math. Res. Lett.", "15", "2", "351-358", 2008),
+        (
+            "Annals of Applied Probability 2008, Vol. 18, No. 3, 1026-1058",
+            "Annals of Applied Probability",
+            "18",
+            "3",
+            "1026-1058",
+            2008,
+        ),
+        ("J.Opt.Soc.Am.A 23(10): 2592-2601 (2006)", "J.Opt.Soc.Am.A", "23", "10", "2592-2601", 2006),
+        (
+            "J. of Pure and Applied Algebra, 213(2) (Feb. 2009) 264-278",
+            "J. of Pure and Applied Algebra",
+            "213",
+            "2",
+            "264-278",
+            2009,
+        ),
+        (
+            "J. Phys. A: Math. Theor. 40 No 41 (12 October 2007) 12315-12333",
+            "J. Phys. A: Math. Theor.",
+            "40",
+            "41",
+            "12315-12333",
+            2007,
+        ),
+        ("Asymptotic Analysis, 57 No. 1-2, 1-27, 2008", "Asymptotic Analysis", "57", "1-2", "1-27", 2008),
+    ],
+)
+def test_journal_references_parse(
+    text: str, container: str, volume: str, issue: str | None, pages: str, year: int
+) -> None:
+    from radar.journal_ref import parse_journal_ref
+
+    ref = parse_journal_ref(text)
+    assert ref is not None and ref.parsed and not ref.proceedings
+    assert (ref.container, ref.volume, ref.issue, ref.pages, ref.year) == (
+        container,
+        volume,
+        issue,
+        pages,
+        year,
+    )
+
+
+def test_a_journal_paper_in_every_format_with_the_journals_year() -> None:
+    # v1 in December 2006, published in 2007: with the journal's details, its year.
+    p = paper(
+        "0612.00005",
+        "Pairs",
+        "2006-12-20",
+        journal_ref="Phys.Rev.D76:013009,2007",
+        doi="10.1103/PhysRevD.76.013009",
+    )
+    [bib] = bibtexparser.loads(ex.bibtex_entry(p)).entries
+    assert bib["ENTRYTYPE"] == "article" and bib["year"] == "2007" and bib["journal"] == "Phys.Rev.D"
+    assert (bib["volume"], bib["pages"], bib["eprint"], bib["archiveprefix"]) == (
+        "76",
+        "013009",
+        "0612.00005",
+        "arXiv",
+    )
+    assert "note" not in bib
+    item = ex.csl_item(p)
+    assert item["issued"] == {"date-parts": [[2007]]} and "number" not in item
+    [rec] = parse_ris(ex.ris_record(p))
+    assert rec["PY"] == ["2007"] and rec["AN"] == ["arXiv:0612.00005"] and "DA" not in rec
+
+
+def test_an_unparsed_reference_is_kept_whole_in_a_note() -> None:
+    text = "L. H. Friedman. Order of dots: Linear analysis. Journal of Nanophotonics, 1(1):013513, 2007."
+    p = paper("2611.00021", "Dots", "2026-11-20", journal_ref=text)
+    [bib] = bibtexparser.loads(ex.bibtex_entry(p)).entries
+    assert bib["ENTRYTYPE"] == "misc" and bib["note"] == text and "journal" not in bib
+    item = ex.csl_item(p)
+    assert (
+        item["type"] == "article"
+        and item["note"] == f"{text}; arXiv:2611.00021"
+        and "container-title" not in item
+    )
+    [rec] = parse_ris(ex.ris_record(p))
+    assert rec["N1"] == [text] and rec["TY"] == ["UNPB"]
+    report = ex.Report()
+    ex.csl_item(p, report=report)
+    assert report.whole_refs == 1
+    # An erratum after ";" is kept whole too, beside the parsed first reference.
+    both = "J.Opt.Soc.Am.A 23, 2578-2591 (2006); Erratum: J.Opt.Soc.Am.A 32, 2407-2408 (2015)"
+    [bib] = bibtexparser.loads(
+        ex.bibtex_entry(paper("2611.00022", "E", "2026-11-20", journal_ref=both))
+    ).entries
+    assert bib["journal"] == "J.Opt.Soc.Am.A" and bib["note"] == both
+
+
+def test_proceedings_are_inproceedings_and_paper_conference() -> None:
+    text = "AIP Conf.Proc.921:19-23,2007"
+    p = paper("0704.00023", "A talk", "2007-04-20", journal_ref=text)
+    [bib] = bibtexparser.loads(ex.bibtex_entry(p)).entries
+    assert (
+        bib["ENTRYTYPE"] == "inproceedings"
+        and bib["booktitle"] == "AIP Conf.Proc."
+        and bib["pages"] == "19--23"
+    )
+    assert ex.csl_item(p)["type"] == "paper-conference"
+    assert parse_ris(ex.ris_record(p))[0]["TY"] == ["CPAPER"]
+    # A journal called "Proceedings of ..." stays a journal.
+    pnas = paper("0704.00024", "B", "2007-04-20", journal_ref="Proc. Natl. Acad. Sci. 104, 123 (2007)")
+    assert ex.csl_item(pnas)["type"] == "article-journal"
+
+
+# --- titles, names, DOIs --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "exported"),
+    [
+        (r"Koll\'ar's theorem and $T_{\rm N}$", r"Koll\'ar's theorem and $T_{\rm N}$"),
+        (r"Gr\"{o}bner bases for {\"o}", r"Gr\"{o}bner bases for {\"o}"),
+        (r"\v{S}ilhav\'y and \cmd", r"\v{S}ilhav\'y and \textbackslash{}cmd"),
+    ],
+)
+def test_bibtex_keeps_accents_and_base_latex_math(title: str, exported: str) -> None:
+    entry = ex.bibtex_entry(paper("2611.00043", title, "2026-11-20"))
+    assert f"  title = {{{{{exported}}}}}," in entry
+
+
+@pytest.mark.parametrize(
+    ("title", "csl"),
+    [
+        (r"$\alpha$-divergences", '<span class="nocase">α-divergences</span>'),
+        (r"On $p$-adic fields", 'On <span class="nocase">p-adic</span> fields'),
+        (r"Charge order in 1T-TiSe$_{2}$", 'Charge order in <span class="nocase">1T-TiSe₂</span>'),
+        (
+            r"At $T_{\rm N}$ and $x^{2}$",
+            'At <span class="nocase">T<sub>N</sub></span> and <span class="nocase">x²</span>',
+        ),
+        (
+            "A <b>bold</b> & fast BERT, x < y",
+            'A <span class="nocase"><</span>b>bold<span class="nocase"><</span>/b> & fast '
+            '<span class="nocase">BERT,</span> x < y',
+        ),
+        (r"K\"ahler metrics", "Kähler metrics"),
+    ],
+)
+def test_csl_titles_are_protected_rich_text(title: str, csl: str) -> None:
+    assert ex.csl_item(paper("2611.00044", title, "2026-11-20"))["title"] == csl
+
+
+def test_et_al_is_each_formats_own_marker() -> None:
+    names = [Author("The BABAR Collaboration"), Author("B. Aubert"), Author("et al")]
+    p = paper("0704.00025", "Rare decays", "2007-04-20", authors=names)
+    [bib] = bibtexparser.loads(ex.bibtex_entry(p)).entries
+    assert bib["author"] == "{The BABAR Collaboration} and B. Aubert and others"
+    item = ex.csl_item(p)
+    assert item["author"] == [{"literal": "The BABAR Collaboration"}, {"family": "Aubert", "given": "B."}]
+    assert "et al." in item["note"]
+    [rec] = parse_ris(ex.ris_record(p))
+    assert rec["AU"] == ["The BABAR Collaboration", "Aubert, B."] and "et al." in rec["N1"][0]
+    # Written into the last name, and as "and others".
+    for last in ["B. Aubert et al.", "B. Aubert and others"]:
+        p = paper("0704.00026", "R", "2007-04-20", authors=[Author("A. Person"), Author(last)])
+        assert (
+            bibtexparser.loads(ex.bibtex_entry(p)).entries[0]["author"]
+            == "A. Person and B. Aubert and others"
+        )
+    # A person whose surname is Others is a person.
+    p = paper("0704.00027", "R", "2007-04-20", authors=[Author("John Others")])
+    assert bibtexparser.loads(ex.bibtex_entry(p)).entries[0]["author"] == "John Others"
+
+
+def test_sici_dois_are_kept_whole() -> None:
+    from radar.sources.journal_feeds import find_doi
+
+    sici = "10.1002/(SICI)1097-0258(19980815/30)17:15/16<1661::AID-SIM968>3.0.CO;2-2"
+    assert find_doi({"prism_doi": sici}) == sici.lower()
+    assert find_doi({"dc_identifier": '<a href="x">doi:10.1038/abc</a>'}) == "10.1038/abc"
+    p = paper("2611.00045", "Old DOI", "2026-11-20", doi=sici)
+    assert ex.csl_item(p)["DOI"] == sici
+    assert parse_ris(ex.ris_record(p))[0]["DO"] == [sici]
+    assert bibtexparser.loads(ex.bibtex_entry(p)).entries[0]["doi"] == sici

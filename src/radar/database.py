@@ -40,6 +40,11 @@ class Database:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._savepoints = 0
+        # The full-text index's triggers call it (migration m021): every connection that
+        # writes papers must know it. Other programs read the store as they like.
+        from radar.latex import SEARCH_TEXT_FUNCTION, search_text
+
+        conn.create_function(SEARCH_TEXT_FUNCTION, 1, search_text, deterministic=True)
 
     @cached_property
     def utils(self) -> sqlite_utils.Database:

@@ -422,3 +422,59 @@ def m017_library(db: Database) -> None:
         ")"
     )
     db.execute("create index idx_library_entries_paper_id on library_entries (paper_id)")
+
+
+@step
+def m018_search_text_folds_latex_accents(db: Database) -> None:
+    # arXiv writes "K\"ahler" and "Koll\'ar"; indexed as they are, they were the tokens
+    # "k", "ahler", "koll", "ar", and no search for Kahler or Kähler found them. The index
+    # now holds radar_search_text() of each column (radar.latex: accents decoded), and its
+    # tokenizer (porter over unicode61, whose remove_diacritics folds ä to a) does the rest.
+    # It stays an external-content index on `papers`, so Datasette's `_search` uses it;
+    # the stored title and abstract stay as arXiv gave them. Deleting from such an index
+    # takes the text that was indexed, so every trigger passes the same function.
+    fold = "radar_search_text"
+    for name in ("papers_ai", "papers_ad", "papers_au"):
+        db.execute(f"drop trigger if exists {name}")
+    delete = (
+        'insert into "papers_fts" ("papers_fts", rowid, "title", "abstract") '
+        f'values(\'delete\', old.rowid, {fold}(old."title"), {fold}(old."abstract"));'
+    )
+    insert = (
+        'insert into "papers_fts" (rowid, "title", "abstract") '
+        f'values (new.rowid, {fold}(new."title"), {fold}(new."abstract"));'
+    )
+    db.execute(f'create trigger "papers_ai" after insert on "papers" begin {insert} end')
+    db.execute(f'create trigger "papers_ad" after delete on "papers" begin {delete} end')
+    db.execute(
+        'create trigger "papers_au" after update on "papers" '
+        'when old."title" is not new."title" or old."abstract" is not new."abstract" '
+        f"begin {delete} {insert} end"
+    )
+    # Only rows whose text the function changes are indexed again: those with an accent
+    # command, a few in a hundred. A scan for a backslash (in C) finds the candidates;
+    # rebuilding the whole index would cost as much as importing every paper again.
+    db.execute(
+        "create temp table refold as select rowid as r from papers "
+        "where (instr(title, '\\') > 0 or instr(abstract, '\\') > 0) "
+        f"and ({fold}(title) is not title or {fold}(abstract) is not abstract)"
+    )
+    db.execute(
+        'insert into "papers_fts" ("papers_fts", rowid, "title", "abstract") '
+        "select 'delete', p.rowid, p.title, p.abstract from papers p join temp.refold f on p.rowid = f.r"
+    )
+    db.execute(
+        'insert into "papers_fts" (rowid, "title", "abstract") '
+        f"select p.rowid, {fold}(p.title), {fold}(p.abstract) from papers p join temp.refold f on p.rowid = f.r"
+    )
+    db.execute("drop table temp.refold")
+
+
+@step
+def m019_citation_keys(db: Database) -> None:
+    # A paper's citation key is decided the first time radar exports it and kept: a new
+    # version that changes the title or the first author must not break every \cite and
+    # [@key] written against the old key. Unique, so two papers never share one.
+    db.execute(
+        "create table citation_keys (paper_id text primary key, key text not null unique) without rowid"
+    )

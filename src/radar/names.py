@@ -424,3 +424,24 @@ def readings(name: ParsedName) -> list[ParsedName]:
     if len(words) >= 2:
         found.append(ParsedName(given=tuple(words[1:]), surname=words[0]))
     return found
+
+
+# --- citation names -------------------------------------------------------------------------
+
+# "others" alone is the marker; "John Others" is a person.
+_ET_AL_RE = re.compile(r"(?:^|[\s,;]+)(?:et\.?\s*al\.?|and\s+others)\s*$|^\s*others\s*$", re.IGNORECASE)
+
+
+def split_et_al(names: list[str]) -> tuple[list[str], bool]:
+    """The names as written, and whether the list ends in "et al." / "and others": as a
+    name of its own ("B. Aubert, et al") or at the end of the last ("B. Aubert et al.").
+    A citation says the list goes on in each format's own way, instead of naming a
+    person "et al"."""
+    if not names:
+        return names, False
+    last = one_line(names[-1])
+    m = _ET_AL_RE.search(last)
+    if not m:
+        return names, False
+    rest = last[: m.start()].strip(" ,;")
+    return ([*names[:-1], rest] if rest else names[:-1]), True

@@ -13,6 +13,7 @@ from typing import Any
 from radar.database import Database
 from radar.errors import UsageError
 from radar.follows import matching_spellings, parse_person
+from radar.latex import search_text
 from radar.names import lookup_keys
 from radar.rank import Card, Ranked, load_cards, matches_for
 from radar.store import chunks, fts_phrase, placeholders
@@ -45,7 +46,8 @@ def build_query(text: str) -> Query:
     if not words or not _WORD_RE.search(text):
         raise UsageError("search for at least one word")
     if _SYNTAX_RE.search(text):
-        return Query(text, None)
+        # The index holds LaTeX accents decoded (radar.latex): so does the query.
+        return Query(search_text(text) or text, None)
     terms = " ".join(fts_phrase(w) for w in words)
     return Query(terms, fts_phrase(text) if len(words) > 1 else None)
 
@@ -201,7 +203,8 @@ def _person_index(db: Database, rowids: list[int]) -> str:
     for part in chunks(rowids):
         db.execute(
             "insert into temp.person_fts (rowid, title, abstract) "
-            f"select rowid, title, abstract from papers where rowid in ({placeholders(part)})",
+            "select rowid, radar_search_text(title), radar_search_text(abstract) "
+            f"from papers where rowid in ({placeholders(part)})",
             list(part),
         )
     return "person_fts"

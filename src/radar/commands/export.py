@@ -88,7 +88,7 @@ def export(
     Examples: radar export --since 7d -f bibtex -o week.bib;
     radar export --follow "Akshay Krishnamurthy" -f csl-json > refs.json.
     """
-    from radar.export import iter_papers, select_papers, write_papers
+    from radar.export import Exporter, iter_papers, select_papers, write_papers
     from radar.model import Paper
 
     cutoff = None
@@ -125,6 +125,17 @@ def export(
             count += 1
             yield paper
 
-    write_stream(write_papers(counted(), format.value), output)
+    exporter = Exporter(db, extras=format is ExportFormat.jsonl)
+    write_stream(write_papers(counted(), format.value, exporter), output)
     where = f" to {output}" if output else ""
-    say(f"Exported {plural(count, 'paper')}{where}.", style="dim")
+    kept = []
+    if exporter.report.whole_names:
+        kept.append(
+            f"{plural(exporter.report.whole_names, 'author name')} kept whole (a group, or not splittable)"
+        )
+    if exporter.report.whole_refs:
+        kept.append(f"{plural(exporter.report.whole_refs, 'journal reference')} kept whole in a note")
+    say(
+        f"Exported {plural(count, 'paper')}{where}." + (" " + "; ".join(kept) + "." if kept else ""),
+        style="dim",
+    )

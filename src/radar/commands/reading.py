@@ -167,7 +167,7 @@ def stars(
     if format is StarsFormat.bibtex:
         from radar.export import bibtex
 
-        print(bibtex(ordered), end="")
+        print(bibtex(ordered, db), end="")
     elif format is StarsFormat.json:
         from radar.render import paper_dict, to_json
 

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from radar.http import Http
 
 # A DOI ends at white space, quotes, brackets or a URL's query: "?af=R" is no part of it.
-_DOI_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>?#]+)", re.IGNORECASE)
+# An old SICI DOI holds "<...>" ("10.1002/(SICI)...<1661::AID-SIM968>3.0.CO;2-2"): a
+# bracketed run is part of it; a lone "<" or ">" (markup around it) is not.
+_DOI_RE = re.compile(r"\b(10\.\d{4,9}/(?:[^\s\"<>?#]|<[^\s\"<>?#/][^\s\"<>?#]*>)+)", re.IGNORECASE)
 
 
 @dataclass

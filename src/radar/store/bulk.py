@@ -36,7 +36,9 @@ def insert_papers(db: Database, rows: list[dict[str, Any]], now: str) -> None:
     db.execute("drop trigger papers_ai")
     db.conn.executemany(insert, values)
     db.execute(
-        "insert into papers_fts (rowid, title, abstract) select rowid, title, abstract from papers where rowid > ?",
+        # What the trigger would index (migration m021): the text with LaTeX accents decoded.
+        "insert into papers_fts (rowid, title, abstract) "
+        "select rowid, radar_search_text(title), radar_search_text(abstract) from papers where rowid > ?",
         [start],
     )
     db.execute(trigger[0])

@@ -55,8 +55,11 @@ def placeholders(items: Sequence[Any]) -> str:
 
 
 def fts_phrase(topic: str) -> str:
-    """The topic as one FTS5 phrase: user text can never become FTS syntax."""
-    return '"' + " ".join(topic.split()).replace('"', '""') + '"'
+    """The topic as one FTS5 phrase: user text can never become FTS syntax. LaTeX
+    accents are decoded as the index decodes them, so K\\"ahler finds Kähler."""
+    from radar.latex import search_text
+
+    return '"' + " ".join((search_text(topic) or "").split()).replace('"', '""') + '"'
 
 
 def rowid_ranges(db: Database, paper_ids: Sequence[str]) -> list[tuple[int, int]]:
