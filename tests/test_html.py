@@ -1,0 +1,188 @@
+"""radar today --format html: one self-contained page, the terminal's cards, every paper
+string escaped; checked in a real headless Chromium when one is installed."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import ok, store_with
+from feeds import Item
+
+HOSTILE_TITLES = [
+    "<script>document.title='pwned';document.body.innerHTML='PWNED'</script> Attention",
+    "Closing </title></head><body><h1>fake</h1> tags",
+    '"onerror=alert(1) x="<img src=x onerror="document.title=\'pwned\'"> images',
+    "Templates {{ 7*7 }} and {% raw %} in titles",
+]
+
+
+class _Page(HTMLParser):
+    """The tags, attributes and visible text of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag in ("style", "title"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "title"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.text.append(data)
+
+    @property
+    def visible(self) -> str:
+        return " ".join(" ".join(self.text).split())
+
+
+def _parse(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
+
+
+def _hostile_store(tmp_path: Path) -> None:
+    items = [
+        Item(f"2611.{i:05d}", title=title, authors=["Ada Lovelace", "<b>Mallory</b> Smith"])
+        for i, title in enumerate(HOSTILE_TITLES, start=100)
+    ]
+    items.append(
+        Item(
+            "2611.00200",
+            title=r"Schr\"{o}dinger bridges and $\alpha$-divergence for MoS$_2$",
+            authors=[r"Bal\'azs Szegedy", "Grace Hopper"],
+            abstract=r"We prove an $O(\sqrt{T})$ bound for 50% of \emph{all} cases.",
+        )
+    )
+    store_with(tmp_path, items)
+    ok("follow", "--no-fetch", "Grace Hopper")
+    ok("follow", "--no-fetch", "--category", "cs.LG")
+
+
+def test_html_page_has_the_cards_and_escapes_every_paper_string(tmp_path: Path) -> None:
+    _hostile_store(tmp_path)
+    html = ok("today", "--format", "html")
+    assert html.startswith("<!DOCTYPE html>")
+    page = _parse(html)
+    tags = [tag for tag, _ in page.tags]
+    # No script, no image, no external resource: the only URLs are the cards' links.
+    assert "script" not in tags and "img" not in tags and "link" not in tags and "h1" in tags
+    assert tags.count("article") == 5
+    for tag, attrs in page.tags:
+        for name, value in attrs.items():
+            assert not name.startswith("on"), (tag, name)
+            if name in ("src", "href") and tag != "a":
+                pytest.fail(f"{tag} loads {value}")
+    hrefs = [attrs["href"] for tag, attrs in page.tags if tag == "a"]
+    assert all(h and h.startswith("https://arxiv.org/abs/") for h in hrefs)
+    for title in HOSTILE_TITLES:
+        assert title in page.visible
+    assert "{{ 7*7 }}" in page.visible and "49" not in page.visible
+    assert "<b>Mallory</b> Smith" in page.visible
+    # light and dark, styles inline
+    assert "prefers-color-scheme: dark" in html
+    # the header: the window, and what is followed
+    assert "Following: author Grace Hopper · category cs.LG" in page.visible
+    assert "2026-11-20" in page.visible
+    # the same card facts as the terminal: rank, source, date, label, why
+    assert "01. arXiv (cs.LG) · 2026-11-20 · NEW" in page.visible
+    assert "Why:" in page.visible
+    # a followed author is marked
+    assert ("strong", {}) in page.tags and "<strong>Grace Hopper</strong>" in html
+    # LaTeX shown as text
+    assert "Schrödinger bridges and α-divergence for MoS₂" in page.visible
+    assert "Balázs Szegedy" in page.visible
+    assert "O(√(T)) bound for 50% of all cases" in page.visible
+
+
+def test_output_file_and_nothing_counts_as_read(tmp_path: Path) -> None:
+    _hostile_store(tmp_path)
+    target = tmp_path / "digest.html"
+    assert ok("today", "--format", "html", "-o", str(target)) == ""
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    # A page written to a file is not read: --unread still lists every card.
+    assert ok("today", "--unread", "--format", "json").count('"rank"') == 5
+    text = tmp_path / "today.txt"
+    ok("today", "-o", str(text))
+    assert "Schrödinger" in text.read_text(encoding="utf-8")
+
+
+def test_text_today_does_not_import_jinja2_or_apprise(tmp_path: Path) -> None:
+    import sys
+
+    from conftest import radar_executable
+
+    store_with(tmp_path, [Item("2611.00001")])
+    ok("follow", "--no-fetch", "--category", "cs.LG")
+    probe = (
+        "import sys, runpy; sys.argv=['radar','today'];\n"
+        "try:\n    runpy.run_module('radar', run_name='__main__')\nexcept SystemExit: pass\n"
+        "print(sorted(m for m in ('jinja2','apprise','pylatexenc') if m in sys.modules), file=sys.stderr)"
+    )
+    import os
+
+    assert radar_executable()
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=dict(os.environ))
+    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(
+    _chromium() is None, reason="no chromium on this machine (.ci/run installs Debian's chromium)"
+)
+def test_a_real_browser_shows_hostile_titles_as_text_and_runs_no_script(tmp_path: Path) -> None:
+    _hostile_store(tmp_path)
+    page = tmp_path / "digest.html"
+    ok("today", "--format", "html", "-o", str(page))
+    browser = _chromium()
+    assert browser
+    args = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--virtual-time-budget=2000",
+        "--dump-dom",
+        page.as_uri(),
+    ]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = _parse(done.stdout)
+    # The DOM after the page ran: had any script run, the title, the body or the
+    # elements would have changed.
+    title = done.stdout.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith("radar · ") and "pwned" not in title
+    assert dom.visible.startswith("radar · "), dom.visible[:200]  # the body was not replaced
+    tags = [tag for tag, _ in dom.tags]
+    assert "script" not in tags and "img" not in tags and tags.count("article") == 5
+    for hostile in HOSTILE_TITLES:
+        assert hostile in dom.visible
+    assert "Schrödinger bridges" in dom.visible
+    shot = tmp_path / "digest.png"
+    subprocess.run(
+        [*args[:-2], f"--screenshot={shot}", "--window-size=1000,1400", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+    )
+    assert shot.is_file() and shot.stat().st_size > 10_000
