@@ -279,3 +279,49 @@ def test_a_brief_file_is_sent_once_with_unread(tmp_path: Path, httpserver: HTTPS
 def test_threads_left_running_are_none() -> None:
     # aiosmtpd's controller runs in a thread; the fixture stops it.
     assert not [t for t in threading.enumerate() if "aiosmtpd" in t.name.lower()]
+
+
+# --- from cron ----------------------------------------------------------------------------------
+
+
+def test_schedule_send_lines_run_fetch_then_send_with_the_environment(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from conftest import radar_executable
+
+    ok("config", "set", "send_to", "json://127.0.0.1:9/hook")
+    done = run_radar("schedule", "--send", "--brief", env={"RADAR_MODEL": "openai/x"})
+    assert done.returncode == 0 and "Warning" not in done.stderr, done.stderr
+    block = done.stdout.split("# radar: managed block", 1)[1].split("# radar: end", 1)[0]
+    lines = [line for line in block.splitlines()[1:] if line and not line.startswith("#")]
+    assert len(lines) == 2
+    assert "fetch --quiet && " in lines[0] and "send --unread --quiet" in lines[0]
+    assert "send --brief" in lines[1]
+    # Run each line as cron would (its shell, % unescaped), with a stand-in radar that
+    # records what it was asked and which RADAR_HOME it saw.
+    log = tmp_path / "calls.log"
+    fake = tmp_path / "fake-radar"
+    fake.write_text(f'#!/bin/sh\necho "$RADAR_HOME|$*" >> {log}\n')
+    fake.chmod(0o755)
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+    (tmp_path / "radar").mkdir()
+    for line in lines:
+        command = line.split(" ", 5)[5].replace("\\%", "%").replace(radar_executable(), str(fake))
+        subprocess.run(["/bin/sh", "-c", command], check=True, env=env)
+    calls = log.read_text().splitlines()
+    home = str(tmp_path / "radar-home")
+    assert calls[0] == f"{home}|fetch --quiet"
+    assert calls[1] == f"{home}|send --unread --quiet"
+    assert calls[2].startswith(f"{home}|brief --since 7d -o {tmp_path}/radar/brief-")
+    brief_file = calls[2].split(" -o ", 1)[1]
+    assert calls[3] == f"{home}|send --brief {brief_file} --unread --quiet"
+    units = done.stdout.split("radar-fetch.service ----", 1)[1]
+    assert "ExecStart=/bin/sh -c '" in units and "send --unread --quiet'" in units
+
+
+def test_schedule_send_warns_when_no_destination_is_configured() -> None:
+    done = run_radar("schedule", "--send")
+    assert done.returncode == 0 and "no destination for radar send" in done.stderr
+    done = run_radar("schedule", "--send", env={"RADAR_SEND_TO": "json://127.0.0.1:9/hook"})
+    assert "RADAR_SEND_TO is not copied" in done.stderr and "RADAR_SEND_TO" not in done.stdout
