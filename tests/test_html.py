@@ -3,6 +3,7 @@ string escaped; checked in a real headless Chromium when one is installed."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -131,8 +132,6 @@ def test_text_today_does_not_import_jinja2_or_apprise(tmp_path: Path) -> None:
         "try:\n    runpy.run_module('radar', run_name='__main__')\nexcept SystemExit: pass\n"
         "print(sorted(m for m in ('jinja2','apprise','pylatexenc') if m in sys.modules), file=sys.stderr)"
     )
-    import os
-
     assert radar_executable()
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=dict(os.environ))
     assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
@@ -150,7 +149,7 @@ def test_a_real_browser_shows_hostile_titles_as_text_and_runs_no_script(tmp_path
     page = tmp_path / "digest.html"
     ok("today", "--format", "html", "-o", str(page))
     browser = _chromium()
-    assert browser
+    assert browser, "RADAR_TEST_REQUIRE_BROWSER is set but no chromium is installed"
     args = [
         browser,
         "--headless",
