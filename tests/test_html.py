@@ -185,3 +185,91 @@ def test_a_real_browser_shows_hostile_titles_as_text_and_runs_no_script(tmp_path
         timeout=120,
     )
     assert shot.is_file() and shot.stat().st_size > 10_000
+
+
+# --- readable text from every source ------------------------------------------------------------
+
+JAPANESE = "日本語の論文タイトル: 量子計算の新しい手法について"
+
+
+def _feed(title_xml: str, encoding: str = "utf-8", declared: str = "utf-8") -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="{declared}"?>\n<rss version="2.0"><channel><title>Journal</title>'
+        f"<item><title>{title_xml}</title><link>https://example.org/a</link>"
+        "<description>An abstract.</description></item></channel></rss>"
+    ).encode(encoding)
+
+
+@pytest.mark.parametrize(
+    ("title_xml", "expected"),
+    [
+        (
+            "Growth of MoS&lt;sub&gt;2&lt;/sub&gt; on &lt;i&gt;E. coli&lt;/i&gt; membranes",
+            "Growth of MoS₂ on E. coli membranes",
+        ),
+        ("Salt &amp;amp; pepper", "Salt & pepper"),
+        ("<![CDATA[A <b>bold</b> claim &amp; more]]>", "A bold claim & more"),
+        ("x&lt;sub&gt;ij,k&lt;/sub&gt; terms", "x_ij,k terms"),
+        ("E = mc&lt;sup&gt;2&lt;/sup&gt;", "E = mc²"),
+    ],
+)
+def test_journal_feed_titles_are_stored_as_text(title_xml: str, expected: str) -> None:
+    from radar.sources.journal_feeds import parse_feed
+
+    (paper,) = parse_feed(_feed(title_xml), "journal", "feed:1").papers
+    assert paper.title == expected
+
+
+def test_atom_title_types_are_respected() -> None:
+    from radar.sources.journal_feeds import parse_feed
+
+    atom = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>J</title>'
+        b'<entry><title type="html">MoS&lt;sub&gt;2&lt;/sub&gt; &amp;amp; co</title><id>a</id></entry>'
+        b'<entry><title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">H<sub>2</sub>O <i>in</i> vivo</div></title><id>b</id></entry>'
+        b'<entry><title type="text">a &lt;b&gt; literal</title><id>c</id></entry></feed>'
+    )
+    titles = [p.title for p in parse_feed(atom, "journal", "feed:1").papers]
+    assert titles == ["MoS₂ & co", "H₂O in vivo", "a <b> literal"]
+
+
+@pytest.mark.parametrize("encoding", ["euc-jp", "shift_jis"])
+def test_a_feed_with_a_wrong_declared_encoding_is_decoded_not_garbled(encoding: str) -> None:
+    from radar.sources.journal_feeds import parse_feed
+
+    (paper,) = parse_feed(_feed(JAPANESE, encoding=encoding), "journal", "feed:1").papers
+    assert paper.title == JAPANESE
+
+
+def test_russian_in_koi8_declared_as_utf8() -> None:
+    from radar.sources.journal_feeds import parse_feed
+
+    title = "Квантовые вычисления и новые методы оптимизации"
+    (paper,) = parse_feed(_feed(title, encoding="koi8-r"), "journal", "feed:1").papers
+    assert paper.title == title
+
+
+def test_latex_on_cards_in_every_format_and_the_source_kept_in_json_and_bibtex(tmp_path: Path) -> None:
+    title = r"Schr\"{o}dinger bridges and $\alpha$-divergence"
+    store_with(tmp_path, [Item("2611.00300", title=title, authors=[r"Bal\'azs Szegedy"])])
+    ok("follow", "--no-fetch", "--category", "cs.LG")
+    readable = "Schrödinger bridges and α-divergence"
+    assert readable in ok("today") and "Balázs Szegedy" in ok("today")
+    assert readable in ok("today", "--format", "markdown")
+    assert readable in ok("today", "--format", "html")
+    import json as _json
+
+    (card,) = _json.loads(ok("today", "--format", "json"))
+    assert card["title"] == title  # JSON keeps arXiv's text as given
+    ok("star", "2611.00300")
+    bib = ok("export", "--format", "bibtex", "--ids", "2611.00300")
+    assert "Schr" in bib and "ö" not in bib.split("title", 1)[1].split("\n", 1)[0]
+
+
+def test_readable_keeps_math_it_cannot_say_as_text() -> None:
+    from radar.readable import readable
+
+    assert readable(r"$O(\sqrt{T})$ regret") == "O(√(T)) regret"
+    assert readable(r"$x_{ij}^{(k)}$ terms") == r"$x_{ij}^{(k)}$ terms"
+    assert readable("50% of ~10 runs & $5 and $10") == "50% of ~10 runs & $5 and $10"
+    assert readable("<script>alert(1)</script>") == "<script>alert(1)</script>"

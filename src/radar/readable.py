@@ -36,6 +36,15 @@ def _converters() -> tuple[Any, Any]:
     return LatexNodes2Text(math_mode="verbatim"), LatexNodes2Text(math_mode="text")
 
 
+def scripted(body: str, sub: bool) -> str | None:
+    """`body` in Unicode subscript (or superscript) characters, or None when one of its
+    characters has none: H<sub>2</sub>O -> H₂O, but x<sub>ij,k</sub> stays as it is."""
+    table = _SUB if sub else _SUP
+    if not body or any(ord(ch) not in table for ch in body):
+        return None
+    return body.translate(table)
+
+
 def _script(m: re.Match[str]) -> str:
     body = m.group(2) if m.group(2) is not None else m.group(3)
     table = _SUB if m.group(1) == "_" else _SUP
