@@ -75,8 +75,10 @@ def test_webhook_gets_markdown_cards_and_unread_never_sends_twice(
 def test_sent_is_per_destination_and_apart_from_read(tmp_path: Path, httpserver: HTTPServer) -> None:
     _store(tmp_path)
     one, two = _hook(httpserver), f"json://{httpserver.host}:{httpserver.port}/hook?x=2"
-    # Shown by today as HTML, or as JSON: still unsent.
+    # Shown by today on a terminal, or written as HTML: still unsent.
     ok("today", "--format", "html", "-o", str(tmp_path / "d.html"))
+    ok("today", "--mark-read")
+    assert ok("today", "--unread", "--format", "json").strip() == "[]"
     ok("send", "--to", one, "--unread")
     assert "3 new papers" in _posts(httpserver)[0]["title"]
     ok("send", "--to", two, "--unread")  # another destination has had nothing yet

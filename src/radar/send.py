@@ -379,7 +379,14 @@ def send_digest(
     from radar.select import select
     from radar.store.sent import unsent_ids
 
-    ranked = select(db, window, include_all=include_all, unread=unread)
+    ranked = select(db, window, include_all=include_all)
+    if unread:
+        # Not select's `unread`, which also drops what a terminal showed: a card seen by
+        # radar today has still not been sent; one marked read with mark-read is not wanted.
+        from radar.store.reads import marked_read_ids
+
+        marked = marked_read_ids(db, [r.id for r in ranked])
+        ranked = [r for r in ranked if r.id not in marked]
     follows = list_follows(db)
     results = []
     for destination in targets:
