@@ -327,3 +327,30 @@ def test_schedule_send_warns_when_no_destination_is_configured() -> None:
     assert done.returncode == 0 and "no destination for radar send" in done.stderr
     done = run_radar("schedule", "--send", env={"RADAR_SEND_TO": "json://127.0.0.1:9/hook"})
     assert "RADAR_SEND_TO is not copied" in done.stderr and "RADAR_SEND_TO" not in done.stdout
+
+
+def test_smtp_authentication_failure_is_one_line_without_the_password(tmp_path: Path) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    def refuse(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        return AuthResult(success=False, handled=False)
+
+    _store(tmp_path)
+    inbox = _Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, authenticator=refuse, auth_require_tls=False
+    )
+    controller.start()
+    try:
+        url = f"mailto://reader:{SECRET}@127.0.0.1:{port}?from=radar@example.com&to=reader@example.com&mode=insecure"
+        message = fails(1, "send", "--to", url, env={"RADAR_HTTP_RETRIES": "0"})
+    finally:
+        controller.stop()
+    assert inbox.messages == []
+    assert message.count("\n") == 1 and SECRET not in message
+    assert "535" in message or "authentication" in message.lower(), message
+    assert "nothing was marked sent" in message
