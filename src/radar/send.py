@@ -119,7 +119,10 @@ def apprise_log() -> Iterator[list[logging.LogRecord]]:
 def _asset() -> Any:
     import apprise
 
-    return apprise.AppriseAsset(app_id="radar", app_desc="radar, a research radar for arXiv")
+    # storage_mode="memory": Apprise keeps nothing on disk (no cache outside RADAR_HOME).
+    return apprise.AppriseAsset(
+        app_id="radar", app_desc="radar, a research radar for arXiv", storage_mode="memory"
+    )
 
 
 def _instantiate(url: str) -> Any:
@@ -141,9 +144,11 @@ class Destination:
 
     @property
     def is_email(self) -> bool:
-        from apprise.plugins.email.base import NotifyEmail
-
-        return isinstance(self.plugin, NotifyEmail)
+        # Apprise's e-mail plugin (and its subclasses) answer to mailto:// and mailtos://.
+        return (
+            getattr(self.plugin, "secure_protocol", None) == "mailtos"
+            or getattr(self.plugin, "protocol", None) == "mailto"
+        )
 
     @property
     def body_limit(self) -> int:
