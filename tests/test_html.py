@@ -3,7 +3,6 @@ string escaped; checked in a real headless Chromium when one is installed."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -118,23 +117,6 @@ def test_output_file_and_nothing_counts_as_read(tmp_path: Path) -> None:
     text = tmp_path / "today.txt"
     ok("today", "-o", str(text))
     assert "Schrödinger" in text.read_text(encoding="utf-8")
-
-
-def test_text_today_does_not_import_jinja2_or_apprise(tmp_path: Path) -> None:
-    import sys
-
-    from conftest import radar_executable
-
-    store_with(tmp_path, [Item("2611.00001")])
-    ok("follow", "--no-fetch", "--category", "cs.LG")
-    probe = (
-        "import sys, runpy; sys.argv=['radar','today'];\n"
-        "try:\n    runpy.run_module('radar', run_name='__main__')\nexcept SystemExit: pass\n"
-        "print(sorted(m for m in ('jinja2','apprise','pylatexenc') if m in sys.modules), file=sys.stderr)"
-    )
-    assert radar_executable()
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=dict(os.environ))
-    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
 
 
 def _chromium() -> str | None:
