@@ -354,3 +354,23 @@ def test_smtp_authentication_failure_is_one_line_without_the_password(tmp_path: 
     assert message.count("\n") == 1 and SECRET not in message
     assert "535" in message or "authentication" in message.lower(), message
     assert "nothing was marked sent" in message
+
+
+def test_a_brief_by_email_is_html_with_no_markup_from_the_text(
+    tmp_path: Path, smtp_server: tuple[int, _Inbox]
+) -> None:
+    port, inbox = smtp_server
+    brief = tmp_path / "brief.md"
+    brief.write_text(
+        "# Week 47\n\nA **strong** week. <script>alert(1)</script> <img src=x onerror=alert(2)>\n",
+        encoding="utf-8",
+    )
+    url = f"mailto://127.0.0.1:{port}?from=radar@example.com&to=reader@example.com&mode=insecure"
+    ok("send", "--to", url, "--brief", str(brief))
+    ((_, _, raw),) = inbox.messages
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["Subject"] == "radar · brief · Week 47"
+    html = message.get_body(("html",)).get_content()
+    assert "<strong>strong</strong>" in html
+    assert "<script>" not in html and "<img" not in html and "&lt;script" in html
+    assert "alert(1)" in message.get_body(("plain",)).get_content()

@@ -260,7 +260,10 @@ def html_message(digest: Any, subject: str) -> Message:
 
 
 def brief_message(text: str, subject: str, limit: int | None) -> Message:
-    body = text
+    # Apprise turns Markdown into the e-mail's HTML and lets raw HTML through; a brief
+    # holds a model's words, so any "<" it has stays a character ("&lt;" entities,
+    # which radar's Markdown already writes, are left as they are).
+    body = text.replace("<", "&lt;")
     if limit is not None and len(body) > limit:
         cut = body[: max(0, limit - 80)].rsplit("\n", 1)[0]
         body = cut + "\n\n_The brief goes on; the whole of it is in the file radar brief wrote._"
