@@ -316,6 +316,17 @@ def deliver(
     return Outcome(False, attempts, scrub(error, [destination.url]))
 
 
+_ERRNO_RE = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
+
+
+def _short(detail: str) -> str:
+    """The heart of a requests or socket error: "Connection refused", "timed out"."""
+    if "timed out" in detail.lower() or "timeout" in detail.lower():
+        return "timed out"
+    m = _ERRNO_RE.search(detail)
+    return m.group(1).strip() if m else detail
+
+
 def _reason(records: Sequence[logging.LogRecord]) -> str:
     """One line from Apprise's log: its warnings, and the exception behind them."""
     warnings = [one_line(r.getMessage()) for r in records if r.levelno >= logging.WARNING]
@@ -325,7 +336,7 @@ def _reason(records: Sequence[logging.LogRecord]) -> str:
         if r.levelno < logging.WARNING and ("Exception" in message or "Response Details" in message):
             details.append(message.split(":", 1)[-1].strip())
     line = "; ".join(dict.fromkeys(warnings)) or "the service did not say why"
-    detail = "; ".join(d for d in dict.fromkeys(details) if d and d not in line)
+    detail = "; ".join(_short(d) for d in dict.fromkeys(details) if d and d not in line)
     if detail:
         line += f" ({detail[:300]})"
     return line
