@@ -255,3 +255,24 @@ def test_readable_keeps_math_it_cannot_say_as_text() -> None:
     assert readable(r"$x_{ij}^{(k)}$ terms") == r"$x_{ij}^{(k)}$ terms"
     assert readable("50% of ~10 runs & $5 and $10") == "50% of ~10 runs & $5 and $10"
     assert readable("<script>alert(1)</script>") == "<script>alert(1)</script>"
+
+
+MATH_TITLE = r"Bounds for $0<p\le 1$ on $C^*$-algebras and $W^*$-algebras"
+
+
+def _commonmark(text: str) -> str:
+    from markdown_it import MarkdownIt  # CommonMark, as rich brings it
+
+    return MarkdownIt("commonmark").render(text)
+
+
+def test_math_in_markdown_cards_and_the_offline_brief_is_text_in_commonmark(tmp_path: Path) -> None:
+    """Math that text can say is turned into text before Markdown is written, so a
+    math-aware renderer and plain CommonMark show the same words: no `&lt;` inside
+    math, no `*` pairing into italics."""
+    store_with(tmp_path, [Item("2611.00400", title=MATH_TITLE, abstract=r"We show $O(\sqrt{T})$ regret.")])
+    ok("follow", "--no-fetch", "--category", "cs.LG")
+    for markdown in (ok("today", "--format", "markdown"), ok("brief", "--since", "2026-11-01", "--offline")):
+        assert "$" not in markdown.split("2611.00400", 1)[1].split("\n", 1)[0]
+        rendered = _commonmark(markdown)
+        assert "Bounds for 0&lt;p≤1 on C*-algebras and W*-algebras" in rendered
