@@ -152,7 +152,12 @@ class Destination:
 
     @property
     def body_limit(self) -> int:
-        return int(getattr(self.plugin, "body_maxlen", 0) or 32768)
+        limit = int(getattr(self.plugin, "body_maxlen", 0) or 32768)
+        if getattr(self.plugin, "title_maxlen", 1) == 0:
+            # A service with no title (Telegram, SMS...): Apprise puts the title at the
+            # top of the body, which must still fit.
+            limit -= 250
+        return max(500, limit)
 
 
 def destinations(urls: Sequence[str], timeout: float) -> list[Destination]:
