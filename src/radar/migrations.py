@@ -432,7 +432,7 @@ def m031_deliveries(db: Database) -> None:
     # by radar today, or written as HTML, has still not been sent anywhere.
     db.execute(
         "create table sent ("
-        " destination text not null,"  # sha256 of the Apprise URL
+        " destination text not null,"  # a hash of the Apprise URL (radar.send.destination_key)
         " paper_id text not null,"
         " sent_utc text not null,"
         " primary key (destination, paper_id)"
@@ -441,7 +441,7 @@ def m031_deliveries(db: Database) -> None:
     db.execute(
         "create table deliveries ("
         " id integer primary key,"
-        " destination text not null,"  # sha256 of the Apprise URL, as in sent
+        " destination text not null,"  # the same hash as in sent
         " shown text not null,"  # the URL with its secrets masked
         " kind text not null,"  # digest / brief
         " started_utc text not null,"

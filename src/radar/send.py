@@ -3,7 +3,7 @@ SMTP (`mailto://`, `mailtos://`), Slack, Discord, Matrix, Telegram, ntfy, a JSON
 
 The only module that imports apprise, and only inside functions. Nothing here prints.
 
-- A destination is known by the sha256 of its URL (`Destination.key`): what was sent
+- A destination is known by a slow hash (scrypt) of its URL (`Destination.key`): what was sent
   where is remembered per key, and the URL itself, which holds passwords and tokens, is
   never stored, printed or logged; people see `Destination.shown`, the masked form.
 - E-mail gets the HTML page (radar.html); Apprise's e-mail plugin sends it as
@@ -51,7 +51,10 @@ def split_urls(values: Sequence[str]) -> list[str]:
 
 
 def destination_key(url: str) -> str:
-    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+    """The URL as a key for the store. A slow hash (scrypt, ~50 ms): the masked form
+    stored beside it shows the rest of the URL, so a fast hash of a weak password could
+    be reversed by trying passwords; this makes each try cost as much."""
+    return hashlib.scrypt(url.encode("utf-8"), salt=b"radar send destination", n=2**14, r=8, p=1).hex()
 
 
 def _secrets(url: str) -> list[str]:
