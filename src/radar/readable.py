@@ -30,10 +30,21 @@ def _bare(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _converters() -> tuple[Any, Any]:
+def _converter() -> tuple[Any, Any]:
+    """One converter and one parsing context for the whole run: pylatexenc builds its
+    tables of macros anew for every converter and every parse unless given them, which
+    costs more than the conversion itself."""
     from pylatexenc.latex2text import LatexNodes2Text
+    from pylatexenc.latexwalker import get_default_latex_context_db
 
-    return LatexNodes2Text(math_mode="verbatim"), LatexNodes2Text(math_mode="text")
+    return LatexNodes2Text(), get_default_latex_context_db()
+
+
+def _to_text(latex: str, math_mode: str) -> str:
+    converter, context = _converter()
+    converter.math_mode = math_mode
+    text: str = converter.latex_to_text(latex, latex_context=context)
+    return text
 
 
 def scripted(body: str, sub: bool) -> str | None:
@@ -55,9 +66,8 @@ def _script(m: re.Match[str]) -> str:
 
 def _math(body: str) -> str | None:
     """The span as text, or None when text cannot say it faithfully."""
-    _verbatim, as_text = _converters()
     try:
-        text: str = as_text.latex_to_text(_bare(_SCRIPT_RE.sub(_script, body)))
+        text = _to_text(_bare(_SCRIPT_RE.sub(_script, body)), "text")
     except Exception:  # pylatexenc is lenient, but a crash must not take a card down
         return None
     if re.search(r"[\\{}_^]", text):
@@ -68,9 +78,8 @@ def _math(body: str) -> str | None:
 def _prose(text: str) -> str:
     if "\\" not in text and "{" not in text:
         return text
-    verbatim, _as_text = _converters()
     try:
-        converted: str = verbatim.latex_to_text(_bare(text))
+        converted = _to_text(_bare(text), "verbatim")
     except Exception:
         return text
     return converted.replace("\xa0", " ")
