@@ -10,9 +10,11 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,9 +73,20 @@ class _Capture(io.TextIOWrapper):
     """A captured stdout or stderr: text, with the `.buffer` radar writes UTF-8 bytes to,
     and not a terminal (as a pipe is not) unless the test says otherwise."""
 
-    def __init__(self, terminal: bool = False, errors: str = "strict") -> None:
+    def __init__(self, terminal: bool = False, errors: str = "strict", elsewhere: Any = None) -> None:
         super().__init__(io.BytesIO(), encoding="utf-8", errors=errors)
         self._terminal = terminal
+        # Threads already running when the run began (a loopback server's handler from an
+        # earlier test, say) are not radar's: what they print goes where it went before,
+        # not into this run's output.
+        self._strangers = {thread.ident for thread in threading.enumerate()}
+        self._elsewhere = elsewhere
+
+    def write(self, text: str) -> int:
+        if self._elsewhere is not None and threading.get_ident() in self._strangers:
+            if threading.current_thread() is not threading.main_thread():
+                return int(self._elsewhere.write(text))
+        return super().write(text)
 
     def isatty(self) -> bool:
         return self._terminal
@@ -115,7 +128,8 @@ def run_radar(
     saved_streams = sys.argv, sys.stdin, sys.stdout, sys.stderr
     main_module = sys.modules["__main__"]
     saved_package = getattr(main_module, "__package__", None)
-    stdout, stderr = _Capture(), _Capture(terminal=terminal, errors="backslashreplace")
+    stdout = _Capture(elsewhere=sys.stdout)
+    stderr = _Capture(terminal=terminal, errors="backslashreplace", elsewhere=sys.stderr)
     os.environ.pop("FORCE_COLOR", None)
     os.environ.update(env or {})
     sys.argv = ["radar", *args]

@@ -24,6 +24,7 @@ from radar.errors import ModelError, UsageError
 from radar.follows import list_follows
 from radar.model import Follow, abs_url, parse_arxiv_id
 from radar.rank import Card, load_cards
+from radar.readable import readable
 from radar.select import select as select_cards
 from radar.store import utc_now
 from radar.text import markdown_escape, one_line
@@ -472,9 +473,11 @@ def _references(selection: Selection, ids: Sequence[str], lang: str) -> list[str
     for paper_id in ids:
         paper = by_id[paper_id].paper
         names = [a.name for a in paper.authors[:5]]
-        authors = ", ".join(markdown_escape(n) for n in names) + (", et al" if len(paper.authors) > 5 else "")
+        authors = ", ".join(markdown_escape(readable(n)) for n in names) + (
+            ", et al" if len(paper.authors) > 5 else ""
+        )
         lines.append(
-            f"- [arXiv:{paper.id}]({abs_url(paper.id)}) {markdown_escape(paper.title)}. {authors}. "
+            f"- [arXiv:{paper.id}]({abs_url(paper.id)}) {markdown_escape(readable(paper.title))}. {authors}. "
             f"{markdown_escape(paper.primary_category)}."
         )
     return lines
@@ -532,8 +535,8 @@ def offline_brief(selection: Selection, lang: str) -> tuple[str, list[str]]:
     def entry(card: Card) -> str:
         paper = card.paper
         return (
-            f"- [arXiv:{paper.id}]({abs_url(paper.id)}) **{markdown_escape(paper.title)}** ({card.label.lower()}): "
-            f"{markdown_escape(key_sentence(paper.title, paper.abstract))}"
+            f"- [arXiv:{paper.id}]({abs_url(paper.id)}) **{markdown_escape(readable(paper.title))}** "
+            f"({card.label.lower()}): {markdown_escape(readable(key_sentence(paper.title, paper.abstract)))}"
         )
 
     by_author: dict[str, list[Card]] = defaultdict(list)

@@ -37,6 +37,9 @@ SETTINGS: dict[str, tuple[str, Any, type]] = {
     "llm_timeout": ("RADAR_LLM_TIMEOUT", 120.0, float),
     "brief_lang": ("RADAR_BRIEF_LANG", "en", str),
     "today_limit": ("RADAR_TODAY_LIMIT", 10, int),
+    # Apprise URLs for radar send, comma or space separated; they hold passwords and
+    # tokens, so radar only ever shows them masked (radar.send.mask_url).
+    "send_to": ("RADAR_SEND_TO", "", str),
 }
 
 
@@ -223,6 +226,10 @@ def shown_value(key: str, value: Any) -> Any:
     """The value as radar may print it: secrets masked."""
     if is_secret(key) and value not in ("", None):
         return MASK
+    if key == "send_to" and value:
+        from radar.send import masked_setting  # apprise, only when there is a URL to mask
+
+        return masked_setting(str(value))
     if key in URL_SETTINGS and isinstance(value, str):
         return _mask_url(value)
     return value
@@ -257,7 +264,12 @@ def validate_setting(key: str, raw: str) -> Any:
     """`raw` (text from the command line) as the typed value load_settings would accept."""
     check_setting(key, in_file=True)
     _env, _default, kind = SETTINGS[key]
-    return _coerce(key, raw, kind, "the command line")
+    value = _coerce(key, raw, kind, "the command line")
+    if key == "send_to" and value:
+        from radar.send import check_urls
+
+        check_urls(value)  # a URL Apprise cannot use is refused now, not at 6:30 tomorrow
+    return value
 
 
 @dataclass

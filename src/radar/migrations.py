@@ -478,3 +478,35 @@ def m019_citation_keys(db: Database) -> None:
     db.execute(
         "create table citation_keys (paper_id text primary key, key text not null unique) without rowid"
     )
+
+
+@step
+def m020_deliveries(db: Database) -> None:
+    # radar send: what went where. A destination is an Apprise URL, which carries
+    # passwords and tokens, so it is stored only as a hash (the key) and a masked form
+    # for people (`shown`). `sent` is per destination and apart from `reads`: a card shown
+    # by radar today, or written as HTML, has still not been sent anywhere.
+    db.execute(
+        "create table sent ("
+        " destination text not null,"  # a hash of the Apprise URL (radar.send.destination_key)
+        " paper_id text not null,"
+        " sent_utc text not null,"
+        " primary key (destination, paper_id)"
+        ") without rowid"
+    )
+    db.execute(
+        "create table deliveries ("
+        " id integer primary key,"
+        " destination text not null,"  # the same hash as in sent
+        " shown text not null,"  # the URL with its secrets masked
+        " kind text not null,"  # digest / brief
+        " started_utc text not null,"
+        " finished_utc text,"
+        " ok integer not null default 0,"
+        " papers integer not null default 0,"
+        " attempts integer not null default 0,"
+        " content_hash text,"  # sha256 of a brief's text, so --unread sends it once
+        " error text"  # one line, secrets masked
+        ")"
+    )
+    db.execute("create index idx_deliveries_destination on deliveries (destination, id)")

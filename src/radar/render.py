@@ -16,6 +16,7 @@ from rich.text import Text
 
 from radar.model import Follow, Match, Paper
 from radar.rank import Card
+from radar.readable import readable
 from radar.store import iso
 from radar.text import markdown_escape, one_line, safe_url
 
@@ -45,7 +46,7 @@ def _authors_text(paper: Paper, highlight: set[str], limit: int | None = 12) -> 
     for i, author in enumerate(names):
         if i:
             text.append(", ")
-        name = one_line(author.name)
+        name = readable(author.name)
         text.append(name, style="bold magenta" if author.name in highlight else "")
     if limit is not None and len(paper.authors) > limit:
         text.append(f", … (+{len(paper.authors) - limit} more)", style="dim")
@@ -82,9 +83,9 @@ def card_lines(card: Card, width: int, full: bool = False) -> list[Text]:
     head.append(f"{card.rank:02d}. ", style="bold")
     head.append(f"{_source(paper)} · {_date(paper)} · ")
     head.append(card.label, style=_label_style(card.label))
-    title = Text(one_line(paper.title), style="bold")
+    title = Text(readable(paper.title), style="bold")
     authors = _authors_text(paper, card.followed_authors, None if full else 12)
-    abstract = one_line(paper.abstract)
+    abstract = readable(paper.abstract)
     body = Text(abstract if full else _trim(abstract, width - INDENT, ABSTRACT_LINES))
     lines: list[Text] = [head, title, authors, body, _links(paper)]
     if card.reasons:
@@ -158,7 +159,9 @@ def cards_markdown(cards: Sequence[Card], heading: str, full: bool = False) -> s
     lines = [f"# {markdown_escape(heading)}", ""]
     for card in cards:
         paper = card.paper
-        lines.append(f"## {card.rank:02d}. [{markdown_escape(paper.title)}]({safe_url(paper.link)})")
+        lines.append(
+            f"## {card.rank:02d}. [{markdown_escape(readable(paper.title))}]({safe_url(paper.link)})"
+        )
         lines.append("")
         pdf = pdf_url(paper)
         lines.append(
@@ -168,11 +171,13 @@ def cards_markdown(cards: Sequence[Card], heading: str, full: bool = False) -> s
         )
         followed = card.followed_authors
         names = [
-            f"**{markdown_escape(a.name)}**" if a.name in followed else markdown_escape(a.name)
+            f"**{markdown_escape(readable(a.name))}**"
+            if a.name in followed
+            else markdown_escape(readable(a.name))
             for a in paper.authors
         ]
         lines.append(", ".join(names) + "  ")
-        abstract = one_line(paper.abstract)
+        abstract = readable(paper.abstract)
         lines.append("")
         lines.append(markdown_escape(abstract if full else _trim(abstract, 100, ABSTRACT_LINES)))
         if card.reasons:

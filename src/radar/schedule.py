@@ -116,6 +116,7 @@ class Plan:
     env: dict[str, str]
     fetch: When
     brief: When | None = None
+    send: bool = False  # radar send after the fetch (the digest) and after the brief
 
 
 def job_environment(home: Path, db_path: Path, radar: str) -> dict[str, str]:
@@ -144,11 +145,20 @@ def _assignments(env: dict[str, str]) -> str:
 
 
 def fetch_command(plan: Plan) -> str:
-    return f"{shlex.quote(plan.radar)} fetch --quiet"
+    radar = shlex.quote(plan.radar)
+    command = f"{radar} fetch --quiet"
+    if plan.send:
+        # Only after a fetch that worked; --unread: each paper goes to each destination once.
+        command += f" && {radar} send --unread --quiet"
+    return command
 
 
 def brief_command(plan: Plan) -> str:
-    return f"{shlex.quote(plan.radar)} brief --since 7d -o {BRIEF_OUTPUT}"
+    radar = shlex.quote(plan.radar)
+    if plan.send:
+        # One name for the file, even if the brief runs past midnight.
+        return f'f={BRIEF_OUTPUT} && {radar} brief --since 7d -o "$f" && {radar} send --brief "$f" --unread --quiet'
+    return f"{radar} brief --since 7d -o {BRIEF_OUTPUT}"
 
 
 def crontab_block(plan: Plan) -> str:
@@ -158,16 +168,23 @@ def crontab_block(plan: Plan) -> str:
     which would also change every job below the block.
     """
     env = _assignments(plan.env)
+    # A line of two commands (`fetch && send`) needs the environment exported: an
+    # assignment in front of a command holds for that command only.
+    prefix = f"export {env};" if plan.send else env
     lines = [
         BEGIN,
         "# written by `radar schedule --install cron`; `radar schedule --remove cron` takes it out",
-        f"# fetch {plan.fetch.label}; quiet unless something fails, so cron mails only failures",
-        f"{plan.fetch.cron} {cron_escape(f'{env} {fetch_command(plan)}')}",
+        f"# fetch {plan.fetch.label}"
+        + (", then send what is new (radar send --unread)" if plan.send else "")
+        + "; quiet unless something fails, so cron mails only failures",
+        f"{plan.fetch.cron} {cron_escape(f'{prefix} {fetch_command(plan)}')}",
     ]
     if plan.brief is not None:
         lines += [
-            f"# last week's brief, {plan.brief.label}, into ~/radar/ (API keys are not copied here)",
-            f"{plan.brief.cron} {cron_escape(f'{env} {brief_command(plan)}')}",
+            f"# last week's brief, {plan.brief.label}, into ~/radar/"
+            + (", then sent" if plan.send else "")
+            + " (API keys are not copied here)",
+            f"{plan.brief.cron} {cron_escape(f'{prefix} {brief_command(plan)}')}",
         ]
     lines.append(END)
     return "\n".join(lines) + "\n"
@@ -298,14 +315,21 @@ def _timer(description: str, when: When) -> str:
 
 def systemd_units(plan: Plan) -> dict[str, str]:
     """File name -> contents of the user units: the fetch pair, and the brief pair if asked."""
+    fetch_exec = (
+        f"/bin/sh -c {_systemd_word(fetch_command(plan))}"
+        if plan.send
+        else f"{_systemd_word(plan.radar)} fetch --quiet"
+    )
     units = {
         f"{FETCH_UNIT}.service": _service(
-            plan, "radar: fetch new arXiv papers", f"{_systemd_word(plan.radar)} fetch --quiet"
+            plan,
+            "radar: fetch new arXiv papers" + (", and send what is new" if plan.send else ""),
+            fetch_exec,
         ),
         f"{FETCH_UNIT}.timer": _timer(f"radar fetch, {plan.fetch.label}", plan.fetch),
     }
     if plan.brief is not None:
-        script = "exec " + brief_command(plan)
+        script = brief_command(plan) if plan.send else "exec " + brief_command(plan)
         units[f"{BRIEF_UNIT}.service"] = _service(
             plan, "radar: write last week's brief", f"/bin/sh -c {_systemd_word(script)}"
         )

@@ -53,6 +53,20 @@ class ImportStatus:
 
 
 @dataclass
+class DeliveryStatus:
+    """The last `radar send` to one destination."""
+
+    destination: str  # masked: the URL's passwords and tokens never leave the send module
+    kind: str  # digest / brief
+    started_utc: str
+    finished_utc: str | None
+    ok: bool
+    papers: int
+    attempts: int
+    error: str | None
+
+
+@dataclass
 class Status:
     db_path: str
     log_path: str
@@ -65,6 +79,7 @@ class Status:
     unread: int = 0  # ... of which no `reads` row
     imports: list[ImportStatus] = field(default_factory=list)
     writing: bool = False  # another radar run holds the store's write lock now
+    deliveries: list[DeliveryStatus] = field(default_factory=list)  # the last one per destination
 
     @property
     def size_mb(self) -> float:
@@ -88,6 +103,7 @@ class Status:
             },
             "log": self.log_path,
             "unfinished_imports": [asdict(i) for i in self.imports],
+            "deliveries": [asdict(d) for d in self.deliveries],
         }
 
 
@@ -228,4 +244,23 @@ def collect(db: Database, db_path: Path, home: Path, runs: int = RUNS) -> Status
         unread=unread,
         imports=_unfinished_imports(db),
         writing=writer_running(db_path),
+        deliveries=_deliveries(db),
     )
+
+
+def _deliveries(db: Database) -> list[DeliveryStatus]:
+    from radar.store.sent import last_deliveries
+
+    return [
+        DeliveryStatus(
+            destination=row["shown"],
+            kind=row["kind"],
+            started_utc=row["started_utc"],
+            finished_utc=row["finished_utc"],
+            ok=bool(row["ok"]),
+            papers=row["papers"] or 0,
+            attempts=row["attempts"] or 0,
+            error=row["error"],
+        )
+        for row in last_deliveries(db)
+    ]

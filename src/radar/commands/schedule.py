@@ -5,7 +5,7 @@ at the top; the core module is imported inside the command.
 """
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -33,6 +33,13 @@ def schedule(
     brief_at: Annotated[
         str, typer.Option("--brief-at", metavar="DAY HH:MM", help="When the weekly brief runs (local time).")
     ] = "Mon 07:00",
+    send: Annotated[
+        bool,
+        typer.Option(
+            "--send",
+            help="After each fetch, send what is new (radar send --unread); with --brief, send the brief too.",
+        ),
+    ] = False,
     install: Annotated[
         Target | None,
         typer.Option(
@@ -54,7 +61,7 @@ def schedule(
     environment it needs) for you to review or paste. --install cron adds them to your
     crontab (run it again to update; it never duplicates), --install systemd writes the
     units into ~/.config/systemd/user; --remove undoes either. --brief adds a weekly
-    `radar brief`.
+    `radar brief`; --send sends what is new after each fetch (and the brief) to send_to.
     """
     from radar import schedule as core
 
@@ -88,7 +95,10 @@ def schedule(
         env=core.job_environment(settings.home, settings.db_path, program),
         fetch=core.parse_when(at, "--at", weekly=False),
         brief=core.parse_when(brief_at, "--brief-at", weekly=True) if brief else None,
+        send=send,
     )
+    if send:
+        _check_send_to(settings)
     if brief and not settings.model:
         say(
             "Warning: no model is configured (RADAR_MODEL, or `model` in config.toml), so the weekly brief "
@@ -102,7 +112,11 @@ def schedule(
             say("radar's block is already in your crontab, unchanged.")
             return
         core.write_crontab(after)
-        what = f"fetch {plan.fetch.label}" + (f", brief {plan.brief.label}" if plan.brief else "")
+        what = (
+            f"fetch {plan.fetch.label}"
+            + (" and send" if plan.send else "")
+            + (f", brief {plan.brief.label}" if plan.brief else "")
+        )
         say(f"{'Updated' if core.has_block(before) else 'Added'} radar's block in your crontab: {what}.")
         say("See it with crontab -l; radar schedule --remove cron takes it out.", style="dim")
         return
@@ -124,3 +138,21 @@ def schedule(
     for name, text in units.items():
         parts += [f"# ---- {directory / name} ----", text]
     print("\n".join(parts), end="")
+
+
+def _check_send_to(settings: Any) -> None:
+    """The scheduled send reads send_to from config.toml: RADAR_SEND_TO holds passwords
+    and tokens, so it is not copied into the crontab or the units."""
+    origin = settings.origins.get("send_to", "default")
+    if origin == "default":
+        say(
+            "Warning: no destination for radar send yet: radar config set send_to URL "
+            "(e.g. mailtos://user:password@example.com); until then the scheduled send fails.",
+            style="yellow",
+        )
+    elif origin == "RADAR_SEND_TO":
+        say(
+            "Warning: RADAR_SEND_TO is not copied into the schedule (its URLs hold secrets); "
+            "put them in config.toml for the scheduled send: radar config set send_to URL.",
+            style="yellow",
+        )

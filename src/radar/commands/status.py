@@ -86,6 +86,23 @@ def _print_status(report: Any) -> None:
         )
         for error in r.errors:
             line(f"      {error}", "red")
+    if report.deliveries:
+        line("Last delivery (radar send):", "bold")
+    for d in report.deliveries:
+        what = "the brief" if d.kind == "brief" else plural(d.papers, "paper")
+        if d.ok:
+            line(f"  ok      {d.destination}  {_when(d.finished_utc or d.started_utc, now)}: {what}")
+        elif d.finished_utc is None:
+            line(
+                f"  UNFINISHED  {d.destination}  {_when(d.started_utc, now)}: stopped before it ended",
+                "yellow",
+            )
+        else:
+            line(
+                f"  FAILED  {d.destination}  {_when(d.started_utc, now)} after {plural(d.attempts, 'attempt')}: "
+                f"{d.error}; nothing was marked sent",
+                "red",
+            )
     line(f"Store: {report.papers:,} papers, {report.size_mb:.1f} MB ({report.db_path})")
     if report.newest_listing_date is None:
         line("Unread: nothing stored yet.")

@@ -1,12 +1,22 @@
 """`radar today`: ranked cards for the newest papers that match what is followed."""
 
 import sys
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from radar.cli import Format, app, empty, out, state
+from radar.cli import app, empty, out, state, write_output
 from radar.text import plural
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
 
 COMMANDS = ("today",)
 HELP_POSITION = 40
@@ -31,7 +41,18 @@ def today(
     page: Annotated[int, typer.Option("--page", "-p", min=1, help="Which batch of cards.")] = 1,
     all_: Annotated[bool, typer.Option("--all", "-a", help="Include papers that match no follow.")] = False,
     full: Annotated[bool, typer.Option("--full", help="Show whole abstracts and author lists.")] = False,
-    format: Annotated[Format, typer.Option("--format", "-f", help="text, json or markdown.")] = Format.text,
+    format: Annotated[
+        Format, typer.Option("--format", "-f", help="text, json, markdown or html (one self-contained page).")
+    ] = Format.text,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file (replaced whole) instead of stdout.",
+            show_default=False,
+        ),
+    ] = None,
     unread: Annotated[
         bool, typer.Option("--unread", "-u", help="Only papers no earlier page has shown.")
     ] = False,
@@ -91,9 +112,15 @@ def today(
     what = "paper" if len(ranked) == 1 else "papers"
     heading = f"radar · {window.label} · {len(ranked)} {what}" + ("" if all_ else " matching your follows")
     if format is Format.json:
-        print(to_json([card_dict(c) for c in shown]))
+        write_output(to_json([card_dict(c) for c in shown]) + "\n", output)
     elif format is Format.markdown:
-        print(cards_markdown(shown, heading, full))
+        write_output(cards_markdown(shown, heading, full) + "\n", output)
+    elif format is Format.html:
+        from radar.follows import list_follows
+        from radar.html import Digest, render_html
+
+        digest = Digest(heading, window.in_words, shown, len(ranked), list_follows(db))
+        write_output(render_html(digest), output)
     else:
         footer = f"page {page} of {shown_page.pages}"
         if page < shown_page.pages:
@@ -106,8 +133,19 @@ def today(
                 + (f" --limit {limit}" if limit != st.settings.today_limit else "")
                 + (" --full" if full else "")
             )
-        print_cards(out(), shown, heading, footer, full)
+        if output is None:
+            print_cards(out(), shown, heading, footer, full)
+        else:
+            import io
+
+            from rich.console import Console
+
+            buffer = io.StringIO()
+            print_cards(Console(file=buffer, soft_wrap=True, color_system=None), shown, heading, footer, full)
+            write_output(buffer.getvalue(), output)
     # Read means read by someone: cards on a terminal, or --mark-read. JSON, Markdown
     # and pipes feed other programs, which must not empty `radar today --unread`.
-    if mark_read or (format is Format.text and sys.stdout.isatty()):
+    # A page written to a file (-o, --format html) is not read yet: it still counts as
+    # unread, and as unsent for radar send.
+    if mark_read or (format is Format.text and output is None and sys.stdout.isatty()):
         remember_shown(db, [c.paper.id for c in shown])

@@ -39,8 +39,24 @@ class FeedFetch:
     last_modified: str | None
 
 
+_SCRIPT_TAG_RE = re.compile(r"<(sub|sup)>([^<>]*)</\1>", re.IGNORECASE)
+
+
+def _as_script(m: re.Match[str]) -> str:
+    import html
+
+    from radar.readable import scripted
+
+    inner = html.unescape(m.group(2))
+    sub = m.group(1).lower() == "sub"
+    as_script = scripted(inner, sub)
+    return html.escape(as_script if as_script is not None else ("_" if sub else "^") + inner)
+
+
 def _text_of(html_or_text: str | None) -> str:
-    """Feed summaries are often HTML: keep the words, drop the markup (lxml does the parsing)."""
+    """Feed titles and summaries are often HTML: keep the words, drop the markup (lxml
+    does the parsing); a subscript or superscript becomes Unicode where Unicode has it
+    (MoS<sub>2</sub> -> MoS₂), else stays as it was written (x_ij) in the text."""
     if not html_or_text:
         return ""
     if "<" not in html_or_text and "&" not in html_or_text:
@@ -48,7 +64,8 @@ def _text_of(html_or_text: str | None) -> str:
     from lxml import html
 
     try:
-        return one_line(html.fromstring(f"<div>{html_or_text}</div>").text_content())
+        root = html.fromstring(f"<div>{_SCRIPT_TAG_RE.sub(_as_script, html_or_text)}</div>")
+        return one_line(root.text_content())
     except Exception:  # lxml refuses some fragments; the raw text is still better than nothing
         return one_line(re.sub(r"<[^>]*>", " ", html_or_text))
 
@@ -85,10 +102,36 @@ def _when(entry: Any) -> datetime | None:
     return None
 
 
+_XML_ENCODING_RE = re.compile(r"""^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*["'][^"']*["']""")
+
+
+def _redecoded(content: bytes, source: str) -> bytes:
+    """The feed as UTF-8, decoded in the encoding charset-normalizer finds (it comes with
+    requests), its XML declaration saying so; a BadResponseError when none fits."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(content).best()
+    if best is None:
+        raise BadResponseError(
+            f"{source}: the feed's declared character encoding is wrong and no other fits; "
+            "refused rather than stored garbled"
+        )
+    text = _XML_ENCODING_RE.sub(r"\1", str(best), count=1)
+    return text.encode("utf-8")
+
+
 def parse_feed(content: bytes, source: str, source_key: str) -> FeedPage:
     import feedparser
 
     parsed: Any = feedparser.parse(content)
+    if parsed.bozo and isinstance(parsed.bozo_exception, feedparser.CharacterEncodingOverride):
+        # The declared encoding is wrong and feedparser fell back on a guess, which for
+        # Japanese or Russian text is mojibake: decode with a detector instead, or refuse.
+        parsed = feedparser.parse(_redecoded(content, source))
+        if parsed.bozo and isinstance(parsed.bozo_exception, feedparser.CharacterEncodingOverride):
+            raise BadResponseError(
+                f"{source}: the feed's declared character encoding is wrong; refused rather than stored garbled"
+            )
     if parsed.bozo and not isinstance(parsed.bozo_exception, feedparser.CharacterEncodingOverride):
         raise BadResponseError(f"{source}: not a well-formed feed ({parsed.bozo_exception})")
     if not parsed.version:
@@ -96,7 +139,11 @@ def parse_feed(content: bytes, source: str, source_key: str) -> FeedPage:
     title = one_line(parsed.feed.get("title")) or source
     page = FeedPage(title=title)
     for entry in parsed.entries:
-        paper_title = one_line(entry.get("title"))
+        # Titles are text, as summaries are: a title of type html or xhtml (feedparser
+        # says which) has its markup read, and a plain one keeps its "<" as a character.
+        detail = entry.get("title_detail") or {}
+        is_html = detail.get("type") in ("text/html", "application/xhtml+xml")
+        paper_title = _text_of(entry.get("title")) if is_html else one_line(entry.get("title"))
         link = entry.get("link") or ""
         if not paper_title:
             page.skipped.append(one_line(f"{link or 'entry'}: no title"))

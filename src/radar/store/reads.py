@@ -25,7 +25,15 @@ def mark_read(db: Database, paper_ids: Sequence[str], how: str) -> int:
             "insert or ignore into reads (paper_id, how, read_utc) values (?, ?, ?)",
             [(i, how, now) for i in paper_ids],
         )
-    return max(0, cursor.rowcount)
+        added = cursor.rowcount
+        if how == "marked":
+            # Marked by hand after a terminal showed it: radar send --unread tells the two
+            # apart (shown on a screen is still unsent; marked read is not wanted).
+            db.conn.executemany(
+                "update reads set how = 'marked' where paper_id = ? and how = 'shown'",
+                [(i,) for i in paper_ids],
+            )
+    return max(0, added)
 
 
 def remember_shown(db: Database, paper_ids: Sequence[str]) -> None:
@@ -38,3 +46,15 @@ def remember_shown(db: Database, paper_ids: Sequence[str]) -> None:
         mark_read(db, paper_ids, "shown")
     except sqlite3.OperationalError:
         pass
+
+
+def marked_read_ids(db: Database, paper_ids: Sequence[str]) -> set[str]:
+    """The papers among `paper_ids` marked read by hand (radar mark-read), not only shown."""
+    found: set[str] = set()
+    for part in chunks(list(paper_ids)):
+        rows = db.execute(
+            f"select paper_id from reads where how = 'marked' and paper_id in ({placeholders(part)})",
+            list(part),
+        )
+        found.update(r[0] for r in rows)
+    return found
