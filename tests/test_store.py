@@ -215,6 +215,7 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
         ("radar", "m015_matches_by_breadth"),
         ("radar", "m016_similarity_owed"),
         ("radar", "m017_library"),
+        ("radar", "m018_relevance"),
     ]
     migrations.apply(db)
     assert schema(db) == before

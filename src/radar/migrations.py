@@ -422,3 +422,36 @@ def m017_library(db: Database) -> None:
         ")"
     )
     db.execute("create index idx_library_entries_paper_id on library_entries (paper_id)")
+
+
+@step
+def m018_relevance(db: Database) -> None:
+    # The interest model, as plain data (never a pickle: a foreign or old file must not
+    # run code when it is loaded): its vocabulary, idf and weights as JSON, the format it
+    # was written in, and a hash of the signals it learned from, so a change in stars,
+    # hides, the library or follows is seen by comparing hashes. One row: the newest.
+    db.execute(
+        "create table relevance_models ("
+        " id integer primary key,"
+        " format integer not null,"  # relevance.MODEL_FORMAT when written; newer is refused
+        " created_utc text not null,"
+        " signals_hash text not null,"
+        " recipe text not null,"  # what it is, in words
+        " counts_json text not null,"  # {"star": n, "hide": n, "library": n, ...}
+        " vocabulary_json text not null,"  # ["term", ...] in feature order
+        " idf_json text not null,"  # [float, ...]
+        " weights_json text not null,"  # [float, ...]
+        " intercept real not null,"
+        " examples_json text not null"  # liked papers as sparse vectors, for "close to ..."
+        ")"
+    )
+    # A paper's score under one model, with why, written when a window first shows it.
+    db.execute(
+        "create table relevance_scores ("
+        " model_id integer not null,"
+        " paper_id text not null,"
+        " score real not null,"
+        " explain_json text not null,"  # {"terms": [...], "near": [[kind, title, similarity], ...]}
+        " primary key (model_id, paper_id)"
+        ") without rowid"
+    )

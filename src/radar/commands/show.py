@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from radar.cli import ListFormat, app, out, state
+from radar.cli import ListFormat, app, out, say, state
 
 COMMANDS = ("show",)
 HELP_POSITION = 50
@@ -27,7 +27,8 @@ def show(
     from radar.errors import NotFoundError
     from radar.model import paper_ref
     from radar.rank import matches_for
-    from radar.render import paper_dict, print_paper, to_json
+    from radar.relevance import explained_in_full
+    from radar.render import paper_dict, print_paper, print_relevance, to_json
     from radar.store import get_paper, paper_versions
 
     base = paper_ref(paper_id)
@@ -37,12 +38,19 @@ def show(
         raise NotFoundError(f"{base} is not in the store (radar fetch or radar import brings papers in)")
     reasons = matches_for(db, [base]).get(base, [])
     versions = paper_versions(db, base)
+    why = explained_in_full(db, base)
+    for notice in why.notices:
+        say(f"Warning: {notice}", style="yellow")
     if format is ListFormat.json:
         data = paper_dict(paper)
         data["versions_seen"] = [v["version"] for v in versions]
         data["reasons"] = [
             {"follow": m.value, "kind": m.kind, "strength": m.strength, "reason": m.reason} for m in reasons
         ]
+        data["relevance"] = None if why.relevance is None else round(why.relevance, 4)
+        data["relevance_reasons"] = why.reasons
+        data["in_library"] = why.in_library
         print(to_json(data))
         return
     print_paper(out(), paper, reasons, versions)
+    print_relevance(out(), why)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from radar.cli import Format, app, empty, out, state
+from radar.cli import Format, app, empty, out, say, state
 from radar.text import plural
 
 COMMANDS = ("today",)
@@ -45,8 +45,11 @@ def today(
 ) -> None:
     """Ranked cards for the newest papers that match what you follow.
 
-    Cards shown on a terminal are remembered as read (see --unread, --mark-read and
-    radar mark-read); stars, hides and mutes move or remove papers (radar star, hide, mute).
+    Within each tier (followed author > topic > category) cards are ordered by what your
+    stars, hides, library and follows say you like, and up to `suggest` papers you follow
+    nothing of are added at the end as SUGGESTED. Cards shown on a terminal are remembered
+    as read (see --unread, --mark-read and radar mark-read); stars, hides and mutes move or
+    remove papers (radar star, hide, mute).
     """
     from radar.rank import load_cards
     from radar.render import card_dict, cards_markdown, print_cards, to_json
@@ -70,7 +73,10 @@ def today(
             'You follow nothing yet. Try: radar follow "Akshay Krishnamurthy", radar follow --category cs.LG or radar follow --topic "world models"; radar today --all shows every paper.',
         )
         return
-    ranked = select(db, window, include_all=all_, unread=unread)
+    notices: list[str] = []
+    ranked = select(db, window, include_all=all_, unread=unread, suggest=st.settings.suggest, notices=notices)
+    for notice in notices:
+        say(f"Warning: {notice}", style="yellow")
     if not ranked:
         if unread:
             empty(format, f"Nothing unread {window.in_words}. radar today shows them all again.")
