@@ -6,12 +6,15 @@ Signals, all read from the store:
   zotero-arxiv-daily: w = 1 / (1 + log10(rank by date added));
 - papers by followed authors (a weak positive) and topic follows (their phrase as text).
 
-The model is scikit-learn's TF-IDF over title + abstract (word uni- and bigrams, sublinear
-tf, English stop words, a capped vocabulary) and a class-balanced logistic regression of
-those positives against the hides and a random sample of the store (`fit`; the benchmark
-in benchmarks/bench_relevance.py runs this same function). It is stored as plain data in
-`relevance_models` (vocabulary, idf, weights, intercept as JSON; never a pickle), with a
-hash of the signals it learned from.
+The model is arxiv-sanity's features with a logistic regression: TF-IDF over title +
+abstract (word uni- and bigrams, sublinear tf, English stop words, a capped vocabulary)
+and a class-balanced, L2-regularised logistic regression of those positives against the
+hides and a random sample of the store (`fit`; benchmarks/bench_relevance.py runs this
+same function against the peers' recipes). Both are scikit-learn's, written here with
+numpy alone (a test checks they give what TfidfVectorizer and LogisticRegression give):
+importing scikit-learn takes 1.5 s, most of the 2 s the first `radar today` after a star
+may take. The model is stored as plain data in `relevance_models` (vocabulary, idf,
+weights, intercept as JSON; never a pickle), with a hash of the signals it learned from.
 
 When things happen:
 - the signals hash is computed from a few small tables every time ranking needs scores;
@@ -20,7 +23,7 @@ When things happen:
   score and explanation are written to `relevance_scores`. A bulk import or harvest
   scores nothing.
 So when nothing changed and every paper of the window is scored, ranking reads stored
-numbers and neither scikit-learn nor numpy is imported.
+numbers and numpy is not imported.
 """
 
 from __future__ import annotations
@@ -29,16 +32,14 @@ import hashlib
 import json
 import math
 import random
+import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from radar.database import Database
 from radar.store import BUSY_TIMEOUT_S, chunks, placeholders, utc_now
-
-if TYPE_CHECKING:
-    from scipy.sparse import csr_matrix
 
 MODEL_FORMAT = 1
 RECIPE = "tf-idf (title + abstract, uni+bigrams, sublinear tf) + class-balanced logistic regression"
@@ -201,6 +202,42 @@ def background(db: Database, exclude: set[str], size: int, seed: str) -> list[st
 
 # --- the recipe (used by radar and by the benchmark) -----------------------------------------
 
+# scikit-learn's English stop words (BSD-3-Clause), so that the analyser below splits text
+# as its TfidfVectorizer(stop_words="english") does without importing it: importing
+# scikit-learn takes 1.5 s, most of the budget of the first `radar today` after a star.
+STOP_WORDS = frozenset(
+    (
+        "a about above across after afterwards again against all almost alone along already also although "
+        "always am among amongst amoungst amount an and another any anyhow anyone anything anyway anywhere "
+        "are around as at back be became because become becomes becoming been before beforehand behind being "
+        "below beside besides between beyond bill both bottom but by call can cannot cant co con could "
+        "couldnt cry de describe detail do done down due during each eg eight either eleven else elsewhere "
+        "empty enough etc even ever every everyone everything everywhere except few fifteen fifty fill find "
+        "fire first five for former formerly forty found four from front full further get give go had has "
+        "hasnt have he hence her here hereafter hereby herein hereupon hers herself him himself his how "
+        "however hundred i ie if in inc indeed interest into is it its itself keep last latter latterly least "
+        "less ltd made many may me meanwhile might mill mine more moreover most mostly move much must my "
+        "myself name namely neither never nevertheless next nine no nobody none noone nor not nothing now "
+        "nowhere of off often on once one only onto or other others otherwise our ours ourselves out over own "
+        "part per perhaps please put rather re same see seem seemed seeming seems serious several she should "
+        "show side since sincere six sixty so some somehow someone something sometime sometimes somewhere "
+        "still such system take ten than that the their them themselves then thence there thereafter thereby "
+        "therefore therein thereupon these they thick thin third this those though three through throughout "
+        "thru thus to together too top toward towards twelve twenty two un under until up upon us very via "
+        "was we well were what whatever when whence whenever where whereafter whereas whereby wherein "
+        "whereupon wherever whether which while whither who whoever whole whom whose why will with within "
+        "without would yet you your yours yourself yourselves "
+    ).split()
+)
+TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+def terms(text: str) -> list[str]:
+    """The words (two letters or more, lowercased, without stop words) and the pairs of
+    adjacent ones: scikit-learn's analyser with ngram_range=(1, 2)."""
+    words = [w for w in TOKEN.findall(text.lower()) if w not in STOP_WORDS]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
 
 @dataclass
 class Fitted:
@@ -210,27 +247,56 @@ class Fitted:
     intercept: float
 
 
-def vectorizer(vocabulary: list[str] | None = None) -> Any:
-    from sklearn.feature_extraction.text import CountVectorizer
+@dataclass
+class Rows:
+    """Sparse rows (CSR: data, column indices, row pointers) as plain numpy arrays."""
 
-    return CountVectorizer(
-        ngram_range=(1, 2),
-        stop_words="english",
-        max_features=MAX_FEATURES,
-        vocabulary=None if vocabulary is None else {t: i for i, t in enumerate(vocabulary)},
-        dtype=float,
-    )
+    data: Any
+    indices: Any
+    indptr: Any
+    columns: int
+
+    @property
+    def row_of(self) -> Any:
+        import numpy as np
+
+        return np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
+
+    def dot(self, w: Any) -> Any:
+        """Each row times the vector."""
+        import numpy as np
+
+        return np.bincount(self.row_of, weights=self.data * w[self.indices], minlength=len(self.indptr) - 1)
+
+    def tdot(self, v: Any) -> Any:
+        """The rows weighted by v, summed: X.T @ v."""
+        import numpy as np
+
+        return np.bincount(self.indices, weights=self.data * v[self.row_of], minlength=self.columns)
 
 
-def tfidf(counts: Any, idf: Any) -> csr_matrix:
+def tfidf(docs: Sequence[list[str]], index: dict[str, int], idf: Any) -> Rows:
     """Sublinear tf times idf, each row of unit length (scikit-learn's TfidfTransformer)."""
     import numpy as np
-    from sklearn.preprocessing import normalize
 
-    x = counts.tocsr(copy=True)
-    x.data = 1.0 + np.log(x.data)
-    x = x.multiply(idf).tocsr()
-    return normalize(x)
+    data: list[float] = []
+    cols: list[int] = []
+    indptr = [0]
+    for doc in docs:
+        counts: dict[int, int] = {}
+        for t in doc:
+            j = index.get(t)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        cols.extend(counts)
+        data.extend(counts.values())
+        indptr.append(len(cols))
+    rows = Rows(np.array(data, dtype=float), np.array(cols, dtype=np.int64), np.array(indptr), len(index))
+    rows.data = (1.0 + np.log(rows.data)) * idf[rows.indices] if len(data) else rows.data
+    norms = np.sqrt(np.bincount(rows.row_of, weights=rows.data**2, minlength=len(docs)))
+    norms[norms == 0] = 1.0
+    rows.data = rows.data / norms[rows.row_of]
+    return rows
 
 
 def fit(
@@ -238,42 +304,104 @@ def fit(
 ) -> Fitted | None:
     """Learn the liked texts (with weights) against the others; None with no positive."""
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
 
     if not positives:
         return None
-    texts = [t for t, _ in positives] + [t for t, _ in negatives]
-    counter = vectorizer()
-    try:
-        counts = counter.fit_transform(texts)
-    except ValueError:  # nothing but stop words
+    docs = [terms(t) for t, _ in positives] + [terms(t) for t, _ in negatives]
+    df: dict[str, int] = {}
+    for doc in docs:
+        for t in set(doc):
+            df[t] = df.get(t, 0) + 1
+    if not df:
         return None
-    n = counts.shape[0]
-    df = np.bincount(counts.tocsr().indices, minlength=counts.shape[1])
-    idf = np.log((1 + n) / (1 + df)) + 1.0
-    x = tfidf(counts, idf)
-    y = np.array([1] * len(positives) + [0] * len(negatives))
+    kept = sorted(sorted(df, key=lambda t: (-df[t], t))[:MAX_FEATURES])
+    index = {t: i for i, t in enumerate(kept)}
+    n = len(docs)
+    idf = np.log((1 + n) / (1 + np.array([df[t] for t in kept], dtype=float))) + 1.0
+    x = tfidf(docs, index, idf)
     weights = np.array([w for _, w in positives] + [w for _, w in negatives], dtype=float)
     if not negatives:
-        # Nothing to tell them from: the liked terms weigh by their idf-weighted mean.
-        coef = np.asarray(x.multiply(weights[:, None]).sum(axis=0)).ravel() / max(1e-9, weights.sum())
+        # Nothing to tell them from: the liked terms weigh by their weighted mean.
+        coef = x.tdot(weights) / max(1e-9, float(weights.sum()))
         intercept = 0.0
     else:
-        model = LogisticRegression(C=c, class_weight="balanced", max_iter=1000)
-        model.fit(x, y, sample_weight=weights)
-        coef = model.coef_.ravel()
-        intercept = float(model.intercept_[0])
-    vocab = [""] * len(counter.vocabulary_)
-    for term, i in counter.vocabulary_.items():
-        vocab[i] = term
-    return Fitted(vocab, [float(v) for v in idf], [float(v) for v in coef], intercept)
+        y = np.array([1.0] * len(positives) + [-1.0] * len(negatives))
+        # class_weight="balanced" (as scikit-learn counts it with sample weights): each
+        # class weighs as much in all, however few the liked papers.
+        total, liked = float(weights.sum()), float(weights[y > 0].sum())
+        balance = np.where(y > 0, total / (2 * liked), total / (2 * (total - liked)))
+        coef, intercept = logistic(x, y, weights * balance, c)
+    return Fitted(kept, [float(v) for v in idf], [float(v) for v in coef], float(intercept))
 
 
-def transform(fitted: Fitted, texts: Sequence[str]) -> csr_matrix:
+def logistic(x: Rows, y: Any, s: Any, c: float, iterations: int = 300) -> tuple[Any, float]:
+    """L2-regularised logistic regression, as scikit-learn's (C times the weighted loss
+    plus half the squared weights, the intercept not penalised), solved by L-BFGS."""
     import numpy as np
 
-    counts = vectorizer(fitted.vocabulary).transform(texts)
-    return tfidf(counts, np.array(fitted.idf))
+    columns = x.columns
+
+    def loss(theta: Any) -> tuple[float, Any]:
+        w, b = theta[:columns], theta[columns]
+        margin = y * (x.dot(w) + b)
+        value = c * float(np.sum(s * np.logaddexp(0.0, -margin))) + 0.5 * float(w @ w)
+        g = -c * s * y * 0.5 * (1.0 - np.tanh(margin / 2))  # d loss / d score
+        return value, np.append(x.tdot(g) + w, g.sum())
+
+    theta = lbfgs(loss, np.zeros(columns + 1), iterations)
+    return theta[:columns], float(theta[columns])
+
+
+def lbfgs(fn: Any, x0: Any, iterations: int, memory: int = 10, tolerance: float = 1e-6) -> Any:
+    """Minimise fn (returning value and gradient) by L-BFGS with a backtracking line search."""
+    import numpy as np
+
+    x = x0
+    f, g = fn(x)
+    steps: list[tuple[Any, Any, float]] = []
+    for _ in range(iterations):
+        q = g.copy()
+        alphas = []
+        for s_, y_, rho in reversed(steps):
+            a = rho * float(s_ @ q)
+            q -= a * y_
+            alphas.append(a)
+        if steps:
+            s_, y_, _ = steps[-1]
+            q *= float(s_ @ y_) / float(y_ @ y_)
+        else:
+            q /= max(1.0, float(np.linalg.norm(g)))
+        for (s_, y_, rho), a in zip(steps, reversed(alphas), strict=True):
+            q += s_ * (a - rho * float(y_ @ q))
+        d = -q
+        slope = float(g @ d)
+        if slope >= 0:
+            steps.clear()
+            d, slope = -g, -float(g @ g)
+        step = 1.0
+        while True:
+            x_new = x + step * d
+            f_new, g_new = fn(x_new)
+            if f_new <= f + 1e-4 * step * slope or step < 1e-10:
+                break
+            step /= 2
+        s_, y_ = x_new - x, g_new - g
+        sy = float(s_ @ y_)
+        if sy > 1e-12:
+            steps.append((s_, y_, 1.0 / sy))
+            del steps[:-memory]
+        done = abs(f - f_new) <= tolerance * max(1.0, abs(f_new))
+        x, f, g = x_new, f_new, g_new
+        if done:
+            break
+    return x
+
+
+def transform(fitted: Fitted, texts: Sequence[str]) -> Rows:
+    import numpy as np
+
+    index = {t: i for i, t in enumerate(fitted.vocabulary)}
+    return tfidf([terms(t) for t in texts], index, np.array(fitted.idf))
 
 
 # --- the stored model ------------------------------------------------------------------------
@@ -318,14 +446,13 @@ def train(db: Database, signals: str) -> int | None:
     if shown:
         x = transform(fitted, [e.text for e in shown])
         for i, e in enumerate(shown):
-            row = x.getrow(i)
+            lo, hi = x.indptr[i], x.indptr[i + 1]
             examples.append(
                 {
                     "kind": e.kind,
                     "title": e.title,
-                    "terms": {
-                        str(int(j)): round(float(v), 5) for j, v in zip(row.indices, row.data, strict=True)
-                    },
+                    "terms": [int(j) for j in x.indices[lo:hi]],
+                    "values": [round(float(v), 5) for v in x.data[lo:hi]],
                 }
             )
     counts: dict[str, int] = {}
@@ -354,42 +481,42 @@ def train(db: Database, signals: str) -> int | None:
 
 
 def explain(model: StoredModel, texts: Sequence[str]) -> list[Relevance]:
-    """Each text's score, the terms that weighed most for it and the liked papers nearest."""
+    """Each text's score, the terms that weighed most for it and, for those the model
+    likes, the liked papers nearest."""
     import numpy as np
-    from scipy.sparse import csr_matrix
 
     if not texts:
         return []
     fitted = model.fitted
     x = transform(fitted, texts)
     w = np.array(fitted.weights)
-    scores = x @ w + fitted.intercept
-    near_sim = None
+    scores = x.dot(w) + fitted.intercept
+    examples = None
     if model.examples:
-        rows, cols, vals = [], [], []
-        for i, e in enumerate(model.examples):
-            for j, v in e["terms"].items():
-                rows.append(i)
-                cols.append(int(j))
-                vals.append(v)
-        examples = csr_matrix((vals, (rows, cols)), shape=(len(model.examples), len(fitted.vocabulary)))
-        near_sim = (x @ examples.T).toarray()
+        lengths = [len(e["terms"]) for e in model.examples]
+        examples = Rows(
+            np.array([v for e in model.examples for v in e["values"]], dtype=float),
+            np.array([j for e in model.examples for j in e["terms"]], dtype=np.int64),
+            np.concatenate([[0], np.cumsum(lengths)]),
+            len(fitted.vocabulary),
+        )
     found: list[Relevance] = []
     for i in range(len(texts)):
-        row = x.getrow(i)
-        contrib = sorted(
-            ((float(v) * w[j], int(j)) for j, v in zip(row.indices, row.data, strict=True)), reverse=True
-        )
-        terms = [fitted.vocabulary[j] for c, j in contrib if c > 0]
-        terms = _distinct(terms)[:EXPLAINED_TERMS]
+        lo, hi = x.indptr[i], x.indptr[i + 1]
+        idx, val = x.indices[lo:hi], x.data[lo:hi]
+        contrib = val * w[idx]
+        order = np.argsort(-contrib)[: EXPLAINED_TERMS * 3]
+        said = _distinct([fitted.vocabulary[idx[k]] for k in order if contrib[k] > 0])[:EXPLAINED_TERMS]
         near: list[tuple[str, str, float]] = []
-        if near_sim is not None:
-            for k in np.argsort(-near_sim[i])[:EXPLAINED_NEAR]:
-                sim = float(near_sim[i][k])
-                if sim >= NEAR:
+        if examples is not None and scores[i] > 0:
+            dense = np.zeros(len(fitted.vocabulary))
+            dense[idx] = val
+            sims = examples.dot(dense)
+            for k in np.argsort(-sims)[:EXPLAINED_NEAR]:
+                if sims[k] >= NEAR:
                     e = model.examples[int(k)]
-                    near.append((e["kind"], e["title"], round(sim, 3)))
-        found.append(Relevance(float(scores[i]), terms, near))
+                    near.append((e["kind"], e["title"], round(float(sims[k]), 3)))
+        found.append(Relevance(float(scores[i]), said, near))
     return found
 
 
