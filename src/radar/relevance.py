@@ -36,6 +36,7 @@ import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from radar.database import Database
@@ -45,7 +46,7 @@ MODEL_FORMAT = 1
 RECIPE = "tf-idf (title + abstract, uni+bigrams, sublinear tf) + class-balanced logistic regression"
 MAX_FEATURES = 20_000
 C = 1.0
-BACKGROUND = 2_000  # papers sampled from the store as "not (yet) liked"
+BACKGROUND = 1_000  # papers sampled from the store as "not (yet) liked"
 BACKGROUND_WEIGHT = 1.0
 HIDE_WEIGHT = 2.0
 STAR_WEIGHT = 2.0
@@ -255,12 +256,13 @@ class Rows:
     indices: Any
     indptr: Any
     columns: int
+    row_of: Any = None  # each entry's row, for the products below
 
-    @property
-    def row_of(self) -> Any:
+    def __post_init__(self) -> None:
         import numpy as np
 
-        return np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
+        if self.row_of is None:
+            self.row_of = np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
 
     def dot(self, w: Any) -> Any:
         """Each row times the vector."""
@@ -275,63 +277,99 @@ class Rows:
         return np.bincount(self.indices, weights=self.data * v[self.row_of], minlength=self.columns)
 
 
-def tfidf(docs: Sequence[list[str]], index: dict[str, int], idf: Any) -> Rows:
-    """Sublinear tf times idf, each row of unit length (scikit-learn's TfidfTransformer)."""
+def _weighted(rows: Any, cols: Any, n_docs: int, columns: int, idf: Any) -> Rows:
+    """From (document, term) pairs, one per occurrence: sublinear tf times idf, each row of
+    unit length (scikit-learn's TfidfTransformer with sublinear_tf and norm="l2")."""
     import numpy as np
 
-    data: list[float] = []
-    cols: list[int] = []
-    indptr = [0]
-    for doc in docs:
-        counts: dict[int, int] = {}
-        for t in doc:
-            j = index.get(t)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        cols.extend(counts)
-        data.extend(counts.values())
-        indptr.append(len(cols))
-    rows = Rows(np.array(data, dtype=float), np.array(cols, dtype=np.int64), np.array(indptr), len(index))
-    rows.data = (1.0 + np.log(rows.data)) * idf[rows.indices] if len(data) else rows.data
-    norms = np.sqrt(np.bincount(rows.row_of, weights=rows.data**2, minlength=len(docs)))
+    keys, counts = _unique(rows.astype(np.int64) * columns + cols)
+    row_of, indices = keys // columns, keys % columns
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=n_docs))])
+    data = (1.0 + np.log(counts)) * idf[indices]
+    norms = np.sqrt(np.bincount(row_of, weights=data**2, minlength=n_docs))
     norms[norms == 0] = 1.0
-    rows.data = rows.data / norms[rows.row_of]
-    return rows
+    return Rows(data / norms[row_of], indices, indptr, columns, row_of)
+
+
+def _unique(keys: Any) -> tuple[Any, Any]:
+    """The distinct values, sorted, and how often each occurs (np.unique by sorting: its
+    hash table is several times slower on these arrays)."""
+    import numpy as np
+
+    if len(keys) == 0:
+        return keys, keys
+    keys = np.sort(keys)
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return keys[starts], np.diff(np.append(starts, len(keys)))
+
+
+def tfidf(docs: Sequence[list[str]], index: dict[str, int], idf: Any) -> Rows:
+    """The documents' TF-IDF rows over a fixed vocabulary."""
+    import numpy as np
+
+    cols: list[int] = []
+    lengths: list[int] = []
+    for doc in docs:
+        found = [j for j in map(index.get, doc) if j is not None]
+        cols.extend(found)
+        lengths.append(len(found))
+    rows = np.repeat(np.arange(len(docs)), lengths)
+    return _weighted(rows, np.array(cols, dtype=np.int64), len(docs), len(index), idf)
 
 
 def fit(
     positives: Sequence[tuple[str, float]], negatives: Sequence[tuple[str, float]], c: float = C
 ) -> Fitted | None:
     """Learn the liked texts (with weights) against the others; None with no positive."""
-    import numpy as np
 
     if not positives:
         return None
     docs = [terms(t) for t, _ in positives] + [terms(t) for t, _ in negatives]
-    df: dict[str, int] = {}
-    for doc in docs:
-        for t in set(doc):
-            df[t] = df.get(t, 0) + 1
-    if not df:
-        return None
-    kept = sorted(sorted(df, key=lambda t: (-df[t], t))[:MAX_FEATURES])
-    index = {t: i for i, t in enumerate(kept)}
+    fitted, _ = fit_rows(docs, [w for _, w in positives], [w for _, w in negatives], c)
+    return fitted
+
+
+def fit_rows(
+    docs: Sequence[list[str]], positive: Sequence[float], negative: Sequence[float], c: float = C
+) -> tuple[Fitted | None, Rows | None]:
+    """`fit` over analysed documents (the positives first), with their TF-IDF rows."""
+    import numpy as np
+
+    distinct = dict.fromkeys(chain.from_iterable(docs))  # in order of first use
+    if not distinct or not positive:
+        return None, None
+    seen = dict(zip(distinct, range(len(distinct)), strict=True))
+    total_terms = sum(len(d) for d in docs)
+    ids = np.fromiter(map(seen.__getitem__, chain.from_iterable(docs)), dtype=np.int64, count=total_terms)
     n = len(docs)
-    idf = np.log((1 + n) / (1 + np.array([df[t] for t in kept], dtype=float))) + 1.0
-    x = tfidf(docs, index, idf)
-    weights = np.array([w for _, w in positives] + [w for _, w in negatives], dtype=float)
-    if not negatives:
+    rows = np.repeat(np.arange(n), [len(d) for d in docs])
+    pairs, _ = _unique(rows * len(seen) + ids)
+    df = np.bincount(pairs % len(seen), minlength=len(seen))
+    # The most frequent terms by document frequency, ties to the first seen.
+    top = np.lexsort((np.arange(len(seen)), -df))[:MAX_FEATURES]
+    words = list(seen)
+    kept = sorted(words[i] for i in top)
+    remap = np.full(len(seen), -1, dtype=np.int64)
+    remap[[seen[t] for t in kept]] = np.arange(len(kept))
+    cols = remap[ids]
+    idf = np.log((1 + n) / (1 + np.array([df[seen[t]] for t in kept], dtype=float))) + 1.0
+    x = _weighted(rows[cols >= 0], cols[cols >= 0], n, len(kept), idf)
+    weights = np.array([*positive, *negative], dtype=float)
+    if not negative:
         # Nothing to tell them from: the liked terms weigh by their weighted mean.
         coef = x.tdot(weights) / max(1e-9, float(weights.sum()))
         intercept = 0.0
     else:
-        y = np.array([1.0] * len(positives) + [-1.0] * len(negatives))
+        y = np.array([1.0] * len(positive) + [-1.0] * len(negative))
         # class_weight="balanced" (as scikit-learn counts it with sample weights): each
         # class weighs as much in all, however few the liked papers.
         total, liked = float(weights.sum()), float(weights[y > 0].sum())
         balance = np.where(y > 0, total / (2 * liked), total / (2 * (total - liked)))
         coef, intercept = logistic(x, y, weights * balance, c)
-    return Fitted(kept, [float(v) for v in idf], [float(v) for v in coef], float(intercept))
+    return Fitted(kept, idf.tolist(), np.asarray(coef).tolist(), float(intercept)), x
 
 
 def logistic(x: Rows, y: Any, s: Any, c: float, iterations: int = 300) -> tuple[Any, float]:
@@ -437,22 +475,24 @@ def train(db: Database, signals: str) -> int | None:
     negatives = [(e.text, e.weight) for e in hidden] + [
         (t, BACKGROUND_WEIGHT) for t in background(db, exclude, BACKGROUND, signals)
     ]
-    fitted = fit([(e.text, e.weight) for e in liked], negatives)
-    if fitted is None:
+    docs = [terms(e.text) for e in liked] + [terms(t) for t, _ in negatives]
+    fitted, x = fit_rows(docs, [e.weight for e in liked], [w for _, w in negatives])
+    if fitted is None or x is None:
         return None
-    shown = [e for e in liked if e.kind != "author"][:MAX_EXAMPLES]
-    shown += [e for e in liked if e.kind == "author"][: max(0, MAX_EXAMPLES - len(shown))]
+    # The liked papers "close to ..." can name: the first rows of the fitted matrix.
+    shown = [i for i, e in enumerate(liked) if e.kind != "author"][:MAX_EXAMPLES]
+    shown += [i for i, e in enumerate(liked) if e.kind == "author"][: max(0, MAX_EXAMPLES - len(shown))]
     examples: list[dict[str, Any]] = []
     if shown:
-        x = transform(fitted, [e.text for e in shown])
-        for i, e in enumerate(shown):
+        for i in shown:
+            e = liked[i]
             lo, hi = x.indptr[i], x.indptr[i + 1]
             examples.append(
                 {
                     "kind": e.kind,
                     "title": e.title,
-                    "terms": [int(j) for j in x.indices[lo:hi]],
-                    "values": [round(float(v), 5) for v in x.data[lo:hi]],
+                    "terms": x.indices[lo:hi].tolist(),
+                    "values": x.data[lo:hi].round(5).tolist(),
                 }
             )
     counts: dict[str, int] = {}
@@ -471,8 +511,8 @@ def train(db: Database, signals: str) -> int | None:
                 RECIPE,
                 json.dumps(counts),
                 json.dumps(fitted.vocabulary),
-                json.dumps([round(v, 6) for v in fitted.idf]),
-                json.dumps([round(v, 6) for v in fitted.weights]),
+                json.dumps(fitted.idf),
+                json.dumps(fitted.weights),
                 fitted.intercept,
                 json.dumps(examples),
             ],
