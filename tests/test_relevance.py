@@ -225,3 +225,30 @@ def test_the_recipe_is_scikit_learns() -> None:
     )
     assert np.allclose(lr.coef_.ravel(), fitted.weights, atol=1e-3)
     assert abs(lr.intercept_[0] - fitted.intercept) < 1e-3
+
+
+def test_a_topic_follow_is_a_signal_and_unfollowing_retrains(tmp_path: Path, radar_home: Path) -> None:
+    store(tmp_path)
+    ok("follow", "--no-fetch", "--topic", "speech recognition")
+    shown = cards()
+    # The topic's matches lead (their tier) and the model learned from its phrase.
+    best = max(shown, key=lambda c: c["relevance"])
+    assert topic_of(shown[0]) == "speech" and topic_of(best) == "speech"
+    assert shown[0]["relevance"] is not None
+    with sqlite3.connect(db_path(radar_home)) as conn:
+        first = conn.execute("select id, signals_hash from relevance_models").fetchone()
+    ok("unfollow", "--topic", "speech recognition")
+    after = cards()
+    assert all(c["relevance"] is None for c in after), "no signal left: no model, nothing said"
+    ok("follow", "--no-fetch", "--topic", "protein folding")
+    cards()
+    with sqlite3.connect(db_path(radar_home)) as conn:
+        second = conn.execute("select id, signals_hash from relevance_models").fetchone()
+    assert second[1] != first[1]
+
+
+def test_markdown_cards_carry_the_reasons_and_the_library_mark(tmp_path: Path, radar_home: Path) -> None:
+    store(tmp_path)
+    add_library(radar_home, [("2611.00104", "Protein folding structure prediction", "")])
+    md = ok("today", "--format", "markdown", "--limit", "100")
+    assert "in your library" in md and "close to" in md
