@@ -252,3 +252,17 @@ def test_markdown_cards_carry_the_reasons_and_the_library_mark(tmp_path: Path, r
     add_library(radar_home, [("2611.00104", "Protein folding structure prediction", "")])
     md = ok("today", "--format", "markdown", "--limit", "100")
     assert "in your library" in md and "close to" in md
+
+
+def test_a_paper_that_changes_is_scored_again(tmp_path: Path) -> None:
+    import time
+
+    store(tmp_path)
+    ok("star", "2611.00100")  # rl
+    before = next(c for c in cards() if c["id"] == "2611.00111")  # a graph paper
+    time.sleep(1.1)  # timestamps are to the second
+    changed = paper(111, "rl")
+    changed.version, changed.announce = 2, "replace"
+    ok("import", str(write(tmp_path / "v2.xml", rss_feed([changed], day="2026-11-20"))))
+    after = next(c for c in cards() if c["id"] == "2611.00111")
+    assert after["relevance"] > before["relevance"]

@@ -452,6 +452,7 @@ def m018_relevance(db: Database) -> None:
         " paper_id text not null,"
         " score real not null,"
         " explain_json text not null,"  # {"terms": [...], "near": [[kind, title, similarity], ...]}
+        " scored_utc text not null,"  # a paper changed since (a new version) is scored again
         " primary key (model_id, paper_id)"
         ") without rowid"
     )

@@ -576,7 +576,8 @@ def _stored(db: Database, model_id: int, ids: Sequence[str]) -> dict[str, Releva
     found: dict[str, Relevance] = {}
     for part in chunks(list(ids)):
         for pid, score, explained in db.execute(
-            f"select paper_id, score, explain_json from relevance_scores where model_id = ? and paper_id in ({placeholders(part)})",
+            "select s.paper_id, s.score, s.explain_json from relevance_scores s join papers p on p.id = s.paper_id "
+            f"where s.model_id = ? and s.paper_id in ({placeholders(part)}) and p.changed_utc <= s.scored_utc",
             [model_id, *part],
         ):
             data = json.loads(explained)
@@ -596,14 +597,16 @@ def score_papers(db: Database, model_id: int, ids: Sequence[str]) -> dict[str, R
         ):
             texts[pid] = f"{title} {abstract}"
     order = list(texts)
+    now = utc_now()
     found = dict(zip(order, explain(model, [texts[i] for i in order]), strict=True))
     db.execute("pragma busy_timeout = 2000")
     try:
         with db.atomic():
             db.conn.executemany(
-                "insert or replace into relevance_scores (model_id, paper_id, score, explain_json) values (?, ?, ?, ?)",
+                "insert or replace into relevance_scores (model_id, paper_id, score, explain_json, scored_utc) "
+                "values (?, ?, ?, ?, ?)",
                 [
-                    (model_id, pid, r.score, json.dumps({"terms": r.terms, "near": r.near}))
+                    (model_id, pid, r.score, json.dumps({"terms": r.terms, "near": r.near}), now)
                     for pid, r in found.items()
                 ],
             )
@@ -629,7 +632,13 @@ def current_model(db: Database) -> tuple[int | None, list[str]]:
         )
     elif head is not None and head[1] == MODEL_FORMAT and head[2] == signals:
         return head[0], notices
-    return train(db, signals), notices
+    try:
+        return train(db, signals), notices
+    except sqlite3.OperationalError as exc:
+        # Another writer holds the store (a long fetch or import): rank without the model
+        # this time rather than wait; the next run trains.
+        notices.append(f"the store is busy ({exc}); ranked without the interest model this time")
+        return None, notices
 
 
 def relevance(db: Database, ids: Sequence[str]) -> Scores:
