@@ -109,7 +109,8 @@ def test_the_library_moves_the_ranking_and_is_marked_not_suggested(tmp_path: Pat
     assert all(topic_of(c) == "bio" for c in suggested)
     assert "2611.00304" not in {c["id"] for c in suggested}
     assert all(any("in your library" in r for r in c["relevance_reasons"]) for c in suggested)
-    assert "SUGGESTED" in ok("today", "--limit", "100")
+    text = ok("today", "--limit", "100")
+    assert "SUGGESTED" in text and f"+ {len(suggested)} suggested" in text
     assert not any(c["suggested"] for c in cards("--all"))
     off = json.loads(
         run_radar("today", "--format", "json", "--limit", "100", env={"RADAR_SUGGEST": "0"}).stdout

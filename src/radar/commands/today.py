@@ -94,8 +94,12 @@ def today(
         )
         return
     shown = load_cards(db, shown_page.ranked, first_rank=shown_page.first + 1)
-    what = "paper" if len(ranked) == 1 else "papers"
-    heading = f"radar · {window.label} · {len(ranked)} {what}" + ("" if all_ else " matching your follows")
+    suggested = sum(r.suggested for r in ranked)
+    followed = len(ranked) - suggested
+    what = "paper" if followed == 1 else "papers"
+    heading = f"radar · {window.label} · {followed} {what}" + ("" if all_ else " matching your follows")
+    if suggested:
+        heading += f" + {suggested} suggested"
     if format is Format.json:
         print(to_json([card_dict(c) for c in shown]))
     elif format is Format.markdown:
