@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from radar.database import Database
 from radar.model import Match, Paper
@@ -112,6 +113,8 @@ class Ranked:
     relevance_reasons: list[str] = field(default_factory=list)
     suggested: bool = False
     in_library: bool = False
+    # The model's view (a relevance.Relevance): its reasons are read for the cards shown.
+    why: Any = None
 
     @property
     def tier(self) -> float:
@@ -156,6 +159,13 @@ def rank_window(db: Database, window: Window, include_all: bool = False) -> list
     return ranked
 
 
+def relevance_reasons(r: Ranked) -> list[str]:
+    """Said only of papers the model counts as liked (those it moved up) and suggestions."""
+    if r.why is None or r.relevance is None or not (r.relevance > 0 or r.suggested):
+        return []
+    return list(r.why.reasons())
+
+
 def load_cards(db: Database, ranked: list[Ranked], first_rank: int = 1) -> list[Card]:
     papers = get_papers(db, [r.id for r in ranked])
     return [
@@ -165,7 +175,7 @@ def load_cards(db: Database, ranked: list[Ranked], first_rank: int = 1) -> list[
             r.reasons,
             rank,
             relevance=r.relevance,
-            relevance_reasons=r.relevance_reasons,
+            relevance_reasons=r.relevance_reasons or relevance_reasons(r),
             suggested=r.suggested,
             in_library=r.in_library,
         )

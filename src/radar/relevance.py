@@ -79,8 +79,13 @@ class Relevance:
     score: float
     terms: list[str] = field(default_factory=list)
     near: list[tuple[str, str, float]] = field(default_factory=list)  # (kind, title, similarity)
+    stored: str | None = None  # the stored explanation, read when a card needs it
 
     def reasons(self, terms: int = SHOWN_TERMS, near: int = 2) -> list[str]:
+        if self.stored is not None:
+            data = json.loads(self.stored)
+            self.terms, self.near = data.get("terms", []), [tuple(n) for n in data.get("near", [])]
+            self.stored = None
         said = [close_to(kind, title) for kind, title, _ in self.near[:near]]
         if self.terms[:terms]:
             said.append("weighs: " + ", ".join(self.terms[:terms]))
@@ -580,8 +585,7 @@ def _stored(db: Database, model_id: int, ids: Sequence[str]) -> dict[str, Releva
             f"where s.model_id = ? and s.paper_id in ({placeholders(part)}) and p.changed_utc <= s.scored_utc",
             [model_id, *part],
         ):
-            data = json.loads(explained)
-            found[pid] = Relevance(score, data.get("terms", []), [tuple(n) for n in data.get("near", [])])
+            found[pid] = Relevance(score, stored=explained)
     return found
 
 

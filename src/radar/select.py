@@ -74,8 +74,14 @@ SUGGEST_TOP = 0.25
 def unfollowed(db: Database, window: Window, unread: bool) -> list[Ranked]:
     """The window's papers that match no follow, without hidden or muted ones."""
     from radar.feedback import _muted, verdicts
+    from radar.rank import window_query
+    from radar.store import matches_a_follow
 
-    ranked = [r for r in rank_window(db, window, include_all=True) if not r.reasons]
+    rows = db.execute(
+        window_query(include_all=True) + f" and not {matches_a_follow('papers.id')}",
+        [window.start.isoformat(), window.end.isoformat()],
+    ).fetchall()
+    ranked = [Ranked(r[0], 0.0, []) for r in rows]
     gone = set(verdicts(db, "hide")) | _muted(db, [r.id for r in ranked])
     ranked = [r for r in ranked if r.id not in gone]
     if unread:
@@ -104,8 +110,7 @@ def with_relevance(
         if found is None:
             continue
         r.relevance = found.score
-        # Said only of papers the model counts as liked: those it moved up.
-        r.relevance_reasons = found.reasons() if found.score > 0 else []
+        r.why = found
     ranked.sort(key=lambda r: (-r.tier, -(r.relevance if r.relevance is not None else -1e9), -r.score, r.id))
     if not others or suggest <= 0:
         return ranked
@@ -122,7 +127,6 @@ def with_relevance(
     )[:suggest]
     for r in picked:
         r.suggested = True
-        r.relevance_reasons = r.relevance_reasons or scores.by_id[r.id].reasons()
     return ranked + picked
 
 
