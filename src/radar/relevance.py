@@ -528,8 +528,8 @@ def train(db: Database, signals: str) -> int | None:
 
 
 def explain(model: StoredModel, texts: Sequence[str]) -> list[Relevance]:
-    """Each text's score, the terms that weighed most for it and, for those the model
-    likes, the liked papers nearest."""
+    """Each text's score and, for those the model likes, the terms that weighed most
+    and the liked papers nearest."""
     import numpy as np
 
     if not texts:
@@ -549,13 +549,17 @@ def explain(model: StoredModel, texts: Sequence[str]) -> list[Relevance]:
         )
     found: list[Relevance] = []
     for i in range(len(texts)):
+        if scores[i] <= 0:
+            # Nothing is said of papers the model does not count as liked: no reasons.
+            found.append(Relevance(float(scores[i])))
+            continue
         lo, hi = x.indptr[i], x.indptr[i + 1]
         idx, val = x.indices[lo:hi], x.data[lo:hi]
         contrib = val * w[idx]
         order = np.argsort(-contrib)[: EXPLAINED_TERMS * 3]
         said = _distinct([fitted.vocabulary[idx[k]] for k in order if contrib[k] > 0])[:EXPLAINED_TERMS]
         near: list[tuple[str, str, float]] = []
-        if examples is not None and scores[i] > 0:
+        if examples is not None:
             dense = np.zeros(len(fitted.vocabulary))
             dense[idx] = val
             sims = examples.dot(dense)
