@@ -111,7 +111,11 @@ def test_the_library_moves_the_ranking_and_is_marked_not_suggested(tmp_path: Pat
     assert all(any("in your library" in r for r in c["relevance_reasons"]) for c in suggested)
     text = ok("today", "--limit", "100")
     assert "SUGGESTED" in text and f"+ {len(suggested)} suggested" in text
-    assert not any(c["suggested"] for c in cards("--all"))
+    everything = cards("--all")
+    assert not any(c["suggested"] for c in everything)
+    # --all ranks the whole day by relevance: the unfollowed bio papers are near the top.
+    assert [topic_of(c) for c in everything[:10]] == ["bio"] * 10
+    assert {"2611.00304", "2611.00309"} & {c["id"] for c in everything[:10]}
     off = json.loads(
         run_radar("today", "--format", "json", "--limit", "100", env={"RADAR_SUGGEST": "0"}).stdout
     )

@@ -64,7 +64,7 @@ def select(
     extra: list[Ranked] = []
     if suggest > 0 and not include_all and not topic and not author and feedback:
         extra = unfollowed(db, window, unread)
-    return with_relevance(db, ranked, extra, suggest, notices)
+    return with_relevance(db, ranked, extra, suggest, notices, by_tier=not include_all)
 
 
 # Suggested papers come from the top of the window: this fraction of it, at most.
@@ -91,9 +91,15 @@ def unfollowed(db: Database, window: Window, unread: bool) -> list[Ranked]:
 
 
 def with_relevance(
-    db: Database, ranked: list[Ranked], others: list[Ranked], suggest: int, notices: list[str] | None
+    db: Database,
+    ranked: list[Ranked],
+    others: list[Ranked],
+    suggest: int,
+    notices: list[str] | None,
+    by_tier: bool = True,
 ) -> list[Ranked]:
-    """Each tier ordered by the interest model, and up to `suggest` of `others` added
+    """Each tier ordered by the interest model (the whole window, without `by_tier`:
+    `today --all` is a recommender over the day), and up to `suggest` of `others` added
     after the rest when they score in the top of the window and are not in the library.
     Without any signal the order stays as it is and nothing is said."""
     from radar.relevance import library_ids, relevance
@@ -111,7 +117,14 @@ def with_relevance(
             continue
         r.relevance = found.score
         r.why = found
-    ranked.sort(key=lambda r: (-r.tier, -(r.relevance if r.relevance is not None else -1e9), -r.score, r.id))
+    ranked.sort(
+        key=lambda r: (
+            -r.tier if by_tier else 0,
+            -(r.relevance if r.relevance is not None else -1e9),
+            -r.score,
+            r.id,
+        )
+    )
     if not others or suggest <= 0:
         return ranked
     everything = sorted((r.relevance for r in ranked + others if r.relevance is not None), reverse=True)
