@@ -31,9 +31,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import random
 import re
 import sqlite3
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -208,6 +210,18 @@ def background(db: Database, exclude: set[str], size: int, seed: str) -> list[st
 
 # --- the recipe (used by radar and by the benchmark) -----------------------------------------
 
+
+def _numpy() -> Any:
+    """numpy, with one BLAS thread: on vectors of 20,000 terms, waking BLAS threads costs a
+    millisecond a product on a busy machine (seconds over a training) and saves nothing."""
+    if "numpy" not in sys.modules:
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, "1")
+    import numpy
+
+    return numpy
+
+
 # scikit-learn's English stop words (BSD-3-Clause), so that the analyser below splits text
 # as its TfidfVectorizer(stop_words="english") does without importing it: importing
 # scikit-learn takes 1.5 s, most of the budget of the first `radar today` after a star.
@@ -266,20 +280,20 @@ class Rows:
     row_of: Any = None  # each entry's row, for the products below
 
     def __post_init__(self) -> None:
-        import numpy as np
+        np = _numpy()
 
         if self.row_of is None:
             self.row_of = np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
 
     def dot(self, w: Any) -> Any:
         """Each row times the vector."""
-        import numpy as np
+        np = _numpy()
 
         return np.bincount(self.row_of, weights=self.data * w[self.indices], minlength=len(self.indptr) - 1)
 
     def tdot(self, v: Any) -> Any:
         """The rows weighted by v, summed: X.T @ v."""
-        import numpy as np
+        np = _numpy()
 
         return np.bincount(self.indices, weights=self.data * v[self.row_of], minlength=self.columns)
 
@@ -287,7 +301,7 @@ class Rows:
 def _weighted(rows: Any, cols: Any, n_docs: int, columns: int, idf: Any) -> Rows:
     """From (document, term) pairs, one per occurrence: sublinear tf times idf, each row of
     unit length (scikit-learn's TfidfTransformer with sublinear_tf and norm="l2")."""
-    import numpy as np
+    np = _numpy()
 
     keys, counts = _unique(rows.astype(np.int64) * columns + cols)
     row_of, indices = keys // columns, keys % columns
@@ -301,7 +315,7 @@ def _weighted(rows: Any, cols: Any, n_docs: int, columns: int, idf: Any) -> Rows
 def _unique(keys: Any) -> tuple[Any, Any]:
     """The distinct values, sorted, and how often each occurs (np.unique by sorting: its
     hash table is several times slower on these arrays)."""
-    import numpy as np
+    np = _numpy()
 
     if len(keys) == 0:
         return keys, keys
@@ -315,7 +329,7 @@ def _unique(keys: Any) -> tuple[Any, Any]:
 
 def tfidf(docs: Sequence[list[str]], index: dict[str, int], idf: Any) -> Rows:
     """The documents' TF-IDF rows over a fixed vocabulary."""
-    import numpy as np
+    np = _numpy()
 
     cols: list[int] = []
     lengths: list[int] = []
@@ -343,7 +357,7 @@ def fit_rows(
     docs: Sequence[list[str]], positive: Sequence[float], negative: Sequence[float], c: float = C
 ) -> tuple[Fitted | None, Rows | None]:
     """`fit` over analysed documents (the positives first), with their TF-IDF rows."""
-    import numpy as np
+    np = _numpy()
 
     distinct = dict.fromkeys(chain.from_iterable(docs))  # in order of first use
     if not distinct or not positive:
@@ -382,7 +396,7 @@ def fit_rows(
 def logistic(x: Rows, y: Any, s: Any, c: float, iterations: int = 100) -> tuple[Any, float]:
     """L2-regularised logistic regression, as scikit-learn's (C times the weighted loss
     plus half the squared weights, the intercept not penalised), solved by L-BFGS."""
-    import numpy as np
+    np = _numpy()
 
     columns = x.columns
 
@@ -399,7 +413,7 @@ def logistic(x: Rows, y: Any, s: Any, c: float, iterations: int = 100) -> tuple[
 
 def lbfgs(fn: Any, x0: Any, iterations: int, memory: int = 10, tolerance: float = 1e-5) -> Any:
     """Minimise fn (returning value and gradient) by L-BFGS with a backtracking line search."""
-    import numpy as np
+    np = _numpy()
 
     x = x0
     f, g = fn(x)
@@ -443,7 +457,7 @@ def lbfgs(fn: Any, x0: Any, iterations: int, memory: int = 10, tolerance: float 
 
 
 def transform(fitted: Fitted, texts: Sequence[str]) -> Rows:
-    import numpy as np
+    np = _numpy()
 
     index = {t: i for i, t in enumerate(fitted.vocabulary)}
     return tfidf([terms(t) for t in texts], index, np.array(fitted.idf))
@@ -530,7 +544,7 @@ def train(db: Database, signals: str) -> int | None:
 def explain(model: StoredModel, texts: Sequence[str]) -> list[Relevance]:
     """Each text's score and, for those the model likes, the terms that weighed most
     and the liked papers nearest."""
-    import numpy as np
+    np = _numpy()
 
     if not texts:
         return []
