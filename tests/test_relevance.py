@@ -271,3 +271,47 @@ def test_a_paper_that_changes_is_scored_again(tmp_path: Path) -> None:
     ok("import", str(write(tmp_path / "v2.xml", rss_feed([changed], day="2026-11-20"))))
     after = next(c for c in cards() if c["id"] == "2611.00111")
     assert after["relevance"] > before["relevance"]
+
+
+def test_embeddings_from_a_loopback_endpoint_are_cached_and_fused(tmp_path: Path, radar_home: Path) -> None:
+    from llm_server import ChatServer
+
+    server = ChatServer().start()
+    try:
+        env = {"RADAR_EMBED_MODEL": "openai/test-embed", "RADAR_LLM_API_BASE": server.url}
+        store(tmp_path)
+        ok("star", "2611.00100")
+        result = run_radar("today", "--format", "json", "--limit", "100", env=env)
+        assert result.returncode == 0, result.stderr
+        assert "Warning" not in result.stderr
+        shown = json.loads(result.stdout)
+        top = [topic_of(c) for c in shown if not c["suggested"]][:5]
+        assert top == ["rl"] * 5
+        asked = len(server.requests)
+        assert asked > 0 and all("input" in r for r in server.requests)
+        with sqlite3.connect(db_path(radar_home)) as conn:
+            dense = json.loads(conn.execute("select dense_json from relevance_models").fetchone()[0])
+            assert dense["model"] == "openai/test-embed" and len(dense["centroid"]) == 64
+            assert conn.execute("select count(*) from relevance_embeddings").fetchone()[0] > 40
+        again = run_radar("today", "--format", "json", env=env)
+        assert again.returncode == 0 and len(server.requests) == asked, "computed once, then read"
+    finally:
+        server.stop()
+
+
+def test_a_failing_embedding_endpoint_falls_back_to_the_sparse_model(tmp_path: Path) -> None:
+    from llm_server import ChatServer
+
+    server = ChatServer(status=[500] * 50).start()
+    try:
+        env = {"RADAR_EMBED_MODEL": "openai/test-embed", "RADAR_LLM_API_BASE": server.url}
+        store(tmp_path)
+        ok("star", "2611.00100")
+        result = run_radar("today", "--format", "json", "--limit", "100", env=env)
+        assert result.returncode == 0, result.stderr
+        assert result.stderr.count("embeddings failed") == 1
+        assert "sparse model alone" in result.stderr
+        shown = json.loads(result.stdout)
+        assert [topic_of(c) for c in shown if not c["suggested"]][:5] == ["rl"] * 5
+    finally:
+        server.stop()

@@ -36,7 +36,12 @@ SETTINGS: dict[str, tuple[str, Any, type]] = {
     "llm_timeout": ("RADAR_LLM_TIMEOUT", 120.0, float),
     "brief_lang": ("RADAR_BRIEF_LANG", "en", str),
     "today_limit": ("RADAR_TODAY_LIMIT", 10, int),
-    "suggest": ("RADAR_SUGGEST", 3, int),  # papers no follow matched added by relevance; 0: none
+    "suggest": ("RADAR_SUGGEST", 3, int),
+    "embed_model": (
+        "RADAR_EMBED_MODEL",
+        "",
+        str,
+    ),  # litellm embedding model; "" for sparse only  # papers no follow matched added by relevance; 0: none
 }
 
 

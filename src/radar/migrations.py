@@ -442,8 +442,18 @@ def m018_relevance(db: Database) -> None:
         " idf_json text not null,"  # [float, ...]
         " weights_json text not null,"  # [float, ...]
         " intercept real not null,"
-        " examples_json text not null"  # liked papers as sparse vectors, for "close to ..."
+        " examples_json text not null,"  # liked papers as sparse vectors, for "close to ..."
+        " dense_json text"  # with embeddings: the model name, liked centroid, z-score statistics
         ")"
+    )
+    # Embeddings of texts (papers, library entries) by model: computed once, kept.
+    db.execute(
+        "create table relevance_embeddings ("
+        " model text not null,"
+        " text_hash text not null,"  # sha256 of the text embedded
+        " vector_json text not null,"
+        " primary key (model, text_hash)"
+        ") without rowid"
     )
     # A paper's score under one model, with why, written when a window first shows it.
     db.execute(

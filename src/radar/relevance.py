@@ -42,6 +42,7 @@ from itertools import chain
 from typing import Any
 
 from radar.database import Database
+from radar.embeddings import Embedder
 from radar.store import BUSY_TIMEOUT_S, chunks, placeholders, utc_now
 
 MODEL_FORMAT = 1
@@ -130,12 +131,13 @@ def _signal_rows(db: Database) -> dict[str, list[Any]]:
     }
 
 
-def signals_hash(db: Database) -> str | None:
-    """A hash of every signal the model learns from; None when there is none."""
+def signals_hash(db: Database, embed_model: str = "") -> str | None:
+    """A hash of every signal the model learns from (and of the embedding model, which
+    changes what it is); None when there is no signal."""
     rows = _signal_rows(db)
     if not any(rows.values()):
         return None
-    data = json.dumps([MODEL_FORMAT, RECIPE, rows], default=str)
+    data = json.dumps([MODEL_FORMAT, RECIPE, embed_model, rows], default=str)
     return hashlib.sha256(data.encode()).hexdigest()
 
 
@@ -470,7 +472,8 @@ def transform(fitted: Fitted, texts: Sequence[str]) -> Rows:
 class StoredModel:
     id: int
     fitted: Fitted
-    examples: list[dict[str, Any]]  # {"kind", "title", "terms": {index: value}}
+    examples: list[dict[str, Any]]  # {"kind", "title", "terms": [index, ...], "values": [...]}
+    dense: dict[str, Any] | None = None  # with embeddings (see _dense_part)
 
 
 def _model_head(db: Database) -> tuple[int, int, str] | None:
@@ -482,24 +485,31 @@ def _model_head(db: Database) -> tuple[int, int, str] | None:
 
 def load_model(db: Database, model_id: int) -> StoredModel:
     row = db.execute(
-        "select vocabulary_json, idf_json, weights_json, intercept, examples_json from relevance_models where id = ?",
+        "select vocabulary_json, idf_json, weights_json, intercept, examples_json, dense_json "
+        "from relevance_models where id = ?",
         [model_id],
     ).fetchone()
     fitted = Fitted(json.loads(row[0]), json.loads(row[1]), json.loads(row[2]), float(row[3]))
-    return StoredModel(model_id, fitted, json.loads(row[4]))
+    return StoredModel(model_id, fitted, json.loads(row[4]), json.loads(row[5]) if row[5] else None)
 
 
-def train(db: Database, signals: str) -> int | None:
+def train(
+    db: Database, signals: str, embedder: Embedder | None = None, notices: list[str] | None = None
+) -> int | None:
     """Learn from the signals now stored and keep the model as the only row; returns its id."""
     liked, hidden = gather(db)
     exclude = {e.paper_id for e in liked + hidden if e.paper_id}
-    negatives = [(e.text, e.weight) for e in hidden] + [
-        (t, BACKGROUND_WEIGHT) for t in background(db, exclude, BACKGROUND, signals)
-    ]
+    drawn = background(db, exclude, BACKGROUND, signals)
+    negatives = [(e.text, e.weight) for e in hidden] + [(t, BACKGROUND_WEIGHT) for t in drawn]
     docs = [terms(e.text) for e in liked] + [terms(t) for t, _ in negatives]
     fitted, x = fit_rows(docs, [e.weight for e in liked], [w for _, w in negatives])
     if fitted is None or x is None:
         return None
+    dense = None
+    if embedder is not None and drawn:
+        np = _numpy()
+        sparse = x.dot(np.array(fitted.weights)) + fitted.intercept
+        dense = _dense_part(db, embedder, liked, drawn, sparse[len(liked) + len(hidden) :], notices)
     # The liked papers "close to ..." can name: the first rows of the fitted matrix.
     shown = [i for i, e in enumerate(liked) if e.kind != "author"][:MAX_EXAMPLES]
     shown += [i for i, e in enumerate(liked) if e.kind == "author"][: max(0, MAX_EXAMPLES - len(shown))]
@@ -524,7 +534,7 @@ def train(db: Database, signals: str) -> int | None:
         db.execute("delete from relevance_models")
         cursor = db.execute(
             "insert into relevance_models (format, created_utc, signals_hash, recipe, counts_json, vocabulary_json, "
-            "idf_json, weights_json, intercept, examples_json) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "idf_json, weights_json, intercept, examples_json, dense_json) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 MODEL_FORMAT,
                 utc_now(),
@@ -536,9 +546,76 @@ def train(db: Database, signals: str) -> int | None:
                 json.dumps(fitted.weights),
                 fitted.intercept,
                 json.dumps(examples),
+                None if dense is None else json.dumps(dense),
             ],
         )
     return cursor.lastrowid
+
+
+def _unit_rows(vectors: list[list[float]]) -> Any:
+    np = _numpy()
+    m = np.array(vectors, dtype=float)
+    norms = np.linalg.norm(m, axis=1)
+    norms[norms == 0] = 1.0
+    return m / norms[:, None]
+
+
+def _dense_part(
+    db: Database,
+    embedder: Embedder,
+    liked: list[Example],
+    drawn: list[str],
+    sparse_background: Any,
+    notices: list[str] | None,
+) -> dict[str, Any] | None:
+    """With embeddings: the liked papers' weighted centroid, and the mean and spread of the
+    sparse scores and of the similarity to the centroid over the background, by which
+    both are put on one scale (z-scores) and added when papers are scored."""
+    from radar.embeddings import embed
+    from radar.errors import ModelError
+
+    np = _numpy()
+    try:
+        vectors = _unit_rows(embed(db, embedder, [e.text for e in liked] + drawn))
+    except ModelError as exc:
+        if notices is not None:
+            notices.append(f"embeddings failed ({exc}); ranked with the sparse model alone")
+        return None
+    weights = np.array([e.weight for e in liked])
+    centroid = (vectors[: len(liked)] * weights[:, None]).sum(axis=0)
+    centroid /= max(1e-12, float(np.linalg.norm(centroid)))
+    sims = vectors[len(liked) :] @ centroid
+    return {
+        "model": embedder.model,
+        "centroid": centroid.tolist(),
+        "sparse": [float(sparse_background.mean()), float(sparse_background.std()) or 1.0],
+        "dense": [float(sims.mean()), float(sims.std()) or 1.0],
+    }
+
+
+def _fused(
+    db: Database,
+    dense: dict[str, Any],
+    embedder: Embedder | None,
+    texts: list[str],
+    found: list[Relevance],
+    notices: list[str] | None,
+) -> None:
+    """The sparse scores as z-scores plus, when the embeddings come, the dense ones."""
+    from radar.embeddings import embed
+    from radar.errors import ModelError
+
+    np = _numpy()
+    sims = None
+    if embedder is not None and embedder.model == dense["model"]:
+        try:
+            sims = _unit_rows(embed(db, embedder, texts)) @ np.array(dense["centroid"])
+        except ModelError as exc:
+            if notices is not None:
+                notices.append(f"embeddings failed ({exc}); ranked with the sparse model alone")
+    (sm, ss), (dm, ds) = dense["sparse"], dense["dense"]
+    for i, r in enumerate(found):
+        r.score = (r.score - sm) / ss + (0.0 if sims is None else (float(sims[i]) - dm) / ds)
 
 
 def explain(model: StoredModel, texts: Sequence[str]) -> list[Relevance]:
@@ -607,7 +684,13 @@ def _stored(db: Database, model_id: int, ids: Sequence[str]) -> dict[str, Releva
     return found
 
 
-def score_papers(db: Database, model_id: int, ids: Sequence[str]) -> dict[str, Relevance]:
+def score_papers(
+    db: Database,
+    model_id: int,
+    ids: Sequence[str],
+    embedder: Embedder | None = None,
+    notices: list[str] | None = None,
+) -> dict[str, Relevance]:
     """Score the papers under the model and write it down (best effort: a writer holding
     the store must not make `radar today` wait; what is not written is scored again)."""
     model = load_model(db, model_id)
@@ -620,7 +703,10 @@ def score_papers(db: Database, model_id: int, ids: Sequence[str]) -> dict[str, R
             texts[pid] = f"{title} {abstract}"
     order = list(texts)
     now = utc_now()
-    found = dict(zip(order, explain(model, [texts[i] for i in order]), strict=True))
+    explained = explain(model, [texts[i] for i in order])
+    if model.dense is not None:
+        _fused(db, model.dense, embedder, [texts[i] for i in order], explained, notices)
+    found = dict(zip(order, explained, strict=True))
     db.execute("pragma busy_timeout = 2000")
     try:
         with db.atomic():
@@ -639,11 +725,11 @@ def score_papers(db: Database, model_id: int, ids: Sequence[str]) -> dict[str, R
     return found
 
 
-def current_model(db: Database) -> tuple[int | None, list[str]]:
+def current_model(db: Database, embedder: Embedder | None = None) -> tuple[int | None, list[str]]:
     """The model for the signals now stored, trained first when they changed; None with
     no signal. Also says, for people, why a stored model was not used."""
     notices: list[str] = []
-    signals = signals_hash(db)
+    signals = signals_hash(db, embedder.model if embedder else "")
     head = _model_head(db)
     if signals is None:
         return None, notices
@@ -655,7 +741,7 @@ def current_model(db: Database) -> tuple[int | None, list[str]]:
     elif head is not None and head[1] == MODEL_FORMAT and head[2] == signals:
         return head[0], notices
     try:
-        return train(db, signals), notices
+        return train(db, signals, embedder, notices), notices
     except sqlite3.OperationalError as exc:
         # Another writer holds the store (a long fetch or import): rank without the model
         # this time rather than wait; the next run trains.
@@ -663,15 +749,15 @@ def current_model(db: Database) -> tuple[int | None, list[str]]:
         return None, notices
 
 
-def relevance(db: Database, ids: Sequence[str]) -> Scores:
+def relevance(db: Database, ids: Sequence[str], embedder: Embedder | None = None) -> Scores:
     """Scores for the papers (read when stored, computed and written down when not)."""
-    model_id, notices = current_model(db)
+    model_id, notices = current_model(db, embedder)
     if model_id is None:
         return Scores(None, {}, notices)
     found = _stored(db, model_id, ids)
     missing = [i for i in ids if i not in found]
     if missing:
-        found.update(score_papers(db, model_id, missing))
+        found.update(score_papers(db, model_id, missing, embedder, notices))
     return Scores(model_id, found, notices)
 
 
@@ -715,8 +801,8 @@ class Explained:
     notices: list[str]
 
 
-def explained_in_full(db: Database, paper_id: str) -> Explained:
-    scores = relevance(db, [paper_id])
+def explained_in_full(db: Database, paper_id: str, embedder: Embedder | None = None) -> Explained:
+    scores = relevance(db, [paper_id], embedder)
     found = scores.by_id.get(paper_id)
     in_library = bool(library_ids(db, [paper_id]))
     if found is None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from radar.database import Database
+from radar.embeddings import Embedder
 from radar.model import Paper
 from radar.rank import Ranked, rank_window
 from radar.store import has_feedback, unread_ids
@@ -40,6 +41,7 @@ def select(
     unread: bool = False,
     suggest: int = 0,
     notices: list[str] | None = None,
+    embedder: Embedder | None = None,
 ) -> list[Ranked]:
     """The window's papers that match a follow (every paper with include_all), best first,
     narrowed to those mentioning `topic` and signed by `author`; without what the user
@@ -64,7 +66,7 @@ def select(
     extra: list[Ranked] = []
     if suggest > 0 and not include_all and not topic and not author and feedback:
         extra = unfollowed(db, window, unread)
-    return with_relevance(db, ranked, extra, suggest, notices, by_tier=not include_all)
+    return with_relevance(db, ranked, extra, suggest, notices, by_tier=not include_all, embedder=embedder)
 
 
 # Suggested papers come from the top of the window: this fraction of it, at most.
@@ -97,6 +99,7 @@ def with_relevance(
     suggest: int,
     notices: list[str] | None,
     by_tier: bool = True,
+    embedder: Embedder | None = None,
 ) -> list[Ranked]:
     """Each tier ordered by the interest model (the whole window, without `by_tier`:
     `today --all` is a recommender over the day), and up to `suggest` of `others` added
@@ -104,7 +107,7 @@ def with_relevance(
     Without any signal the order stays as it is and nothing is said."""
     from radar.relevance import library_ids, relevance
 
-    scores = relevance(db, [r.id for r in ranked] + [r.id for r in others])
+    scores = relevance(db, [r.id for r in ranked] + [r.id for r in others], embedder)
     if notices is not None:
         notices.extend(scores.notices)
     if scores.model_id is None:

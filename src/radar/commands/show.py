@@ -24,6 +24,7 @@ def show(
     format: Annotated[ListFormat, typer.Option("--format", "-f", help="text or json.")] = ListFormat.text,
 ) -> None:
     """Show one stored paper in full, with why it is on your radar."""
+    from radar.embeddings import embedder
     from radar.errors import NotFoundError
     from radar.model import paper_ref
     from radar.rank import matches_for
@@ -38,7 +39,7 @@ def show(
         raise NotFoundError(f"{base} is not in the store (radar fetch or radar import brings papers in)")
     reasons = matches_for(db, [base]).get(base, [])
     versions = paper_versions(db, base)
-    why = explained_in_full(db, base)
+    why = explained_in_full(db, base, embedder(state(ctx).settings))
     for notice in why.notices:
         say(f"Warning: {notice}", style="yellow")
     if format is ListFormat.json:

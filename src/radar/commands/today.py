@@ -51,6 +51,7 @@ def today(
     as read (see --unread, --mark-read and radar mark-read); stars, hides and mutes move or
     remove papers (radar star, hide, mute).
     """
+    from radar.embeddings import embedder
     from radar.rank import load_cards
     from radar.render import card_dict, cards_markdown, print_cards, to_json
     from radar.select import page_of, select
@@ -74,7 +75,15 @@ def today(
         )
         return
     notices: list[str] = []
-    ranked = select(db, window, include_all=all_, unread=unread, suggest=st.settings.suggest, notices=notices)
+    ranked = select(
+        db,
+        window,
+        include_all=all_,
+        unread=unread,
+        suggest=st.settings.suggest,
+        notices=notices,
+        embedder=embedder(st.settings),
+    )
     for notice in notices:
         say(f"Warning: {notice}", style="yellow")
     if not ranked:
