@@ -36,6 +36,14 @@ What it does:
 `radar today` remembers the cards it shows in the `reads` table (store.remember_shown), so
 every timed run writes ten rows (ignored when already there), as a reader's repeated runs do.
 
+The interest model (radar.relevance): a further copy of the store gets 1,000 signals (600
+stars, 200 hides, 200 library entries, written with SQL) and the script reports training
+time and scoring throughput in process, `radar today` on that copy once trained with
+nothing changed (budget 1.2x the baseline; it must import neither numpy nor scikit-learn,
+checked with -X importtime), `radar today --all` over the newest day once scored (1.5x),
+and the first `radar today` after each of five more stars (retrain, then score the
+window: budget 2 s). The 3-million-paper store of the issue is not built here.
+
 The commands run with RADAR_DB pointing at the synthetic store and RADAR_HOME at an
 empty directory under benchmarks/.cache, so no personal config or database is involved.
 It is a report: the exit code is 0 unless --check is given and a budget is missed.
@@ -83,7 +91,25 @@ BUDGET = 1.5
 FEEDBACK_BUDGET = 1.0  # seconds for apply_feedback on the newest day's ranked list
 STARS, HIDES = 20, 10
 FEEDBACK_DAYS = 5  # stars and hides come from the papers matching a follow on these newest days
-FORBIDDEN = ("litellm", "feedparser", "lxml", "requests", "arxiv", "pydantic", "sqlite_utils")
+FORBIDDEN = (
+    "litellm",
+    "feedparser",
+    "lxml",
+    "requests",
+    "arxiv",
+    "pydantic",
+    "sqlite_utils",
+    # The interest model's: only when signals changed or a window shows unscored papers.
+    "numpy",
+    "sklearn",
+    "scipy",
+)
+# The interest model (radar.relevance): a copy of the store with 1,000 signals.
+SIGNAL_STARS, SIGNAL_HIDES, SIGNAL_LIBRARY = 600, 200, 200
+MODEL_BUDGET = 1.2  # radar today with a trained model, nothing changed
+ALL_BUDGET = 1.5  # radar today --all over the newest (700-paper) day, scored
+RETRAIN_BUDGET = 2.0  # seconds: the first radar today after a star
+RETRAIN_RUNS = 5
 BASELINE_CODE = "import typer, rich, sqlite_utils"
 
 # Bump GENERATOR whenever the data below changes, so a cached store is not reused.
@@ -646,6 +672,110 @@ def time_with_hyperfine(
     return True
 
 
+# --- the interest model --------------------------------------------------------------------
+
+
+def relevance_store(store: Path) -> Path:
+    """A copy of `store` with 1,000 signals: stars and hides of papers from before the
+    newest day, and library entries (half resolved to stored papers, half text only).
+    Written with SQL: the model reads these tables; the bm25 similarity of `radar star`
+    is timed by the feedback rows above, not here."""
+    target = store.with_name(f"{store.stem}-relevance.db")
+    for old in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        old.unlink(missing_ok=True)
+    src = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    db = open_db(target)
+    try:
+        newest = db.execute("select max(listing_date) from papers").fetchone()[0]
+        older = [
+            r[0] for r in db.execute("select id from papers where listing_date < ? order by id", [newest])
+        ]
+        rng = random.Random(SEED + 2)
+        chosen = rng.sample(older, SIGNAL_STARS + SIGNAL_HIDES + SIGNAL_LIBRARY)
+        stars = chosen[:SIGNAL_STARS]
+        hides = chosen[SIGNAL_STARS : SIGNAL_STARS + SIGNAL_HIDES]
+        library = chosen[SIGNAL_STARS + SIGNAL_HIDES :]
+        now = "2026-11-20T12:00:00Z"
+        with db.atomic():
+            db.conn.executemany(
+                "insert or replace into feedback (paper_id, verdict, created_utc) values (?, ?, ?)",
+                [(i, "star", now) for i in stars] + [(i, "hide", now) for i in hides],
+            )
+            for n, pid in enumerate(library):
+                title, abstract = db.execute(
+                    "select title, abstract from papers where id = ?", [pid]
+                ).fetchone()
+                db.execute(
+                    "insert into library_entries (key, source_file, paper_id, title, abstract, added_utc, "
+                    "imported_utc, paper_text_only) values (?, 'bench.bib', ?, ?, ?, ?, ?, ?)",
+                    [
+                        f"bench{n}",
+                        pid if n % 2 == 0 else None,
+                        title,
+                        abstract,
+                        f"2026-{1 + n % 12:02d}-01T00:00:00Z",
+                        now,
+                        n % 2,
+                    ],
+                )
+    finally:
+        db.conn.close()
+    return target
+
+
+def time_after_star(path: Path, radar_cmd: str, env: dict[str, str], runs: int) -> list[float]:
+    """The first `radar today` after a star, `runs` times: each run stars one more paper
+    (as `radar star` writes it) and times the command, which retrains and rescores."""
+    seconds = []
+    conn = sqlite3.connect(path)
+    try:
+        ids = [
+            r[0]
+            for r in conn.execute("select id from papers where id not in (select paper_id from feedback)")
+        ]
+        for pid in random.Random(SEED + 3).sample(ids, runs):
+            conn.execute(
+                "insert into feedback (paper_id, verdict, created_utc) values (?, 'star', '2026-11-21T00:00:00Z')",
+                [pid],
+            )
+            conn.commit()
+            started = time.perf_counter()
+            check_command([radar_cmd, "--db", str(path), "today"], env)
+            seconds.append(time.perf_counter() - started)
+    finally:
+        conn.close()
+    return seconds
+
+
+def time_scoring(path: Path, papers: int) -> tuple[float, float, int]:
+    """In process: training on the copy's signals (seconds), scoring `papers` stored
+    papers (papers/s), and the vocabulary size."""
+    from radar import relevance
+
+    db = open_db(path)
+    try:
+        signals = relevance.signals_hash(db)
+        assert signals is not None
+        started = time.perf_counter()
+        model_id = relevance.train(db, signals)
+        trained = time.perf_counter() - started
+        assert model_id is not None
+        ids = [r[0] for r in db.execute("select id from papers order by random() limit ?", [papers])]
+        started = time.perf_counter()
+        relevance.score_papers(db, model_id, ids)
+        rate = len(ids) / (time.perf_counter() - started)
+        size = len(json.loads(db.execute("select vocabulary_json from relevance_models").fetchone()[0]))
+    finally:
+        db.conn.close()
+    return trained, rate, size
+
+
 # --- feedback -------------------------------------------------------------------------------
 
 
@@ -826,9 +956,21 @@ def main() -> int:
         f"{fbt.top_changed} of the first 10 cards changed"
     )
 
+    rel = relevance_store(store)
+    print(
+        f"relevance: copied the store to {rel.relative_to(HERE.parent)} with {SIGNAL_STARS} stars, "
+        f"{SIGNAL_HIDES} hides and {SIGNAL_LIBRARY} library entries"
+    )
+    trained, rate, vocabulary = time_scoring(rel, 2_000)
+    print(
+        f"relevance: trained in {trained:.2f} s in process ({vocabulary:,} terms); scoring "
+        f"{rate:,.0f} papers/s (2,000 stored papers, with their explanations, written down)"
+    )
+
     env = child_env(store)
     radar_cmd = str(script)
     with_feedback = [radar_cmd, "--db", str(fb.path), "today"]
+    with_model = [radar_cmd, "--db", str(rel), "today"]
     timings = [
         Timing(f"baseline: python -c {BASELINE_CODE!r}", [sys.executable, "-c", BASELINE_CODE]),
         Timing("radar --help", [radar_cmd, "--help"]),
@@ -836,6 +978,8 @@ def main() -> int:
         Timing(f"radar today, {STARS} stars + {HIDES} hides", with_feedback),
         Timing("radar today --format json", [radar_cmd, "today", "--format", "json"]),
         Timing("radar following", [radar_cmd, "following"]),
+        Timing("radar today, trained model (1,000 signals), nothing changed", with_model),
+        Timing("radar today --all, newest day, scored", [*with_model, "--all"]),
     ]
     heading = check_command([radar_cmd, "today"], env).split("\n\n")[0]
     print(f"radar today prints: {' '.join(heading.split()) or '(nothing)'}")
@@ -848,12 +992,12 @@ def main() -> int:
     baseline_modules = import_times(BASELINE_CODE, env)
     print(f"  baseline: {len(baseline_modules)} modules")
     imports_ok = True
-    for args_ in (["today"], ["--help"], ["--db", str(fb.path), "today"]):
+    for args_ in (["today"], ["--help"], ["--db", str(fb.path), "today"], ["--db", str(rel), "today"]):
         modules = import_times(radar_code(args_), env)
         bad = sorted(m for m in modules if m.split(".")[0] in FORBIDDEN)
         extra = {m: us for m, us in modules.items() if m not in baseline_modules}
         heavy = ", ".join(f"{name} {us / 1000:.1f}" for us, name in by_package(extra)[:6])
-        shown = " ".join(args_).replace(str(fb.path), "FEEDBACK-COPY")
+        shown = " ".join(args_).replace(str(fb.path), "FEEDBACK-COPY").replace(str(rel), "MODEL-COPY")
         print(
             f"  radar {shown}: {len(modules)} modules; {len(extra)} not in the baseline, "
             f"{sum(extra.values()) / 1000:.0f} ms self time (ms by package: {heavy})"
@@ -891,6 +1035,24 @@ def main() -> int:
             f"{'PASS' if passed else 'FAIL'}: {label} median {t.median:.3f} s = {ratio:.2f}x the baseline "
             f"({base:.3f} s); budget {BUDGET}x"
         )
+    for label, budget in ((timings[6].label, MODEL_BUDGET), (timings[7].label, ALL_BUDGET)):
+        t = next(t for t in timings if t.label == label)
+        ratio = t.median / base
+        passed = ratio <= budget
+        ok = ok and passed
+        print(
+            f"{'PASS' if passed else 'FAIL'}: {label} median {t.median:.3f} s = {ratio:.2f}x the baseline; "
+            f"budget {budget}x"
+        )
+    after_star = time_after_star(rel, radar_cmd, env, RETRAIN_RUNS)
+    star_median = statistics.median(after_star)
+    star_ok = star_median < RETRAIN_BUDGET
+    ok = ok and star_ok
+    print(
+        f"{'PASS' if star_ok else 'FAIL'}: the first radar today after a star (retrain on "
+        f"{SIGNAL_STARS + SIGNAL_HIDES + SIGNAL_LIBRARY} signals, score the window) median {star_median:.3f} s, "
+        f"max {max(after_star):.3f} s over {len(after_star)} stars; budget {RETRAIN_BUDGET:.0f} s"
+    )
     fb_ok = fb_median < FEEDBACK_BUDGET
     ok = ok and fb_ok
     print(

@@ -1,7 +1,9 @@
 """A real OpenAI-compatible chat server on loopback, for litellm to talk to in tests.
 
-It answers /v1/chat/completions plainly or as a stream (server-sent events), and can
-be told to fail (401, 429, 500, 503), to be slow, or to answer with a given text.
+It answers /v1/chat/completions plainly or as a stream (server-sent events), and
+/v1/embeddings with a vector per input (by default words hashed into 64 dimensions, so
+texts sharing words are close); it can be told to fail (401, 429, 500, 503), to be slow,
+or to answer with a given text.
 """
 
 from __future__ import annotations
@@ -15,9 +17,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+def hashed_words(text: str, size: int = 64) -> list[float]:
+    """A bag of words hashed into `size` dimensions: a stand-in embedding with topical sense."""
+    import hashlib
+
+    vector = [0.0] * size
+    for word in text.lower().split():
+        vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % size] += 1.0
+    return vector
+
+
 @dataclass
 class ChatServer:
     reply: Callable[[list[dict[str, Any]]], str] = lambda messages: "A brief."
+    embed: Callable[[str], list[float]] = hashed_words
     status: list[int] = field(default_factory=list)  # statuses to answer with first, in order
     delay: float = 0.0
     retry_after: str | None = "0"  # the Retry-After header of a 429 or 503; None sends none
@@ -58,6 +71,27 @@ class ChatServer:
                         self.end_headers()
                         self.wfile.write(payload)
                         return
+                if self.path.rstrip("/").endswith("/embeddings"):
+                    inputs = body.get("input", [])
+                    inputs = [inputs] if isinstance(inputs, str) else inputs
+                    data = [
+                        {"object": "embedding", "index": i, "embedding": owner.embed(t)}
+                        for i, t in enumerate(inputs)
+                    ]
+                    payload = json.dumps(
+                        {
+                            "object": "list",
+                            "data": data,
+                            "model": body.get("model", "test"),
+                            "usage": {"prompt_tokens": 10, "total_tokens": 10},
+                        }
+                    ).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
                 text = owner.reply(body.get("messages", []))
                 usage = {
                     "prompt_tokens": 100,

@@ -218,6 +218,7 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
         ("radar", "m018_search_text_folds_latex_accents"),
         ("radar", "m019_citation_keys"),
         ("radar", "m020_deliveries"),
+        ("radar", "m021_relevance"),
     ]
     migrations.apply(db)
     assert schema(db) == before

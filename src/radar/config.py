@@ -40,6 +40,8 @@ SETTINGS: dict[str, tuple[str, Any, type]] = {
     # Apprise URLs for radar send, comma or space separated; they hold passwords and
     # tokens, so radar only ever shows them masked (radar.send.mask_url).
     "send_to": ("RADAR_SEND_TO", "", str),
+    "suggest": ("RADAR_SUGGEST", 3, int),  # papers no follow matched, added by relevance; 0: none
+    "embed_model": ("RADAR_EMBED_MODEL", "", str),  # a litellm embedding model; "": sparse only
 }
 
 

@@ -510,3 +510,47 @@ def m020_deliveries(db: Database) -> None:
         ")"
     )
     db.execute("create index idx_deliveries_destination on deliveries (destination, id)")
+
+
+@step
+def m021_relevance(db: Database) -> None:
+    # The interest model, as plain data (never a pickle: a foreign or old file must not
+    # run code when it is loaded): its vocabulary, idf and weights as JSON, the format it
+    # was written in, and a hash of the signals it learned from, so a change in stars,
+    # hides, the library or follows is seen by comparing hashes. One row: the newest.
+    db.execute(
+        "create table relevance_models ("
+        " id integer primary key,"
+        " format integer not null,"  # relevance.MODEL_FORMAT when written; newer is refused
+        " created_utc text not null,"
+        " signals_hash text not null,"
+        " recipe text not null,"  # what it is, in words
+        " counts_json text not null,"  # {"star": n, "hide": n, "library": n, ...}
+        " vocabulary_json text not null,"  # ["term", ...] in feature order
+        " idf_json text not null,"  # [float, ...]
+        " weights_json text not null,"  # [float, ...]
+        " intercept real not null,"
+        " examples_json text not null,"  # liked papers as sparse vectors, for "close to ..."
+        " dense_json text"  # with embeddings: the model name, liked centroid, z-score statistics
+        ")"
+    )
+    # Embeddings of texts (papers, library entries) by model: computed once, kept.
+    db.execute(
+        "create table relevance_embeddings ("
+        " model text not null,"
+        " text_hash text not null,"  # sha256 of the text embedded
+        " vector_json text not null,"
+        " primary key (model, text_hash)"
+        ") without rowid"
+    )
+    # A paper's score under one model, with why, written when a window first shows it.
+    db.execute(
+        "create table relevance_scores ("
+        " model_id integer not null,"
+        " paper_id text not null,"
+        " score real not null,"
+        " explain_json text not null,"  # {"terms": [...], "near": [[kind, title, similarity], ...]}
+        " scored_utc text not null,"  # a paper changed since (a new version) is scored again
+        " primary key (model_id, paper_id)"
+        ") without rowid"
+    )

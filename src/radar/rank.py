@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from radar.database import Database
 from radar.model import Match, Paper
@@ -37,11 +38,17 @@ class Card:
     reasons: list[Match] = field(default_factory=list)
     rank: int = 0
     label_override: str | None = None  # search results say the version, not "NEW"
+    relevance: float | None = None  # the interest model's score; None without signals
+    relevance_reasons: list[str] = field(default_factory=list)
+    suggested: bool = False  # matches no follow; added for its relevance
+    in_library: bool = False
 
     @property
     def label(self) -> str:
         if self.label_override is not None:
             return self.label_override
+        if self.suggested:
+            return "SUGGESTED"
         kind = self.paper.announce_type
         if kind == "cross":
             return "CROSS-LIST"
@@ -59,13 +66,21 @@ def score(
     announce_type: str | None, when: datetime | None, listing_date: date | None, reasons: list[Match]
 ) -> float:
     best = max((KIND_SCORE.get((m.kind, m.strength), 0) for m in reasons), default=0)
+    return best + within_tier(announce_type, when, listing_date, reasons)
+
+
+def within_tier(
+    announce_type: str | None, when: datetime | None, listing_date: date | None, reasons: list[Match]
+) -> float:
+    """The part of the score that orders papers within a follow's tier: further follows,
+    the announce type, recency. Relevance, when there is a model, replaces it."""
     extra = min(MAX_EXTRA, max(0, len({m.follow_id for m in reasons}) - 1)) * EXTRA_FOLLOW_BONUS
     announce = ANNOUNCE_SCORE.get(announce_type or "", 15)
     # Recency as a fraction below 1, so it only breaks ties within a tier.
     if when is None and listing_date is not None:
         when = datetime(listing_date.year, listing_date.month, listing_date.day, tzinfo=UTC)
     recency = min(0.999, max(0.0, when.timestamp() / 10_000_000_000)) if when is not None else 0.0
-    return best + extra + announce + recency
+    return extra + announce + recency
 
 
 def paper_score(paper: Paper, reasons: list[Match]) -> float:
@@ -93,6 +108,18 @@ class Ranked:
     id: str
     score: float
     reasons: list[Match]
+    within: float = 0.0  # the part of the score below the tier (see within_tier)
+    relevance: float | None = None
+    relevance_reasons: list[str] = field(default_factory=list)
+    suggested: bool = False
+    in_library: bool = False
+    # The model's view (a relevance.Relevance): its reasons are read for the cards shown.
+    why: Any = None
+
+    @property
+    def tier(self) -> float:
+        """The follow's tier, moved by stars and hides like it: what relevance orders within."""
+        return self.score - self.within
 
 
 def window_query(include_all: bool) -> str:
@@ -126,15 +153,32 @@ def rank_window(db: Database, window: Window, include_all: bool = False) -> list
         when = parse_utc(stamp)
         mine = reasons.get(paper_id, [])
         day = date.fromisoformat(listing) if listing else None
-        ranked.append(Ranked(paper_id, score(announce_type, when, day, mine), mine))
+        below = within_tier(announce_type, when, day, mine)
+        ranked.append(Ranked(paper_id, score(announce_type, when, day, mine), mine, below))
     ranked.sort(key=lambda r: (-r.score, r.id))
     return ranked
+
+
+def relevance_reasons(r: Ranked) -> list[str]:
+    """Said only of papers the model counts as liked (those it moved up) and suggestions."""
+    if r.why is None or r.relevance is None or not (r.relevance > 0 or r.suggested):
+        return []
+    return list(r.why.reasons())
 
 
 def load_cards(db: Database, ranked: list[Ranked], first_rank: int = 1) -> list[Card]:
     papers = get_papers(db, [r.id for r in ranked])
     return [
-        Card(papers[r.id], r.score, r.reasons, rank)
+        Card(
+            papers[r.id],
+            r.score,
+            r.reasons,
+            rank,
+            relevance=r.relevance,
+            relevance_reasons=r.relevance_reasons or relevance_reasons(r),
+            suggested=r.suggested,
+            in_library=r.in_library,
+        )
         for rank, r in enumerate(ranked, start=first_rank)
         if r.id in papers
     ]

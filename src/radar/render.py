@@ -83,16 +83,24 @@ def card_lines(card: Card, width: int, full: bool = False) -> list[Text]:
     head.append(f"{card.rank:02d}. ", style="bold")
     head.append(f"{_source(paper)} · {_date(paper)} · ")
     head.append(card.label, style=_label_style(card.label))
+    if card.in_library:
+        head.append(" · in your library", style="bold")
     title = Text(readable(paper.title), style="bold")
     authors = _authors_text(paper, card.followed_authors, None if full else 12)
     abstract = readable(paper.abstract)
     body = Text(abstract if full else _trim(abstract, width - INDENT, ABSTRACT_LINES))
     lines: list[Text] = [head, title, authors, body, _links(paper)]
-    if card.reasons:
+    said = _why(card)
+    if said:
         why = Text("why: ", style="dim")
-        why.append("; ".join(one_line(m.reason) for m in card.reasons), style="italic")
+        why.append("; ".join(said), style="italic")
         lines.append(why)
     return lines
+
+
+def _why(card: Card) -> list[str]:
+    """Why the card is here and where: its follows, stars and hides, then relevance."""
+    return [one_line(m.reason) for m in card.reasons] + [one_line(r) for r in card.relevance_reasons]
 
 
 def print_cards(
@@ -148,6 +156,10 @@ def card_dict(card: Card) -> dict[str, Any]:
         "label": card.label,
         "score": round(card.score, 3),
         "reasons": [_reason_dict(m) for m in card.reasons],
+        "relevance": None if card.relevance is None else round(card.relevance, 4),
+        "relevance_reasons": card.relevance_reasons,
+        "suggested": card.suggested,
+        "in_library": card.in_library,
     }
 
 
@@ -164,8 +176,9 @@ def cards_markdown(cards: Sequence[Card], heading: str, full: bool = False) -> s
         )
         lines.append("")
         pdf = pdf_url(paper)
+        mark = " · in your library" if card.in_library else ""
         lines.append(
-            f"*{markdown_escape(_source(paper))} · {_date(paper)} · {card.label}*"
+            f"*{markdown_escape(_source(paper))} · {_date(paper)} · {card.label}{mark}*"
             + (f" · [PDF]({safe_url(pdf)})" if pdf else "")
             + "  "
         )
@@ -180,9 +193,10 @@ def cards_markdown(cards: Sequence[Card], heading: str, full: bool = False) -> s
         abstract = readable(paper.abstract)
         lines.append("")
         lines.append(markdown_escape(abstract if full else _trim(abstract, 100, ABSTRACT_LINES)))
-        if card.reasons:
+        said = _why(card)
+        if said:
             lines.append("")
-            lines.append("Why: " + "; ".join(markdown_escape(m.reason) for m in card.reasons))
+            lines.append("Why: " + "; ".join(markdown_escape(r) for r in said))
         lines.append("")
     return "\n".join(lines)
 
@@ -227,6 +241,28 @@ def print_paper(console: Console, paper: Paper, reasons: list[Match], versions: 
         line = Text(f"{'why':>15}: ", style="dim")
         line.append("; ".join(one_line(m.reason) for m in reasons), style="italic")
         console.print(line)
+
+
+def print_relevance(console: Console, why: Any) -> None:
+    """The interest model's view of a paper (a relevance.Explained), under `radar show`."""
+    if why.in_library:
+        console.print(Text(f"{'library':>15}: in your library", style="dim"))
+    if why.relevance is None:
+        return
+    line = Text(f"{'relevance':>15}: ", style="dim")
+    sign = "liked" if why.relevance > 0 else "not among what you like"
+    line.append(f"{why.relevance:+.3f} ({sign})")
+    console.print(line)
+    for reason in why.reasons:
+        console.print(Text(f"{'':>15}  {one_line(reason)}", style="italic"))
+    if why.model:
+        learned = ", ".join(f"{n} {kind}" for kind, n in sorted(why.model["signals"].items()))
+        console.print(
+            Text(
+                f"{'model':>15}: {why.model['recipe']}; trained {why.model['trained']} on {learned}",
+                style="dim",
+            )
+        )
 
 
 def print_follows(console: Console, follows: Sequence[Follow]) -> None:

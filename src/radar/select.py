@@ -3,6 +3,8 @@
     rank the window (rank.rank_window)  ->  narrow to a topic or a person
       ->  feedback: mutes and hides take papers out, stars and hides move similar ones
       ->  only the unread ones, when asked
+      ->  relevance: the interest model orders each tier, and suggests papers no follow
+          matched (radar.relevance); nothing moves when the reader gave no signal
 
 `select()` runs it for a window of cards (today, brief). An export can span the whole
 store, which it streams instead of ranking, so `drop_removed()` puts the stream through
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from radar.database import Database
+from radar.embeddings import Embedder
 from radar.model import Paper
 from radar.rank import Ranked, rank_window
 from radar.store import has_feedback, unread_ids
@@ -36,10 +39,15 @@ def select(
     author: str | None = None,
     feedback: bool = True,
     unread: bool = False,
+    suggest: int = 0,
+    notices: list[str] | None = None,
+    embedder: Embedder | None = None,
 ) -> list[Ranked]:
     """The window's papers that match a follow (every paper with include_all), best first,
     narrowed to those mentioning `topic` and signed by `author`; without what the user
-    muted or hid; only those no view has shown, with `unread`."""
+    muted or hid; only those no view has shown, with `unread`. Up to `suggest` papers no
+    follow matched are added after the others when the interest model ranks them at the
+    top of the window. Messages for people (a refused model) are added to `notices`."""
     ranked = rank_window(db, window, include_all=include_all)
     if topic:
         keep = mentioning(db, window, topic)
@@ -55,7 +63,87 @@ def select(
     if unread:
         fresh = unread_ids(db, [r.id for r in ranked])
         ranked = [r for r in ranked if r.id in fresh]
+    extra: list[Ranked] = []
+    if suggest > 0 and not include_all and not topic and not author and feedback:
+        extra = unfollowed(db, window, unread)
+    return with_relevance(db, ranked, extra, suggest, notices, by_tier=not include_all, embedder=embedder)
+
+
+# Suggested papers come from the top of the window: this fraction of it, at most.
+SUGGEST_TOP = 0.25
+
+
+def unfollowed(db: Database, window: Window, unread: bool) -> list[Ranked]:
+    """The window's papers that match no follow, without hidden or muted ones."""
+    from radar.feedback import _muted, verdicts
+    from radar.rank import window_query
+    from radar.store import matches_a_follow
+
+    rows = db.execute(
+        window_query(include_all=True) + f" and not {matches_a_follow('papers.id')}",
+        [window.start.isoformat(), window.end.isoformat()],
+    ).fetchall()
+    ranked = [Ranked(r[0], 0.0, []) for r in rows]
+    gone = set(verdicts(db, "hide")) | _muted(db, [r.id for r in ranked])
+    ranked = [r for r in ranked if r.id not in gone]
+    if unread:
+        fresh = unread_ids(db, [r.id for r in ranked])
+        ranked = [r for r in ranked if r.id in fresh]
     return ranked
+
+
+def with_relevance(
+    db: Database,
+    ranked: list[Ranked],
+    others: list[Ranked],
+    suggest: int,
+    notices: list[str] | None,
+    by_tier: bool = True,
+    embedder: Embedder | None = None,
+) -> list[Ranked]:
+    """Each tier ordered by the interest model (the whole window, without `by_tier`:
+    `today --all` is a recommender over the day), and up to `suggest` of `others` added
+    after the rest when they score in the top of the window and are not in the library.
+    Without any signal the order stays as it is and nothing is said."""
+    from radar.relevance import library_ids, relevance
+
+    scores = relevance(db, [r.id for r in ranked] + [r.id for r in others], embedder)
+    if notices is not None:
+        notices.extend(scores.notices)
+    if scores.model_id is None:
+        return ranked
+    library = library_ids(db, [r.id for r in ranked] + [r.id for r in others])
+    for r in ranked + others:
+        found = scores.by_id.get(r.id)
+        r.in_library = r.id in library
+        if found is None:
+            continue
+        r.relevance = found.score
+        r.why = found
+    ranked.sort(
+        key=lambda r: (
+            -r.tier if by_tier else 0,
+            -(r.relevance if r.relevance is not None else -1e9),
+            -r.score,
+            r.id,
+        )
+    )
+    if not others or suggest <= 0:
+        return ranked
+    everything = sorted((r.relevance for r in ranked + others if r.relevance is not None), reverse=True)
+    top = max(1, int(len(everything) * SUGGEST_TOP))
+    bar = max(0.0, everything[top - 1]) if everything else 0.0
+    picked = sorted(
+        (
+            r
+            for r in others
+            if r.relevance is not None and r.relevance >= bar and r.relevance > 0 and not r.in_library
+        ),
+        key=lambda r: (-(r.relevance or 0.0), r.id),
+    )[:suggest]
+    for r in picked:
+        r.suggested = True
+    return ranked + picked
 
 
 def mentioning(db: Database, window: Window, topic: str) -> set[str]:

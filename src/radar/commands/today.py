@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from radar.cli import app, empty, out, state, write_output
+from radar.cli import app, empty, out, say, state, write_output
 from radar.text import plural
 
 
@@ -66,9 +66,13 @@ def today(
 ) -> None:
     """Ranked cards for the newest papers that match what you follow.
 
-    Cards shown on a terminal are remembered as read (see --unread, --mark-read and
-    radar mark-read); stars, hides and mutes move or remove papers (radar star, hide, mute).
+    Within each tier (followed author > topic > category) cards are ordered by what your
+    stars, hides, library and follows say you like, and up to `suggest` papers you follow
+    nothing of are added at the end as SUGGESTED. Cards shown on a terminal are remembered
+    as read (see --unread, --mark-read and radar mark-read); stars, hides and mutes move or
+    remove papers (radar star, hide, mute).
     """
+    from radar.embeddings import embedder
     from radar.rank import load_cards
     from radar.render import card_dict, cards_markdown, print_cards, to_json
     from radar.select import page_of, select
@@ -91,7 +95,18 @@ def today(
             'You follow nothing yet. Try: radar follow "Akshay Krishnamurthy", radar follow --category cs.LG or radar follow --topic "world models"; radar today --all shows every paper.',
         )
         return
-    ranked = select(db, window, include_all=all_, unread=unread)
+    notices: list[str] = []
+    ranked = select(
+        db,
+        window,
+        include_all=all_,
+        unread=unread,
+        suggest=st.settings.suggest,
+        notices=notices,
+        embedder=embedder(st.settings),
+    )
+    for notice in notices:
+        say(f"Warning: {notice}", style="yellow")
     if not ranked:
         if unread:
             empty(format, f"Nothing unread {window.in_words}. radar today shows them all again.")
@@ -109,8 +124,12 @@ def today(
         )
         return
     shown = load_cards(db, shown_page.ranked, first_rank=shown_page.first + 1)
-    what = "paper" if len(ranked) == 1 else "papers"
-    heading = f"radar · {window.label} · {len(ranked)} {what}" + ("" if all_ else " matching your follows")
+    suggested = sum(r.suggested for r in ranked)
+    followed = len(ranked) - suggested
+    what = "paper" if followed == 1 else "papers"
+    heading = f"radar · {window.label} · {followed} {what}" + ("" if all_ else " matching your follows")
+    if suggested:
+        heading += f" + {suggested} suggested"
     if format is Format.json:
         write_output(to_json([card_dict(c) for c in shown]) + "\n", output)
     elif format is Format.markdown:
