@@ -494,6 +494,13 @@ def _names_beside(db: Database, followed: dict[str, str | None], paper_ids: list
 # --- a person who matches nothing, and the same person twice -----------------------------------
 
 
+def name_hits(db: Database, value: str) -> dict[str, tuple[str, str]]:
+    """Every stored paper a follow of this name matches by name alone: paper id ->
+    (the name as written on it, "exact" or "initial")."""
+    probe = Follow(id=0, kind="author", value=value, created_utc="")
+    return {hit.paper_id: (hit.matched_name or "", hit.strength) for hit in _author_hits(db, [probe], None)}
+
+
 def person_matches(db: Database, value: str) -> int:
     """How many stored papers a follow of this person would match."""
     probe = Follow(id=0, kind="author", value=value, created_utc="")

@@ -1,0 +1,440 @@
+"""Namesakes told apart: the papers that match one name, grouped into probable people.
+
+Many researchers share a name exactly ("Jun Zhu", "Wei Wang"), and a name search cannot
+separate them. What the papers say can: whom each was written with, in which categories
+(or venues), with which title words, when, and at which affiliation. The rules, in order:
+
+1. **Co-author cores.** Two papers are one person's when they share a co-author who is
+   not the followed name itself (transitively: A wrote with B, B's paper with C...). A
+   shared co-author written with initials only ("Y. Li") links only together with a
+   second shared co-author. Collaboration papers (more than TEAM_SIZE authors) make no
+   links: every member of a collaboration is a co-author of everyone in it. Papers
+   signed with initials only ("J. Zhu") never join two cores: they are placed after.
+2. **Profiles.** Each group has a profile: its categories (venues for sources without
+   categories), its title words weighted by TF-IDF over the name's papers, its years and
+   its affiliations. `similarity` combines them (weights below).
+3. **Attaching.** Groups are taken largest first; a smaller group joins the most similar
+   larger one when the similarity is at least ATTACH and clearly better than the second
+   best (by MARGIN); otherwise it stays its own person. Collaboration and initial-only
+   papers attach with a stricter threshold (WEAK_ATTACH).
+
+The core takes plain data (`Work`) and returns plain data (`Person`), so the benchmark
+and the tests run it without a database; `people_of_name` reads a name's papers from the
+store, and `person_papers` answers "which papers does this follow count" for every
+command that names a person.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from radar.names import ParsedName, match_strength, parse_name
+
+# A paper with more authors than this is a collaboration's: its co-authors link nothing.
+TEAM_SIZE = 30
+# How similar (0..1) a group's profile must be to a larger group's to join it, and by
+# how much it must beat the second-best group. Chosen on half of the AMiner names (see
+# benchmarks/bench_people.py and the README); the other half is reported untouched.
+ATTACH = 0.50
+WEAK_ATTACH = 0.60
+MARGIN = 0.10
+# The weights of the parts of a profile's similarity; they sum to 1.
+W_CATEGORIES = 0.40
+W_TITLES = 0.40
+W_YEARS = 0.10
+W_AFFILIATION = 0.10
+# A name with more papers than this is grouped on its newest papers only (still fast).
+MAX_PAPERS = 3000
+
+_WORD = re.compile(r"[a-z][a-z0-9]+")
+_STOP = frozenset(
+    "a an and are as at based by for from in into is of on or over the their this to towards under "
+    "using via we with without new its it be can study analysis approach method methods results "
+    "paper model models two one non".split()
+)
+
+
+@dataclass
+class Work:
+    """One paper as the grouping reads it."""
+
+    id: str
+    coauthors: tuple[str, ...]  # the other authors' names, as written
+    categories: tuple[str, ...] = ()  # primary first; a venue for sources without categories
+    title: str = ""
+    year: int | None = None
+    initial_only: bool = False  # the followed name is written with initials only here
+    affiliation: str = ""
+    authors: int = 0  # how many authors the paper has (0: len(coauthors) + 1)
+    date: str = ""  # for ordering, newest first
+
+
+@dataclass
+class Person:
+    """A probable person: papers that share co-authors or a profile."""
+
+    papers: list[str]  # ids, newest first
+    categories: list[tuple[str, int]] = field(default_factory=list)
+    coauthors: list[tuple[str, int]] = field(default_factory=list)
+    years: tuple[int, int] | None = None
+    recent_title: str = ""
+
+
+# --- normalised co-author names -------------------------------------------------------------
+
+
+def coauthor_key(name: str) -> tuple[str, bool] | None:
+    """A co-author's name as a link key, and whether it has a whole first name: the first
+    given name and the surname, normalised ("Jianfei Chen" and "Jianfei J. Chen" agree)."""
+    try:
+        parsed = parse_name(name)
+    except ValueError:
+        return None
+    if not parsed.given:
+        return None
+    first = parsed.given[0]
+    return f"{first} {parsed.key}", len(first) > 1
+
+
+# --- profiles -------------------------------------------------------------------------------
+
+
+def _title_words(title: str) -> list[str]:
+    return [w for w in _WORD.findall(title.lower()) if w not in _STOP]
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if not a or not b:
+        return 0.0
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(v * b.get(k, 0.0) for k, v in a.items())
+    if not dot:
+        return 0.0
+    return dot / (_norm(a) * _norm(b))
+
+
+def _norm(v: dict[str, float]) -> float:
+    return math.sqrt(sum(x * x for x in v.values())) or 1.0
+
+
+@dataclass
+class _Group:
+    members: list[int]
+    categories: dict[str, float]
+    words: dict[str, float]
+    years: list[int]
+    affiliations: Counter[str]
+    weak: bool  # only collaboration or initial-only papers
+    cat_norm: float = 0.0
+    word_norm: float = 0.0
+
+    def absorb(self, other: _Group) -> None:
+        self.members += other.members
+        for k, v in other.categories.items():
+            self.categories[k] = self.categories.get(k, 0.0) + v
+        for k, v in other.words.items():
+            self.words[k] = self.words.get(k, 0.0) + v
+        self.years += other.years
+        self.affiliations.update(other.affiliations)
+        self.weak = self.weak and other.weak
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.cat_norm = _norm(self.categories)
+        self.word_norm = _norm(self.words)
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(k, 0.0) for k, v in a.items())
+
+
+def _year_closeness(a: list[int], b: list[int]) -> float:
+    """1 when the years overlap (within 2 years), falling off over a decade apart."""
+    if not a or not b:
+        return 0.5
+    gap = max(0, max(min(a), min(b)) - min(max(a), max(b)) - 2)
+    return math.exp(-gap / 5)
+
+
+def similarity(a: _Group, b: _Group) -> float:
+    cats = (
+        _dot(a.categories, b.categories) / (a.cat_norm * b.cat_norm) if a.categories and b.categories else 0.0
+    )
+    words = _dot(a.words, b.words) / (a.word_norm * b.word_norm) if a.words and b.words else 0.0
+    years = _year_closeness(a.years, b.years)
+    if a.affiliations and b.affiliations:
+        affiliation = 1.0 if set(a.affiliations) & set(b.affiliations) else 0.0
+        weights = 1.0
+    else:
+        affiliation, weights = 0.0, 1.0 - W_AFFILIATION
+    return (W_CATEGORIES * cats + W_TITLES * words + W_YEARS * years + W_AFFILIATION * affiliation) / weights
+
+
+# --- grouping -------------------------------------------------------------------------------
+
+
+class _Union:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def join(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _size(work: Work) -> int:
+    return work.authors or len(work.coauthors) + 1
+
+
+def _weak(work: Work) -> bool:
+    return work.initial_only or _size(work) > TEAM_SIZE
+
+
+def coauthor_cores(works: Sequence[Work], followed: ParsedName | None = None) -> list[list[int]]:
+    """Indexes of `works` in groups linked by shared co-authors (rule 1)."""
+    union = _Union(len(works))
+    by_key: dict[str, list[int]] = defaultdict(list)
+    initials: dict[int, set[str]] = defaultdict(set)
+    for i, work in enumerate(works):
+        if _weak(work):
+            continue
+        for name in work.coauthors:
+            if followed is not None and _is_followed(name, followed):
+                continue
+            found = coauthor_key(name)
+            if found is None:
+                continue
+            key, whole = found
+            if whole:
+                by_key[key].append(i)
+            else:
+                initials[i].add(key)
+    for members in by_key.values():
+        for other in members[1:]:
+            union.join(members[0], other)
+    # Initials alone are too common to link on one ("Y. Li"): two shared ones link.
+    if initials:
+        owners: dict[str, list[int]] = defaultdict(list)
+        for i, keys in initials.items():
+            for key in keys:
+                owners[key].append(i)
+        pairs: Counter[tuple[int, int]] = Counter()
+        for members in owners.values():
+            if len(members) > 200:
+                continue
+            for x in range(len(members)):
+                for y in range(x + 1, len(members)):
+                    pairs[(members[x], members[y])] += 1
+        for (a, b), shared in pairs.items():
+            if shared >= 2:
+                union.join(a, b)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(works)):
+        groups[union.find(i)].append(i)
+    return list(groups.values())
+
+
+def _is_followed(name: str, followed: ParsedName) -> bool:
+    try:
+        return match_strength(followed, parse_name(name)) is not None
+    except ValueError:
+        return False
+
+
+def group_works(works: Sequence[Work], followed: ParsedName | None = None) -> list[list[int]]:
+    """Indexes of `works` grouped into probable people, largest first."""
+    if not works:
+        return []
+    idf = _idf(works)
+    cores = coauthor_cores(works, followed)
+    # Weak papers (collaborations, initials) stand alone here: they join, never bridge.
+    groups: list[_Group] = []
+    for core in cores:
+        groups.append(_group_of(works, core, idf))
+    groups.sort(key=lambda g: (-len(g.members), min(g.members)))
+    settled: list[_Group] = []
+    # Largest first: a group can only join one already settled, which is larger or as large.
+    for group in groups:
+        if not settled:
+            settled.append(group)
+            continue
+        best, second, best_group = 0.0, 0.0, None
+        for candidate in _candidates(settled, group):
+            s = similarity(group, candidate)
+            if s > best:
+                best, second, best_group = s, best, candidate
+            elif s > second:
+                second = s
+        threshold = WEAK_ATTACH if group.weak else ATTACH
+        if best_group is not None and best >= threshold and best - second >= MARGIN:
+            best_group.absorb(group)
+        else:
+            settled.append(group)
+    settled.sort(key=lambda g: (-len(g.members), min(g.members)))
+    return [g.members for g in settled]
+
+
+def _candidates(settled: list[_Group], group: _Group) -> Iterable[_Group]:
+    return settled
+
+
+def _idf(works: Sequence[Work]) -> dict[str, float]:
+    df: Counter[str] = Counter()
+    for work in works:
+        df.update(set(_title_words(work.title)))
+    n = len(works)
+    # A word in one paper only links nothing; it is left out to keep the vectors short.
+    return {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items() if c > 1}
+
+
+def _group_of(works: Sequence[Work], members: list[int], idf: dict[str, float]) -> _Group:
+    categories: dict[str, float] = {}
+    words: dict[str, float] = {}
+    years: list[int] = []
+    affiliations: Counter[str] = Counter()
+    for i in members:
+        work = works[i]
+        for rank, category in enumerate(work.categories):
+            categories[category] = categories.get(category, 0.0) + (2.0 if rank == 0 else 1.0)
+        for w in _title_words(work.title):
+            if w in idf:
+                words[w] = words.get(w, 0.0) + idf[w]
+        if work.year:
+            years.append(work.year)
+        if work.affiliation:
+            affiliations[" ".join(_title_words(work.affiliation))] += 1
+    group = _Group(
+        members=list(members),
+        categories=categories,
+        words=words,
+        years=years,
+        affiliations=affiliations,
+        weak=all(_weak(works[i]) for i in members),
+    )
+    group.refresh()
+    return group
+
+
+def people(works: Sequence[Work], followed: ParsedName | None = None, top: int = 3) -> list[Person]:
+    """`works` grouped into people, each described for a preview (largest first)."""
+    found = []
+    for members in group_works(works, followed):
+        mine = sorted((works[i] for i in members), key=lambda w: (w.date, w.id), reverse=True)
+        categories: Counter[str] = Counter(w.categories[0] for w in mine if w.categories)
+        coauthors: Counter[str] = Counter()
+        for w in mine:
+            if _size(w) <= TEAM_SIZE:
+                coauthors.update(n for n in w.coauthors if followed is None or not _is_followed(n, followed))
+        years = [w.year for w in mine if w.year]
+        found.append(
+            Person(
+                papers=[w.id for w in mine],
+                categories=categories.most_common(top),
+                coauthors=coauthors.most_common(top),
+                years=(min(years), max(years)) if years else None,
+                recent_title=mine[0].title if mine else "",
+            )
+        )
+    return found
+
+
+# --- from the store -------------------------------------------------------------------------
+
+
+def works_of_name(db: Any, value: str, limit: int = MAX_PAPERS) -> tuple[list[Work], bool]:
+    """The stored papers that match a person's name as Works, newest first, and whether
+    the name had more than `limit` papers (then only the newest `limit` are read)."""
+    from radar.follows import name_hits
+    from radar.store import chunks, placeholders
+
+    followed = parse_name(value)
+    hits = name_hits(db, value)  # paper id -> (name as written, strength)
+    ids = list(hits)
+    dates: dict[str, tuple[str, str, str, str]] = {}
+    for part in chunks(ids):
+        for row in db.execute(
+            f"select id, listing_date, title, published_utc, authors_json from papers where id in ({placeholders(part)})",
+            part,
+        ):
+            dates[row[0]] = (row[1] or "", row[2] or "", row[3] or "", row[4] or "[]")
+    ordered = sorted(ids, key=lambda i: (dates.get(i, ("",))[0], i), reverse=True)
+    truncated = len(ordered) > limit
+    ordered = ordered[:limit]
+    categories: dict[str, list[str]] = defaultdict(list)
+    primary: dict[str, str] = {}
+    for part in chunks(ordered):
+        for pid, cat in db.execute(
+            f"select paper_id, category from paper_categories where paper_id in ({placeholders(part)})", part
+        ):
+            categories[pid].append(cat)
+        for pid, cat in db.execute(
+            f"select id, primary_category from papers where id in ({placeholders(part)})", part
+        ):
+            primary[pid] = cat or ""
+    works = []
+    for pid in ordered:
+        day, title, published, authors_json = dates.get(pid, ("", "", "", "[]"))
+        written, strength = hits[pid]
+        names, affiliation = _authors(authors_json, written, followed)
+        cats = categories.get(pid, [])
+        first = primary.get(pid) or ""
+        ordered_cats = ([first] if first else []) + sorted(c for c in cats if c != first)
+        year = (published or day)[:4]
+        works.append(
+            Work(
+                id=pid,
+                coauthors=tuple(names),
+                categories=tuple(ordered_cats),
+                title=title,
+                year=int(year) if year.isdigit() else None,
+                initial_only=strength != "exact",
+                affiliation=affiliation,
+                authors=len(names) + 1,
+                date=day,
+            )
+        )
+    return works, truncated
+
+
+def _authors(authors_json: str, written: str, followed: ParsedName) -> tuple[list[str], str]:
+    try:
+        authors = json.loads(authors_json)
+    except ValueError:
+        return [], ""
+    names, affiliation = [], ""
+    for author in authors:
+        name = author.get("name", "") if isinstance(author, dict) else str(author)
+        if name == written or (name and _is_followed(name, followed)):
+            if isinstance(author, dict) and author.get("affiliations") and not affiliation:
+                affiliation = str(author["affiliations"][0])
+            continue
+        names.append(name)
+    return names, affiliation
+
+
+@dataclass
+class NamePeople:
+    works: list[Work]
+    people: list[Person]
+    truncated: bool  # grouped on the newest MAX_PAPERS papers only
+
+
+def people_of_name(db: Any, value: str) -> NamePeople:
+    works, truncated = works_of_name(db, value)
+    return NamePeople(works, people(works, parse_name(value)), truncated)
