@@ -30,7 +30,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,7 @@ TEAM_SIZE = 30
 # how much it must beat the second-best group. Chosen on half of the AMiner names (see
 # benchmarks/bench_people.py and the README); the other half is reported untouched.
 ATTACH = 0.50
+MERGE = 0.60
 WEAK_ATTACH = 0.60
 MARGIN = 0.10
 # The weights of the parts of a profile's similarity; they sum to 1.
@@ -226,8 +227,15 @@ def coauthor_cores(works: Sequence[Work], followed: ParsedName | None = None) ->
             else:
                 initials[i].add(key)
     for members in by_key.values():
-        for other in members[1:]:
-            union.join(members[0], other)
+        # A co-author's papers link within a field (arXiv archives shared), so one common
+        # co-author name does not join a physicist and a computer scientist.
+        first: dict[str, int] = {}
+        for i in members:
+            for field_ in _fields(works[i]):
+                if field_ in first:
+                    union.join(first[field_], i)
+                else:
+                    first[field_] = i
     # Initials alone are too common to link on one ("Y. Li"): two shared ones link.
     if initials:
         owners: dict[str, list[int]] = defaultdict(list)
@@ -250,6 +258,35 @@ def coauthor_cores(works: Sequence[Work], followed: ParsedName | None = None) ->
     return list(groups.values())
 
 
+# Broad fields: a co-author's papers link only within one. Statistics and computer
+# science share one, as do the parts of physics; a venue (no arXiv category) is its own.
+_FIELDS = {
+    "cs": "computing",
+    "stat": "computing",
+    "eess": "computing",
+    "econ": "computing",
+    "q-fin": "computing",
+    "math": "math",
+    "q-bio": "biology",
+}
+_PHYSICS = ("astro-ph", "cond-mat", "gr-qc", "hep-", "math-ph", "nlin", "nucl-", "physics", "quant-ph")
+
+
+def _field(category: str) -> str | None:
+    archive = category.split(".")[0]
+    if archive in _FIELDS:
+        return _FIELDS[archive]
+    if archive.startswith(_PHYSICS) and archive.islower():
+        return "physics"
+    return None
+
+
+def _fields(work: Work) -> set[str]:
+    """The broad fields of a paper's arXiv categories; {""} for a source without them."""
+    found = {f for f in map(_field, work.categories) if f}
+    return found or {""}
+
+
 def _is_followed(name: str, followed: ParsedName) -> bool:
     try:
         return match_strength(followed, parse_name(name)) is not None
@@ -268,39 +305,47 @@ def group_works(works: Sequence[Work], followed: ParsedName | None = None) -> li
     for core in cores:
         groups.append(_group_of(works, core, idf))
     groups.sort(key=lambda g: (-len(g.members), min(g.members)))
+    # Cores of two or more papers first, among themselves (a stricter threshold: each is
+    # already someone's), then single papers against all of them, so a paper is weighed
+    # against every person it might be, not only the ones larger than it.
+    cores_first = [g for g in groups if len(g.members) > 1 and not g.weak]
+    singles = [g for g in groups if len(g.members) == 1 or g.weak]
     settled: list[_Group] = []
-    # Largest first: a group can only join one already settled, which is larger or as large.
-    for group in groups:
-        if not settled:
-            settled.append(group)
-            continue
-        best, second, best_group = 0.0, 0.0, None
-        for candidate in _candidates(settled, group):
-            s = similarity(group, candidate)
-            if s > best:
-                best, second, best_group = s, best, candidate
-            elif s > second:
-                second = s
-        threshold = WEAK_ATTACH if group.weak else ATTACH
-        if best_group is not None and best >= threshold and best - second >= MARGIN:
-            best_group.absorb(group)
-        else:
-            settled.append(group)
+    for group in cores_first:
+        _settle(settled, group, MERGE)
+    for group in singles:
+        _settle(settled, group, WEAK_ATTACH if group.weak else ATTACH)
     settled.sort(key=lambda g: (-len(g.members), min(g.members)))
     return [g.members for g in settled]
 
 
-def _candidates(settled: list[_Group], group: _Group) -> Iterable[_Group]:
-    return settled
+def _settle(settled: list[_Group], group: _Group, threshold: float) -> None:
+    """Join `group` to the most similar settled group, if similar enough and clearly the
+    best (MARGIN); or settle it as a person of its own."""
+    best, second, best_group = 0.0, 0.0, None
+    for candidate in settled:
+        s = similarity(group, candidate)
+        if s > best:
+            best, second, best_group = s, best, candidate
+        elif s > second:
+            second = s
+    if best_group is not None and best >= threshold and best - second >= MARGIN:
+        best_group.absorb(group)
+    else:
+        settled.append(group)
 
 
 def _idf(works: Sequence[Work]) -> dict[str, float]:
+    """Inverse document frequencies over the name's papers, for title words and (keyed
+    with a leading "@") categories: a category most of the name's papers share says
+    little about which person wrote one."""
     df: Counter[str] = Counter()
     for work in works:
         df.update(set(_title_words(work.title)))
+        df.update({"@" + c for c in work.categories})
     n = len(works)
     # A word in one paper only links nothing; it is left out to keep the vectors short.
-    return {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items() if c > 1}
+    return {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items() if c > 1 or w.startswith("@")}
 
 
 def _group_of(works: Sequence[Work], members: list[int], idf: dict[str, float]) -> _Group:
@@ -311,9 +356,10 @@ def _group_of(works: Sequence[Work], members: list[int], idf: dict[str, float]) 
     for i in members:
         work = works[i]
         for rank, category in enumerate(work.categories):
-            categories[category] = categories.get(category, 0.0) + (2.0 if rank == 0 else 1.0)
+            weight = (2.0 if rank == 0 else 1.0) * idf.get("@" + category, 1.0)
+            categories[category] = categories.get(category, 0.0) + weight
         for w in _title_words(work.title):
-            if w in idf:
+            if w in idf and not w.startswith("@"):
                 words[w] = words.get(w, 0.0) + idf[w]
         if work.year:
             years.append(work.year)
