@@ -109,7 +109,7 @@ def test_migrations_create_tables_and_columns() -> None:
     assert db["paper_categories"].pks == ["paper_id", "category"]
     assert list(db["paper_versions"].columns_dict) == ["paper_id", "version", "updated_utc", "seen_utc"]
     assert db["paper_versions"].pks == ["paper_id", "version"]
-    assert list(db["follows"].columns_dict) == ["id", "kind", "value", "key", "created_utc", "matched"]
+    assert list(db["follows"].columns_dict) == ["id", "kind", "value", "key", "created_utc", "matched", "person_json"]
     assert list(db["matches"].columns_dict) == [
         "follow_id",
         "paper_id",
@@ -215,6 +215,7 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
         ("radar", "m015_matches_by_breadth"),
         ("radar", "m016_similarity_owed"),
         ("radar", "m017_library"),
+        ("radar", "m041_person_follows"),
     ]
     migrations.apply(db)
     assert schema(db) == before

@@ -422,3 +422,11 @@ def m017_library(db: Database) -> None:
         ")"
     )
     db.execute("create index idx_library_entries_paper_id on library_entries (paper_id)")
+
+
+@step
+def m041_person_follows(db: Database) -> None:
+    # Which of several people sharing a name a follow means, as plain data: {"like":
+    # [paper ids of theirs], "not_like": [ids of other people's], "categories": [...]}.
+    # Null: the follow counts every paper with the name, as before.
+    db.execute("alter table follows add column person_json text")

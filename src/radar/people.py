@@ -484,3 +484,98 @@ class NamePeople:
 def people_of_name(db: Any, value: str) -> NamePeople:
     works, truncated = works_of_name(db, value)
     return NamePeople(works, people(works, parse_name(value)), truncated)
+
+
+# --- the person a follow means --------------------------------------------------------------
+
+
+@dataclass
+class Choice:
+    """Which person a follow of a shared name means: plain data, stored on the follow."""
+
+    like: list[str] = field(default_factory=list)  # papers of theirs (--like, --pick)
+    not_like: list[str] = field(default_factory=list)  # papers of other people's (--not-like)
+    categories: list[str] = field(default_factory=list)  # only papers in these (--category)
+
+    def as_data(self) -> dict[str, list[str]]:
+        return {"like": self.like, "not_like": self.not_like, "categories": self.categories}
+
+    @classmethod
+    def from_data(cls, data: dict[str, list[str]] | None) -> Choice | None:
+        if not data:
+            return None
+        return cls(
+            list(data.get("like", [])), list(data.get("not_like", [])), list(data.get("categories", []))
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.like or self.not_like or self.categories)
+
+
+@dataclass
+class Counted:
+    """The papers with a name that a person follow counts, and the ones it does not."""
+
+    counted: dict[str, str]  # paper id -> a co-author it shares with the person's other papers, or ""
+    not_counted: list[str]  # by other people with the name, newest first
+    people: list[Person]
+    chosen: list[int]  # indexes into people of the person (or people) followed
+    truncated: bool
+
+
+def count_for(
+    works: Sequence[Work], people_: list[Person], choice: Choice | None, truncated: bool = False
+) -> Counted:
+    """Which of the name's papers the choice counts: those of the people (groups) holding
+    a --like paper, minus any holding a --not-like paper, within --category. With no
+    --like, everyone but the excluded."""
+    by_id = {w.id: w for w in works}
+    if not choice:
+        chosen = list(range(len(people_)))
+    else:
+        liked, unliked = set(choice.like), set(choice.not_like)
+        chosen = [
+            i
+            for i, p in enumerate(people_)
+            if (not liked or liked & set(p.papers)) and not (unliked & set(p.papers))
+        ]
+    ids = [pid for i in chosen for pid in people_[i].papers]
+    if choice and choice.categories:
+        wanted = set(choice.categories)
+        ids = [pid for pid in ids if wanted & set(by_id[pid].categories)]
+    if choice:
+        ids = [pid for pid in ids if pid not in set(choice.not_like)]
+        ids += [pid for pid in choice.like if pid in by_id and pid not in ids]
+    counted = dict.fromkeys(ids, "")
+    _reasons(counted, by_id)
+    order = {w.id: n for n, w in enumerate(sorted(works, key=lambda w: (w.date, w.id), reverse=True))}
+    not_counted = sorted((w.id for w in works if w.id not in counted), key=order.__getitem__)
+    return Counted(counted, not_counted, people_, chosen, truncated)
+
+
+def _reasons(counted: dict[str, str], by_id: dict[str, Work]) -> None:
+    """Each counted paper's most frequent co-author among the person's papers, when it
+    shares one with another of them: what the card says ("with Jianfei Chen")."""
+    keys: Counter[str] = Counter()
+    for pid in counted:
+        work = by_id[pid]
+        if _size(work) <= TEAM_SIZE:
+            keys.update({k[0] for k in (coauthor_key(n) for n in work.coauthors) if k})
+    for pid in counted:
+        work = by_id[pid]
+        if _size(work) > TEAM_SIZE:
+            continue
+        best, best_count = "", 1
+        for name in work.coauthors:
+            key = coauthor_key(name)
+            if key and keys[key[0]] > best_count:
+                best, best_count = name, keys[key[0]]
+        counted[pid] = best
+
+
+def person_papers(db: Any, value: str, person: dict[str, list[str]] | None) -> Counted:
+    """The one answer to "which stored papers are this person's" for a follow, a search,
+    a brief, an export and a mute: the papers with the name, grouped into people, and
+    the person (or people) the choice means."""
+    found = people_of_name(db, value)
+    return count_for(found.works, found.people, Choice.from_data(person), found.truncated)
