@@ -82,3 +82,128 @@ def test_a_paper_like_two_people_equally_stays_apart() -> None:
         Work("e", ("Ana Ruiz",), ("stat.ML",), "Graph learning of quantum circuits", 2020),
     ]
     assert ids(works, group_works(works, JUN)) == [{"a", "b"}, {"c", "d"}, {"e"}]
+
+
+# --- follows of a person --------------------------------------------------------------------
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from conftest import fails, ok, run_radar, store_with  # noqa: E402
+from feeds import Item  # noqa: E402
+
+ML = ["cs.LG", "stat.ML"]
+HEP = ["hep-ex"]
+
+
+def namesakes() -> list[Item]:
+    """Two people named Jun Zhu: one in machine learning, one in particle physics."""
+    return [
+        Item("2611.00001", "Scalable inference for topic models", ["Jun Zhu", "Jianfei Chen"], ML),
+        Item("2611.00002", "Stochastic gradient inference for topic models", ["Jianfei Chen", "Jun Zhu"], ML),
+        Item("2611.00003", "Variational inference for deep topic models", ["Jun Zhu", "Chongxuan Li"], ML),
+        Item(
+            "2611.00004",
+            "Deep topic models with scalable inference",
+            ["Chongxuan Li", "Jianfei Chen", "Jun Zhu"],
+            ML,
+        ),
+        Item("2611.00005", "Top quark mass measurement at the collider", ["Jun Zhu", "Mark Spiro"], HEP),
+        Item("2611.00006", "Top quark pair production measurement", ["Mark Spiro", "Jun Zhu"], HEP),
+        Item("2611.00007", "Measurement of the top quark width", ["Jun Zhu", "Ana Ruiz", "Mark Spiro"], HEP),
+        Item("2611.00008", "An unrelated paper", ["Ada Lovelace"], ML),
+    ]
+
+
+def following(*args: str) -> list[dict]:
+    return json.loads(ok("following", "--format", "json", *args))
+
+
+def test_the_preview_lists_the_people_sharing_a_name(tmp_path: Path) -> None:
+    store_with(tmp_path, namesakes())
+    result = run_radar("follow", "Jun Zhu", "--no-fetch")
+    assert result.returncode == 0, result.stderr
+    assert "2 people write as Jun Zhu here:" in result.stderr
+    assert "  1. 4 papers; 2026; cs.LG; with Jianfei Chen, Chongxuan Li" in result.stderr
+    assert "  2. 3 papers; 2026; hep-ex; with Mark Spiro, Ana Ruiz" in result.stderr
+    assert "The follow counts all of them." in result.stderr
+    assert following()[0]["papers"] == 7
+
+
+def test_one_person_previews_as_before(tmp_path: Path) -> None:
+    store_with(tmp_path, namesakes())
+    result = run_radar("follow", "Mark Spiro", "--no-fetch")
+    assert "people write as" not in result.stderr
+
+
+def test_like_follows_the_person_who_wrote_that_paper(tmp_path: Path) -> None:
+    store_with(tmp_path, namesakes())
+    result = run_radar("follow", "Jun Zhu", "--no-fetch", "--like", "2611.00005")
+    assert result.returncode == 0, result.stderr
+    assert "Following author Jun Zhu: 3 papers stored." in result.stderr
+    assert "(followed)" in result.stderr.splitlines()[-2] or "(followed)" in result.stderr
+    assert "not counted: 4 papers by other people named Jun Zhu" in result.stderr
+    listed = following("--papers")[0]
+    assert sorted(listed["paper_ids"]) == ["2611.00005", "2611.00006", "2611.00007"]
+    assert listed["person"]["like"] == ["2611.00005"]
+
+
+def test_pick_chooses_from_the_list_and_out_of_range_shows_it_again(tmp_path: Path) -> None:
+    store_with(tmp_path, namesakes())
+    ok("follow", "Jun Zhu", "--no-fetch", "--pick", "1")
+    assert sorted(following("--papers")[0]["paper_ids"]) == [f"2611.0000{i}" for i in range(1, 5)]
+    err = fails(2, "follow", "Jun Zhu", "--no-fetch", "--pick", "5")
+    assert "2 people write as Jun Zhu here:" in err
+    assert "Error: --pick takes a number from 1 to 2" in err
+
+
+def test_not_like_and_category_refine_an_existing_follow(tmp_path: Path) -> None:
+    store_with(tmp_path, namesakes())
+    ok("follow", "Jun Zhu", "--no-fetch")
+    ok("follow", "Jun Zhu", "--no-fetch", "--not-like", "2611.00001")
+    assert sorted(following("--papers")[0]["paper_ids"]) == ["2611.00005", "2611.00006", "2611.00007"]
+    ok("follow", "Jun Zhu", "--no-fetch", "--like", "2611.00001", "--category", "stat.ML")
+    listed = following("--papers")[0]
+    assert sorted(listed["paper_ids"]) == [f"2611.0000{i}" for i in range(1, 5)]
+    assert listed["person"]["categories"] == ["stat.ML"]
+    assert [f["kind"] for f in following()] == ["author"]  # --category with a name narrows it
+
+
+def test_like_a_paper_without_the_name_names_its_authors(tmp_path: Path) -> None:
+    store_with(tmp_path, namesakes())
+    err = fails(2, "follow", "Jun Zhu", "--no-fetch", "--like", "2611.00008")
+    assert err.strip() == "Error: 2611.00008 is not by Jun Zhu: its authors are Ada Lovelace"
+    err = fails(2, "follow", "Jun Zhu", "--no-fetch", "--like", "2611.09999")
+    assert err.strip().startswith("Error: 2611.09999 is not stored here")
+    assert following() == []  # the follow this made is undone
+
+
+def test_cards_say_which_coauthor_the_person_shares(tmp_path: Path) -> None:
+    store_with(tmp_path, namesakes())
+    ok("follow", "Jun Zhu", "--no-fetch", "--like", "2611.00001")
+    rows = json.loads(ok("show", "2611.00002", "--format", "json"))
+    reasons = json.dumps(rows)
+    assert "by Jun Zhu (with Jianfei Chen)" in reasons
+
+
+def test_a_new_paper_by_the_person_counts_and_a_namesakes_is_not_counted(tmp_path: Path) -> None:
+    store_with(tmp_path, namesakes())
+    ok("follow", "Jun Zhu", "--no-fetch", "--like", "2611.00001")
+    store_with(
+        tmp_path,
+        [
+            Item("2611.00010", "Topic models again", ["Jun Zhu", "Chongxuan Li"], ML),
+            Item("2611.00011", "Top quark again", ["Jun Zhu", "Mark Spiro"], HEP),
+        ],
+        day="2026-11-21",
+    )
+    ids = following("--papers")[0]["paper_ids"]
+    assert "2611.00010" in ids and "2611.00011" not in ids
+
+
+def test_category_on_a_followed_person_narrows_it(tmp_path: Path) -> None:
+    store_with(tmp_path, namesakes())
+    ok("follow", "Jun Zhu", "--no-fetch")
+    ok("follow", "Jun Zhu", "--no-fetch", "--category", "hep-ex")
+    assert sorted(following("--papers")[0]["paper_ids"]) == ["2611.00005", "2611.00006", "2611.00007"]
+    assert [f["kind"] for f in following()] == ["author"]

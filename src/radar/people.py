@@ -573,9 +573,73 @@ def _reasons(counted: dict[str, str], by_id: dict[str, Work]) -> None:
         counted[pid] = best
 
 
+def describe(counted: Counted, works: Sequence[Work]) -> str:
+    """The person a follow counts, in a few words: "cs.LG, with Jianfei Chen"."""
+    mine = [w for w in works if w.id in counted.counted]
+    categories = Counter(w.categories[0] for w in mine if w.categories)
+    partners = Counter(p for p in counted.counted.values() if p)
+    parts = [" ".join(c for c, _ in categories.most_common(2))]
+    if partners:
+        parts.append("with " + partners.most_common(1)[0][0])
+    return ", ".join(p for p in parts if p)
+
+
 def person_papers(db: Any, value: str, person: dict[str, list[str]] | None) -> Counted:
     """The one answer to "which stored papers are this person's" for a follow, a search,
     a brief, an export and a mute: the papers with the name, grouped into people, and
     the person (or people) the choice means."""
     found = people_of_name(db, value)
     return count_for(found.works, found.people, Choice.from_data(person), found.truncated)
+
+
+def check_liked(db: Any, value: str, paper_ids: Sequence[str]) -> None:
+    """UsageError unless every paper is stored and signed with this name: one line that
+    names the paper's authors, so the user sees whose paper it is."""
+    from radar.errors import UsageError
+    from radar.store.papers import papers_by
+
+    followed = parse_name(value)
+    for pid in paper_ids:
+        row = db.execute("select authors_json from papers where id = ?", [pid]).fetchone()
+        if row is None:
+            raise UsageError(
+                f"{pid} is not stored here, so it cannot say who {value} is (radar fetch brings new papers)"
+            )
+        if not papers_by(db, followed, [pid]):
+            names = [a.get("name", "") if isinstance(a, dict) else str(a) for a in json.loads(row[0] or "[]")]
+            shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+            raise UsageError(f"{pid} is not by {value}: its authors are {shown or 'not stored'}")
+
+
+def refined(
+    old: dict[str, list[str]] | None,
+    found: NamePeople,
+    like: Sequence[str] = (),
+    not_like: Sequence[str] = (),
+    pick: int | None = None,
+    categories: Sequence[str] = (),
+) -> dict[str, list[str]]:
+    """A follow's choice of person, refined: --like and --pick add the person, --not-like
+    excludes another, --category replaces the narrowing. A like undoes an earlier
+    not-like of the same paper, and the other way round."""
+    from radar.errors import UsageError
+
+    choice = Choice.from_data(old) or Choice()
+    liked = list(like)
+    if pick is not None:
+        if not 1 <= pick <= len(found.people):
+            raise UsageError(f"--pick takes a number from 1 to {len(found.people)}, from the list above")
+        liked += found.people[pick - 1].papers[:3]
+    for pid in liked:
+        if pid in choice.not_like:
+            choice.not_like.remove(pid)
+        if pid not in choice.like:
+            choice.like.append(pid)
+    for pid in not_like:
+        if pid in choice.like:
+            choice.like.remove(pid)
+        if pid not in choice.not_like:
+            choice.not_like.append(pid)
+    if categories:
+        choice.categories = list(dict.fromkeys(categories))
+    return choice.as_data()
