@@ -207,3 +207,21 @@ def test_category_on_a_followed_person_narrows_it(tmp_path: Path) -> None:
     ok("follow", "Jun Zhu", "--no-fetch", "--category", "hep-ex")
     assert sorted(following("--papers")[0]["paper_ids"]) == ["2611.00005", "2611.00006", "2611.00007"]
     assert [f["kind"] for f in following()] == ["author"]
+
+
+def test_search_author_alone_lists_the_followed_persons_papers_newest_first(tmp_path: Path) -> None:
+    store_with(tmp_path, namesakes())
+    store_with(
+        tmp_path,
+        [Item("2611.00012", "Top quark once more", ["Jun Zhu", "Mark Spiro"], HEP)],
+        day="2026-11-22",
+    )
+    everyone = json.loads(ok("search", "--author", "Jun Zhu", "--format", "json"))
+    assert len(everyone) == 8 and everyone[0]["id"] == "2611.00012"
+    ok("follow", "Jun Zhu", "--no-fetch", "--like", "2611.00005")
+    cards = json.loads(ok("search", "--author", "Jun Zhu", "--format", "json"))
+    assert [c["id"] for c in cards][0] == "2611.00012"
+    assert sorted(c["id"] for c in cards) == ["2611.00005", "2611.00006", "2611.00007", "2611.00012"]
+    found = json.loads(ok("search", "topic", "--author", "Jun Zhu", "--format", "json"))
+    assert found == [] or all(c["id"] in {"2611.00005", "2611.00006", "2611.00007"} for c in found)
+    assert "search for at least one word" in fails(2, "search")

@@ -643,3 +643,48 @@ def refined(
     if categories:
         choice.categories = list(dict.fromkeys(categories))
     return choice.as_data()
+
+
+# --- everywhere a person is named -------------------------------------------------------------
+
+
+def followed_person(db: Any, value: str) -> Any:
+    """The person follow this name means, when it is followed with a chosen person
+    (--like, --pick, --not-like, --category); None otherwise."""
+    from radar.follows import follow_key, list_follows
+
+    _, key = follow_key("author", value)
+    row = db.execute("select id from follows where kind = 'author' and key = ?", [key]).fetchone()
+    if row is None:
+        return None
+    follow = next((f for f in list_follows(db) if f.id == row[0]), None)
+    return follow if follow is not None and follow.person else None
+
+
+def papers_of_person(db: Any, value: str, paper_ids: Sequence[str] | None = None) -> set[str]:
+    """The stored papers of the person a name means, among `paper_ids` (None: all): for
+    a name followed with a chosen person, the papers that follow counts; otherwise every
+    paper signed with the name, as strictly as a follow matches. `search --author`,
+    `brief --author`, `mute --author` and `export --follow` (through the follow's
+    matches) all ask this."""
+    from radar.follows import name_hits, parse_person
+    from radar.store import chunks, placeholders
+    from radar.store.papers import papers_by
+
+    follow = followed_person(db, value)
+    if follow is None:
+        if paper_ids is None:
+            return set(name_hits(db, value))
+        return papers_by(db, parse_person(value), paper_ids)
+    if paper_ids is None:
+        return {r[0] for r in db.execute("select paper_id from matches where follow_id = ?", [follow.id])}
+    found: set[str] = set()
+    for part in chunks(list(paper_ids)):
+        found.update(
+            r[0]
+            for r in db.execute(
+                f"select paper_id from matches where follow_id = ? and paper_id in ({placeholders(part)})",
+                [follow.id, *part],
+            )
+        )
+    return found

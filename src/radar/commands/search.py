@@ -15,14 +15,14 @@ HELP_POSITION = 100
 def search(
     ctx: typer.Context,
     query: Annotated[
-        str,
+        str | None,
         typer.Argument(
             metavar="QUERY",
             help='Words to find in titles and abstracts, or an FTS5 query: "world models", '
             "diffusion NOT image, transform*, title:robot.",
             show_default=False,
         ),
-    ],
+    ] = None,
     author: Annotated[
         str | None, typer.Option("--author", help="Only papers by this person (matched as a follow is).")
     ] = None,
@@ -44,7 +44,8 @@ def search(
     """Search every stored paper, offline, best matches first (FTS5 bm25).
 
     Plain words must all appear; papers with them as a phrase come first. Quotes, OR,
-    NOT, NEAR, prefix* and title: work as in SQLite's FTS5.
+    NOT, NEAR, prefix* and title: work as in SQLite's FTS5. With --author and no words:
+    that person's stored papers, newest first (a followed person: the one the follow chose).
     """
     from radar.follows import follow_key
     from radar.render import card_dict, print_cards, to_json
@@ -54,6 +55,19 @@ def search(
     db = state(ctx).open(create=False)
     start = parse_since(since) if since is not None else None
     cats = [follow_key("category", c)[0] for c in category or []]
+    if query is None and author is not None:
+        from radar.search import papers_of_author
+
+        cards = papers_of_author(db, author, categories=cats, since=start, limit=limit)
+        if not cards:
+            empty(format, f"No stored paper by {author}.")
+            return
+        if format is ListFormat.json:
+            print(to_json([card_dict(c) for c in cards]))
+            return
+        print_cards(out(), cards, f"radar search · by {author} · newest {len(cards)}", None)
+        return
+    query = query or ""  # no words and no --author: search refuses, asking for a word
     cards = run_search(db, query, author=author, categories=cats, since=start, limit=limit)
     if not cards:
         filters = "".join(
