@@ -225,3 +225,29 @@ def test_search_author_alone_lists_the_followed_persons_papers_newest_first(tmp_
     found = json.loads(ok("search", "topic", "--author", "Jun Zhu", "--format", "json"))
     assert found == [] or all(c["id"] in {"2611.00005", "2611.00006", "2611.00007"} for c in found)
     assert "search for at least one word" in fails(2, "search")
+
+
+def test_export_and_mute_use_the_person_the_follow_chose(tmp_path: Path) -> None:
+    store_with(tmp_path, namesakes())
+    ok("follow", "Jun Zhu", "--no-fetch", "--like", "2611.00005")
+    rows = [
+        json.loads(line)
+        for line in ok("export", "--follow", "Jun Zhu", "-f", "jsonl", "--since", "2026-01-01").splitlines()
+    ]
+    assert sorted(r["id"] for r in rows) == ["2611.00005", "2611.00006", "2611.00007"]
+    ok("follow", "--no-fetch", "--category", "cs.LG")  # the other Jun Zhu's papers are on the cards
+    today = [c["id"] for c in json.loads(ok("today", "--format", "json", "--since", "2026-01-01"))]
+    assert "2611.00001" in today
+    ok("mute", "--author", "Jun Zhu")
+    after = [c["id"] for c in json.loads(ok("today", "--format", "json", "--since", "2026-01-01"))]
+    assert "2611.00001" in after and "2611.00005" not in after
+
+
+def test_brief_author_narrows_to_the_person(tmp_path: Path) -> None:
+    store_with(tmp_path, namesakes())
+    ok("follow", "Jun Zhu", "--no-fetch", "--like", "2611.00001")
+    ok("follow", "--no-fetch", "--category", "hep-ex")
+    result = run_radar("brief", "--since", "2026-11-01", "--offline", "--author", "Jun Zhu")
+    assert result.returncode == 0, result.stderr
+    assert "*4 papers" in result.stdout
+    assert "2611.00005" not in result.stdout

@@ -653,7 +653,7 @@ def followed_person(db: Any, value: str) -> Any:
     (--like, --pick, --not-like, --category); None otherwise."""
     from radar.follows import follow_key, list_follows
 
-    _, key = follow_key("author", value)
+    _, key = follow_key("author", value, adding=False)
     row = db.execute("select id from follows where kind = 'author' and key = ?", [key]).fetchone()
     if row is None:
         return None
@@ -667,7 +667,7 @@ def papers_of_person(db: Any, value: str, paper_ids: Sequence[str] | None = None
     paper signed with the name, as strictly as a follow matches. `search --author`,
     `brief --author`, `mute --author` and `export --follow` (through the follow's
     matches) all ask this."""
-    from radar.follows import name_hits, parse_person
+    from radar.follows import name_hits
     from radar.store import chunks, placeholders
     from radar.store.papers import papers_by
 
@@ -675,7 +675,7 @@ def papers_of_person(db: Any, value: str, paper_ids: Sequence[str] | None = None
     if follow is None:
         if paper_ids is None:
             return set(name_hits(db, value))
-        return papers_by(db, parse_person(value), paper_ids)
+        return papers_by(db, parse_name(value), paper_ids)
     if paper_ids is None:
         return {r[0] for r in db.execute("select paper_id from matches where follow_id = ?", [follow.id])}
     found: set[str] = set()
