@@ -153,8 +153,13 @@ WORDS = (
 )
 
 
+SYLLABLES = "an bo chen da fei gang hong jia kai lan min ning peng qing rui song ting wen xia zhi".split()
+
+
 def _name(rng: random.Random) -> str:
-    return f"{rng.choice(GIVEN)}{rng.choice(['', 'ng', 'n', 'an'])} {rng.choice(SURNAMES)}"
+    # Co-author names from about 600,000 (two syllables, a surname): two circles share a
+    # name only when drawn from a name's common pool, not by accident.
+    return f"{rng.choice(GIVEN)}{rng.choice(SYLLABLES)} {rng.choice(SURNAMES)}{rng.choice(['', 'er', 'ski', 'sen'])}"
 
 
 def generate(seed: int, names: int) -> list[tuple[str, list[P.Work], Truth]]:
@@ -262,7 +267,7 @@ def load_aminer(archive: Path, into: Path) -> list[tuple[str, list[P.Work], Trut
 
 def grid(data: list[tuple[str, list[P.Work], Truth]], out: Callable[[str], None]) -> None:
     """The thresholds tried, on half A only: macro precision and recall over people with two or more papers."""
-    for attach, merge, margin in itertools.product((0.3, 0.4, 0.5, 0.6), (0.4, 0.5, 0.6, 0.7), (0.05, 0.1)):
+    for attach, merge, margin in itertools.product((0.3, 0.4, 0.5, 0.6), (0.6, 0.7, 0.8, 0.9), (0.05, 0.1, 0.15)):
         P.ATTACH, P.MERGE, P.WEAK_ATTACH, P.MARGIN = attach, merge, attach + 0.1, margin
         scores: list[Score] = []
         for name, works, truth in data:

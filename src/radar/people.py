@@ -42,7 +42,7 @@ TEAM_SIZE = 30
 # how much it must beat the second-best group. Chosen on half of the AMiner names (see
 # benchmarks/bench_people.py and the README); the other half is reported untouched.
 ATTACH = 0.50
-MERGE = 0.60
+MERGE = 0.80
 WEAK_ATTACH = 0.60
 MARGIN = 0.10
 # The weights of the parts of a profile's similarity; they sum to 1.
@@ -51,7 +51,7 @@ W_TITLES = 0.40
 W_YEARS = 0.10
 W_AFFILIATION = 0.10
 # A name with more papers than this is grouped on its newest papers only (still fast).
-MAX_PAPERS = 3000
+MAX_PAPERS = 2000
 
 _WORD = re.compile(r"[a-z][a-z0-9]+")
 _STOP = frozenset(
@@ -252,6 +252,19 @@ def coauthor_cores(works: Sequence[Work], followed: ParsedName | None = None) ->
         for (a, b), shared in pairs.items():
             if shared >= 2:
                 union.join(a, b)
+    # A paper signed with initials joins the core it shares most co-authors with, when
+    # one is clearly first; it never joins two cores into one.
+    for i, work in enumerate(works):
+        if not work.initial_only or _size(work) > TEAM_SIZE:
+            continue
+        shared: Counter[int] = Counter()
+        for name in work.coauthors:
+            found = coauthor_key(name)
+            if found and found[1] and found[0] in by_key:
+                shared.update({union.find(j) for j in by_key[found[0]]})
+        ranked = shared.most_common(2)
+        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+            union.parent[union.find(i)] = ranked[0][0]
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(works)):
         groups[union.find(i)].append(i)
