@@ -267,14 +267,16 @@ def load_aminer(archive: Path, into: Path) -> list[tuple[str, list[P.Work], Trut
 
 def grid(data: list[tuple[str, list[P.Work], Truth]], out: Callable[[str], None]) -> None:
     """The thresholds tried, on half A only: macro precision and recall over people with two or more papers."""
-    for attach, merge, margin in itertools.product((0.3, 0.4, 0.5, 0.6), (0.6, 0.7, 0.8, 0.9), (0.05, 0.1, 0.15)):
+    for attach, merge, margin in itertools.product(
+        (0.3, 0.4, 0.5, 0.6), (0.6, 0.7, 0.8, 0.9), (0.05, 0.1, 0.15)
+    ):
         P.ATTACH, P.MERGE, P.WEAK_ATTACH, P.MARGIN = attach, merge, attach + 0.1, margin
         scores: list[Score] = []
         for name, works, truth in data:
             scores += evaluate(works, truth, name, "radar")
         p, r = _macro([s for s in scores if s[2] > 1])
         out(
-            f"attach {attach:.2f} margin {margin:.2f}: precision {p:.3f} recall {r:.3f} f1 {2 * p * r / (p + r):.3f}"
+            f"attach {attach:.2f} merge {merge:.2f} margin {margin:.2f}: precision {p:.3f} recall {r:.3f} f1 {2 * p * r / (p + r):.3f}"
         )
 
 

@@ -249,8 +249,8 @@ def coauthor_cores(works: Sequence[Work], followed: ParsedName | None = None) ->
             for x in range(len(members)):
                 for y in range(x + 1, len(members)):
                     pairs[(members[x], members[y])] += 1
-        for (a, b), shared in pairs.items():
-            if shared >= 2:
+        for (a, b), count in pairs.items():
+            if count >= 2:
                 union.join(a, b)
     # A paper signed with initials joins the core it shares most co-authors with, when
     # one is clearly first; it never joins two cores into one.
@@ -323,29 +323,51 @@ def group_works(works: Sequence[Work], followed: ParsedName | None = None) -> li
     # against every person it might be, not only the ones larger than it.
     cores_first = [g for g in groups if len(g.members) > 1 and not g.weak]
     singles = [g for g in groups if len(g.members) == 1 or g.weak]
-    settled: list[_Group] = []
+    settled = _Settled()
     for group in cores_first:
-        _settle(settled, group, MERGE)
+        settled.settle(group, MERGE)
     for group in singles:
-        _settle(settled, group, WEAK_ATTACH if group.weak else ATTACH)
-    settled.sort(key=lambda g: (-len(g.members), min(g.members)))
-    return [g.members for g in settled]
+        settled.settle(group, WEAK_ATTACH if group.weak else ATTACH)
+    return [g.members for g in sorted(settled.groups, key=lambda g: (-len(g.members), min(g.members)))]
 
 
-def _settle(settled: list[_Group], group: _Group, threshold: float) -> None:
-    """Join `group` to the most similar settled group, if similar enough and clearly the
-    best (MARGIN); or settle it as a person of its own."""
-    best, second, best_group = 0.0, 0.0, None
-    for candidate in settled:
-        s = similarity(group, candidate)
-        if s > best:
-            best, second, best_group = s, best, candidate
-        elif s > second:
-            second = s
-    if best_group is not None and best >= threshold and best - second >= MARGIN:
-        best_group.absorb(group)
-    else:
-        settled.append(group)
+class _Settled:
+    """The people found so far, indexed by category and title word: a group is compared
+    only with those it shares one with. The others score at most the years' and the
+    affiliation's part (0.2), far below any threshold, so no decision changes."""
+
+    def __init__(self) -> None:
+        self.groups: list[_Group] = []
+        self.index: dict[str, list[int]] = defaultdict(list)
+
+    def settle(self, group: _Group, threshold: float) -> None:
+        """Join `group` to the most similar settled group, if similar enough and clearly
+        the best (MARGIN); or settle it as a person of its own."""
+        best, second, best_at = 0.0, 0.0, -1
+        seen: set[int] = set()
+        for key in _keys(group):
+            for at in self.index.get(key, ()):
+                if at in seen:
+                    continue
+                seen.add(at)
+                s = similarity(group, self.groups[at])
+                if s > best:
+                    best, second, best_at = s, best, at
+                elif s > second:
+                    second = s
+        if best_at >= 0 and best >= threshold and best - second >= MARGIN:
+            self.groups[best_at].absorb(group)
+            at = best_at
+        else:
+            self.groups.append(group)
+            at = len(self.groups) - 1
+        for key in _keys(group):
+            if not self.index[key] or self.index[key][-1] != at:
+                self.index[key].append(at)
+
+
+def _keys(group: _Group) -> list[str]:
+    return ["@" + c for c in group.categories] + list(group.words)
 
 
 def _idf(works: Sequence[Work]) -> dict[str, float]:
