@@ -412,7 +412,10 @@ def following(
     format: Annotated[ListFormat, typer.Option("--format", "-f", help="text or json.")] = ListFormat.text,
     papers: Annotated[
         bool,
-        typer.Option("--papers", help="With --format json: the ids of the papers each person follow counts."),
+        typer.Option(
+            "--papers",
+            help="With --format json: the ids of the papers each person follow counts (always listed for a chosen person).",
+        ),
     ] = False,
 ) -> None:
     """List what you follow, with how many stored papers each one matches; for a person
@@ -431,7 +434,8 @@ def following(
                 row["person"] = f.person
                 if f.person:
                     row["person_summary"] = people[f.id]
-                if papers:
+                # A chosen person always lists what it counts: a script can check who.
+                if papers or f.person:
                     row["paper_ids"] = _counted_ids(db, f)
             rows.append(row)
         print(to_json(rows))

@@ -38,7 +38,17 @@ def search(
         str | None,
         typer.Option("--since", "-s", help="Only papers since: 3d, 2w or a date.", show_default=False),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Results to show.")] = 20,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            min=1,
+            max=1000,
+            help="Results to show: 20 for words; with --author alone, all of the person's papers (up to 1,000).",
+            show_default=False,
+        ),
+    ] = None,
     format: Annotated[ListFormat, typer.Option("--format", "-f", help="text or json.")] = ListFormat.text,
 ) -> None:
     """Search every stored paper, offline, best matches first (FTS5 bm25).
@@ -58,7 +68,7 @@ def search(
     if query is None and author is not None:
         from radar.search import papers_of_author
 
-        cards = papers_of_author(db, author, categories=cats, since=start, limit=limit)
+        cards = papers_of_author(db, author, categories=cats, since=start, limit=limit or 1000)
         if not cards:
             empty(format, f"No stored paper by {author}.")
             return
@@ -68,7 +78,7 @@ def search(
         print_cards(out(), cards, f"radar search · by {author} · newest {len(cards)}", None)
         return
     query = query or ""  # no words and no --author: search refuses, asking for a word
-    cards = run_search(db, query, author=author, categories=cats, since=start, limit=limit)
+    cards = run_search(db, query, author=author, categories=cats, since=start, limit=limit or 20)
     if not cards:
         filters = "".join(
             f" {label} {value}"
