@@ -43,6 +43,8 @@ TEAM_SIZE = 30
 # benchmarks/bench_people.py and the README); the other half is reported untouched.
 ATTACH = 0.50
 MERGE = 0.80
+# Groups of fewer papers than this join others as single papers do (ATTACH, not MERGE).
+MIN_CORE = 2
 WEAK_ATTACH = 0.60
 MARGIN = 0.10
 # The weights of the parts of a profile's similarity; they sum to 1.
@@ -74,6 +76,7 @@ class Work:
     affiliation: str = ""
     authors: int = 0  # how many authors the paper has (0: len(coauthors) + 1)
     date: str = ""  # for ordering, newest first
+    abstract: str = ""  # its words count half a title word's
 
 
 @dataclass
@@ -108,6 +111,24 @@ def coauthor_key(name: str) -> tuple[str, bool] | None:
 
 def _title_words(title: str) -> list[str]:
     return [w for w in _WORD.findall(title.lower()) if w not in _STOP]
+
+
+# The first words of an abstract say what a paper is about; the rest mostly repeat them.
+ABSTRACT_WORDS = 60
+
+
+def _abstract_words(abstract: str) -> list[str]:
+    return list(dict.fromkeys(_title_words(abstract)))[:ABSTRACT_WORDS] if abstract else []
+
+
+_VENUE = re.compile(r"[A-Za-z][A-Za-z .&-]*[A-Za-z]")
+
+
+def venue(journal_ref: str) -> str:
+    """A journal reference's venue, without volume, pages and year: "Phys.Rev.D76:013009,2007"
+    is Phys.Rev.D."""
+    found = _VENUE.match(journal_ref.strip())
+    return found.group(0).replace(" ", "").lower() if found else ""
 
 
 def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
@@ -321,8 +342,8 @@ def group_works(works: Sequence[Work], followed: ParsedName | None = None) -> li
     # Cores of two or more papers first, among themselves (a stricter threshold: each is
     # already someone's), then single papers against all of them, so a paper is weighed
     # against every person it might be, not only the ones larger than it.
-    cores_first = [g for g in groups if len(g.members) > 1 and not g.weak]
-    singles = [g for g in groups if len(g.members) == 1 or g.weak]
+    cores_first = [g for g in groups if len(g.members) >= MIN_CORE and not g.weak]
+    singles = [g for g in groups if len(g.members) < MIN_CORE or g.weak]
     settled = _Settled()
     for group in cores_first:
         settled.settle(group, MERGE)
@@ -376,7 +397,7 @@ def _idf(works: Sequence[Work]) -> dict[str, float]:
     little about which person wrote one."""
     df: Counter[str] = Counter()
     for work in works:
-        df.update(set(_title_words(work.title)))
+        df.update(set(_title_words(work.title)) | set(_abstract_words(work.abstract)))
         df.update({"@" + c for c in work.categories})
     n = len(works)
     # A word in one paper only links nothing; it is left out to keep the vectors short.
@@ -394,8 +415,11 @@ def _group_of(works: Sequence[Work], members: list[int], idf: dict[str, float]) 
             weight = (2.0 if rank == 0 else 1.0) * idf.get("@" + category, 1.0)
             categories[category] = categories.get(category, 0.0) + weight
         for w in _title_words(work.title):
-            if w in idf and not w.startswith("@"):
+            if w in idf:
                 words[w] = words.get(w, 0.0) + idf[w]
+        for w in _abstract_words(work.abstract):
+            if w in idf:
+                words[w] = words.get(w, 0.0) + 0.5 * idf[w]
         if work.year:
             years.append(work.year)
         if work.affiliation:
@@ -448,12 +472,15 @@ def works_of_name(db: Any, value: str, limit: int = MAX_PAPERS) -> tuple[list[Wo
     hits = name_hits(db, value)  # paper id -> (name as written, strength)
     ids = list(hits)
     dates: dict[str, tuple[str, str, str, str]] = {}
+    texts: dict[str, tuple[str, str]] = {}
     for part in chunks(ids):
         for row in db.execute(
-            f"select id, listing_date, title, published_utc, authors_json from papers where id in ({placeholders(part)})",
+            "select id, listing_date, title, published_utc, authors_json, abstract, journal_ref "
+            f"from papers where id in ({placeholders(part)})",
             part,
         ):
             dates[row[0]] = (row[1] or "", row[2] or "", row[3] or "", row[4] or "[]")
+            texts[row[0]] = (row[5] or "", row[6] or "")
     ordered = sorted(ids, key=lambda i: (dates.get(i, ("",))[0], i), reverse=True)
     truncated = len(ordered) > limit
     ordered = ordered[:limit]
@@ -476,6 +503,9 @@ def works_of_name(db: Any, value: str, limit: int = MAX_PAPERS) -> tuple[list[Wo
         cats = categories.get(pid, [])
         first = primary.get(pid) or ""
         ordered_cats = ([first] if first else []) + sorted(c for c in cats if c != first)
+        abstract, journal_ref = texts.get(pid, ("", ""))
+        if venue(journal_ref):
+            ordered_cats.append("venue:" + venue(journal_ref))
         year = (published or day)[:4]
         works.append(
             Work(
@@ -488,6 +518,7 @@ def works_of_name(db: Any, value: str, limit: int = MAX_PAPERS) -> tuple[list[Wo
                 affiliation=affiliation,
                 authors=len(names) + 1,
                 date=day,
+                abstract=abstract,
             )
         )
     return works, truncated
