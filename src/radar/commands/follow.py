@@ -345,6 +345,10 @@ def print_follow(db: Any, result: Any, fetched_misses: Counter[str]) -> None:
         say(f"  not counted: {plural(count, 'paper')} by {miss_name}", style="dim")
 
 
+# The preview lists the largest people; the rest (often single papers) are counted.
+PEOPLE_SHOWN = 8
+
+
 def print_people(db: Any, follow: Any, found: Any) -> None:
     """The people who write as the followed name here, when more than one does, and which
     of them the follow counts."""
@@ -358,6 +362,8 @@ def print_people(db: Any, follow: Any, found: Any) -> None:
         say(f"  (grouped on the newest {len(found.works):,} papers with the name)", style="dim")
     say(f"{len(people)} people write as {follow.value} here:")
     for n, person in enumerate(people, 1):
+        if n > PEOPLE_SHOWN and not (follow.person and n - 1 in counted.chosen):
+            continue
         years = f"{person.years[0]}-{person.years[1]}" if person.years else "undated"
         if person.years and person.years[0] == person.years[1]:
             years = str(person.years[0])
@@ -368,6 +374,13 @@ def print_people(db: Any, follow: Any, found: Any) -> None:
             parts.append("with " + ", ".join(c for c, _ in person.coauthors))
         mark = "  (followed)" if follow.person and n - 1 in counted.chosen else ""
         say(f"  {n}. {'; '.join(parts)}: {one_line(person.recent_title)[:70]}{mark}")
+    if len(people) > PEOPLE_SHOWN:
+        rest = people[PEOPLE_SHOWN:]
+        papers = sum(len(p.papers) for p in rest)
+        say(
+            f"  ... and {plural(len(rest), 'more person')} ({plural(papers, 'paper')}), mostly papers that share no co-author",
+            style="dim",
+        )
     if not follow.person:
         say(
             f'  The follow counts all of them. radar follow "{follow.value}" --pick N (or --like ID) follows one; '
