@@ -32,9 +32,10 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from radar.names import ParsedName, match_strength, parse_name
+from radar.names import ParsedName, lookup_keys, match_strength, parse_name, surname_key
 
 # A paper with more authors than this is a collaboration's: its co-authors link nothing.
 TEAM_SIZE = 30
@@ -52,6 +53,9 @@ W_CATEGORIES = 0.40
 W_TITLES = 0.40
 W_YEARS = 0.10
 W_AFFILIATION = 0.10
+# Groups are compared with the people they share a title word held by at most this share
+# of the name's papers (else a category): the others cannot pass the thresholds.
+CANDIDATE_SHARE = 0.05
 # A name with more papers than this is grouped on its newest papers only (still fast).
 MAX_PAPERS = 2000
 
@@ -68,7 +72,7 @@ class Work:
     """One paper as the grouping reads it."""
 
     id: str
-    coauthors: tuple[str, ...]  # the other authors' names, as written
+    coauthors: tuple[str, ...]  # the other authors' names, as written (never the followed name)
     categories: tuple[str, ...] = ()  # primary first; a venue for sources without categories
     title: str = ""
     year: int | None = None
@@ -93,6 +97,7 @@ class Person:
 # --- normalised co-author names -------------------------------------------------------------
 
 
+@lru_cache(maxsize=200_000)
 def coauthor_key(name: str) -> tuple[str, bool] | None:
     """A co-author's name as a link key, and whether it has a whole first name: the first
     given name and the surname, normalised ("Jianfei Chen" and "Jianfei J. Chen" agree)."""
@@ -156,6 +161,8 @@ class _Group:
     weak: bool  # only collaboration or initial-only papers
     cat_norm: float = 0.0
     word_norm: float = 0.0
+    first: int = 0  # the first and last year
+    last: int = 0
 
     def absorb(self, other: _Group) -> None:
         self.members += other.members
@@ -169,6 +176,7 @@ class _Group:
         self.refresh()
 
     def refresh(self) -> None:
+        self.first, self.last = (min(self.years), max(self.years)) if self.years else (0, 0)
         self.cat_norm = _norm(self.categories)
         self.word_norm = _norm(self.words)
 
@@ -179,12 +187,15 @@ def _dot(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(v * b.get(k, 0.0) for k, v in a.items())
 
 
-def _year_closeness(a: list[int], b: list[int]) -> float:
+def _year_closeness(a: _Group, b: _Group) -> float:
     """1 when the years overlap (within 2 years), falling off over a decade apart."""
-    if not a or not b:
+    if not a.years or not b.years:
         return 0.5
-    gap = max(0, max(min(a), min(b)) - min(max(a), max(b)) - 2)
-    return math.exp(-gap / 5)
+    gap = max(0, max(a.first, b.first) - min(a.last, b.last) - 2)
+    return _DECAY[gap] if gap < len(_DECAY) else 0.0
+
+
+_DECAY = [math.exp(-gap / 5) for gap in range(60)]
 
 
 def similarity(a: _Group, b: _Group) -> float:
@@ -192,7 +203,7 @@ def similarity(a: _Group, b: _Group) -> float:
         _dot(a.categories, b.categories) / (a.cat_norm * b.cat_norm) if a.categories and b.categories else 0.0
     )
     words = _dot(a.words, b.words) / (a.word_norm * b.word_norm) if a.words and b.words else 0.0
-    years = _year_closeness(a.years, b.years)
+    years = _year_closeness(a, b)
     if a.affiliations and b.affiliations:
         affiliation = 1.0 if set(a.affiliations) & set(b.affiliations) else 0.0
         weights = 1.0
@@ -321,8 +332,13 @@ def _fields(work: Work) -> set[str]:
     return found or {""}
 
 
+_lookup_keys = lru_cache(maxsize=64)(lookup_keys)
+
+
 def _is_followed(name: str, followed: ParsedName) -> bool:
     try:
+        if surname_key(name) not in _lookup_keys(followed):
+            return False  # most co-authors: one cached look-up, no match to compute
         return match_strength(followed, parse_name(name)) is not None
     except ValueError:
         return False
@@ -345,6 +361,7 @@ def group_works(works: Sequence[Work], followed: ParsedName | None = None) -> li
     cores_first = [g for g in groups if len(g.members) >= MIN_CORE and not g.weak]
     singles = [g for g in groups if len(g.members) < MIN_CORE or g.weak]
     settled = _Settled()
+    _Settled.rare = math.log((len(works) + 1) / (CANDIDATE_SHARE * len(works) + 0.5))
     for group in cores_first:
         settled.settle(group, MERGE)
     for group in singles:
@@ -356,6 +373,8 @@ class _Settled:
     """The people found so far, indexed by category and title word: a group is compared
     only with those it shares one with. The others score at most the years' and the
     affiliation's part (0.2), far below any threshold, so no decision changes."""
+
+    rare = 0.0  # the least TF-IDF weight of a word a group is found by (set per name)
 
     def __init__(self) -> None:
         self.groups: list[_Group] = []
@@ -388,7 +407,11 @@ class _Settled:
 
 
 def _keys(group: _Group) -> list[str]:
-    return ["@" + c for c in group.categories] + list(group.words)
+    """What a group is found by: its rarer title words (those in at most
+    CANDIDATE_SHARE of the name's papers weigh in every cosine, so they decide
+    nothing alone), else its categories."""
+    words = [w for w, v in group.words.items() if v >= _Settled.rare]
+    return words or ["@" + c for c in group.categories]
 
 
 def _idf(works: Sequence[Work]) -> dict[str, float]:
@@ -445,7 +468,7 @@ def people(works: Sequence[Work], followed: ParsedName | None = None, top: int =
         coauthors: Counter[str] = Counter()
         for w in mine:
             if _size(w) <= TEAM_SIZE:
-                coauthors.update(n for n in w.coauthors if followed is None or not _is_followed(n, followed))
+                coauthors.update(w.coauthors)  # the followed name is not among them
         years = [w.year for w in mine if w.year]
         found.append(
             Person(
