@@ -251,3 +251,13 @@ def test_brief_author_narrows_to_the_person(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "*4 papers" in result.stdout
     assert "2611.00005" not in result.stdout
+
+
+def test_hide_offers_to_leave_out_a_namesake(tmp_path: Path) -> None:
+    store_with(tmp_path, namesakes())
+    ok("follow", "Jun Zhu", "--no-fetch")
+    result = run_radar("hide", "2611.00005")
+    assert result.returncode == 0, result.stderr
+    assert 'radar follow "Jun Zhu" --not-like 2611.00005 leaves that person out' in result.stderr
+    ok("follow", "Jun Zhu", "--no-fetch", "--like", "2611.00001")
+    assert "--not-like" not in run_radar("hide", "2611.00002").stderr  # counted with Jianfei Chen

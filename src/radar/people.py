@@ -777,3 +777,21 @@ def papers_of_person(db: Any, value: str, paper_ids: Sequence[str] | None = None
             )
         )
     return found
+
+
+def counted_by_name_only(db: Any, paper_id: str) -> list[str]:
+    """The person follows that count this paper only because of the name: the name is
+    shared by several people here, and the follow has not chosen one (or this paper shares
+    no co-author with the one chosen). Their values, for `radar hide` to offer --not-like."""
+    rows = db.execute(
+        "select f.value, f.person_json, m.reason from matches m join follows f on f.id = m.follow_id "
+        "where f.kind = 'author' and m.paper_id = ?",
+        [paper_id],
+    ).fetchall()
+    found = []
+    for value, person, reason in rows:
+        if person and "(with " in (reason or ""):
+            continue
+        if len(people_of_name(db, value).people) > 1:
+            found.append(value)
+    return found
