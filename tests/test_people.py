@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from radar.names import parse_name
 from radar.people import Work, coauthor_cores, group_works
 
@@ -261,3 +263,15 @@ def test_hide_offers_to_leave_out_a_namesake(tmp_path: Path) -> None:
     assert 'radar follow "Jun Zhu" --not-like 2611.00005 leaves that person out' in result.stderr
     ok("follow", "Jun Zhu", "--no-fetch", "--like", "2611.00001")
     assert "--not-like" not in run_radar("hide", "2611.00002").stderr  # counted with Jianfei Chen
+
+
+def test_a_very_common_name_is_grouped_on_its_newest_papers_saying_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import radar.people
+
+    store_with(tmp_path, namesakes())
+    monkeypatch.setattr(radar.people, "MAX_PAPERS", 5)
+    result = run_radar("follow", "Jun Zhu", "--no-fetch")
+    assert result.returncode == 0, result.stderr
+    assert "(grouped on the newest 5 papers with the name)" in result.stderr

@@ -485,9 +485,10 @@ def people(works: Sequence[Work], followed: ParsedName | None = None, top: int =
 # --- from the store -------------------------------------------------------------------------
 
 
-def works_of_name(db: Any, value: str, limit: int = MAX_PAPERS) -> tuple[list[Work], bool]:
+def works_of_name(db: Any, value: str, limit: int | None = None) -> tuple[list[Work], bool]:
     """The stored papers that match a person's name as Works, newest first, and whether
-    the name had more than `limit` papers (then only the newest `limit` are read)."""
+    the name had more than `limit` (MAX_PAPERS) papers: then only the newest are read."""
+    limit = limit or MAX_PAPERS
     from radar.follows import name_hits
     from radar.store import chunks, placeholders
 
