@@ -235,7 +235,9 @@ def _the_persons_hits(db: Database, hits: list[_Hit], chosen: list[Follow]) -> l
     from radar.people import person_papers
 
     kept = []
-    counted = {f.id: person_papers(db, f.value, f.person).counted for f in chosen}
+    # Grouped only when this batch has papers with the name: an import's batches mostly do not.
+    named = {h.follow_id for h in hits}
+    counted = {f.id: person_papers(db, f.value, f.person).counted for f in chosen if f.id in named}
     for hit in hits:
         if hit.follow_id not in counted:
             kept.append(hit)
