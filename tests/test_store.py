@@ -109,7 +109,15 @@ def test_migrations_create_tables_and_columns() -> None:
     assert db["paper_categories"].pks == ["paper_id", "category"]
     assert list(db["paper_versions"].columns_dict) == ["paper_id", "version", "updated_utc", "seen_utc"]
     assert db["paper_versions"].pks == ["paper_id", "version"]
-    assert list(db["follows"].columns_dict) == ["id", "kind", "value", "key", "created_utc", "matched"]
+    assert list(db["follows"].columns_dict) == [
+        "id",
+        "kind",
+        "value",
+        "key",
+        "created_utc",
+        "matched",
+        "person_json",
+    ]
     assert list(db["matches"].columns_dict) == [
         "follow_id",
         "paper_id",
@@ -219,6 +227,7 @@ def test_applying_migrations_twice_is_a_no_op() -> None:
         ("radar", "m019_citation_keys"),
         ("radar", "m020_deliveries"),
         ("radar", "m021_relevance"),
+        ("radar", "m022_person_follows"),
     ]
     migrations.apply(db)
     assert schema(db) == before

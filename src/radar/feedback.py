@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from radar.database import Database
 from radar.errors import NotFoundError, UsageError
 from radar.model import Match
-from radar.names import normalise, parse_name
+from radar.names import normalise
+from radar.people import papers_of_person
 from radar.rank import Ranked
-from radar.store import BUSY_TIMEOUT_S, chunks, fts_phrase, papers_by, placeholders, rowid_ranges, utc_now
+from radar.store import BUSY_TIMEOUT_S, chunks, fts_phrase, placeholders, rowid_ranges, utc_now
 
 STAR_BONUS = 25  # per similar starred paper, for at most SIMILAR_CAP of them
 HIDE_PENALTY = 25
@@ -241,7 +242,7 @@ def _muted(db: Database, ids: Sequence[str]) -> set[str]:
     ranges = rowid_ranges(db, list(ids)) if any(m.kind == "topic" for m in mutes) else []
     for mute in mutes:
         if mute.kind == "author":
-            muted |= papers_by(db, parse_name(mute.value), ids)
+            muted |= papers_of_person(db, mute.value, ids)
         else:
             # Only the window's rowids: a phrase over the whole store costs a quarter
             # second at 100,000 papers, inside the start-up budget of radar today.
@@ -369,7 +370,7 @@ def followed_papers_muted(db: Database, kind: str, value: str) -> dict[str, int]
         if not ids:
             continue
         if kind == "author":
-            gone = papers_by(db, parse_name(value), ids)
+            gone = papers_of_person(db, value, ids)
         else:
             gone = _mentioning(db, value, ids)
         if gone:
@@ -399,7 +400,7 @@ def why_left_out(db: Database, paper_id: str) -> list[str]:
     if row:
         reasons.append(f"you hid it on {row[0][:10]} (radar hide --undo {paper_id})")
     for kind, value, created in db.execute("select kind, value, created_utc from mutes order by id"):
-        if kind == "author" and papers_by(db, parse_name(value), [paper_id]):
+        if kind == "author" and papers_of_person(db, value, [paper_id]):
             reasons.append(
                 f'it is by {value}, whom you muted on {created[:10]} (radar unmute --author "{value}")'
             )

@@ -6,6 +6,7 @@ why it is on the radar and `radar today` never re-derives them.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -122,12 +123,14 @@ def follow_key(kind: str, value: str, adding: bool = True) -> tuple[str, str]:
 
 def _follow_from_row(row: dict[str, Any]) -> Follow:
     # `matched` is kept as matches change (rematch_papers, match_follow).
+    person = row.get("person_json")
     return Follow(
         id=row["id"],
         kind=row["kind"],
         value=row["value"],
         created_utc=row["created_utc"],
         papers=row.get("matched") or 0,
+        person=json.loads(person) if person else None,
     )
 
 
@@ -221,7 +224,29 @@ def _author_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[st
                 previous = best.get((follow.id, paper_id))
                 if previous is None or (previous.strength != "exact" and strength == "exact"):
                     best[(follow.id, paper_id)] = hit
-    return list(best.values())
+    hits = list(best.values())
+    chosen = [f for f in follows if f.person]
+    return _the_persons_hits(db, hits, chosen) if chosen else hits
+
+
+def _the_persons_hits(db: Database, hits: list[_Hit], chosen: list[Follow]) -> list[_Hit]:
+    """Of the hits by name, those of the person each follow means (radar.people): the
+    card says why, "by Jun Zhu (with Jianfei Chen)"."""
+    from radar.people import person_papers
+
+    kept = []
+    # Grouped only when this batch has papers with the name: an import's batches mostly do not.
+    named = {h.follow_id for h in hits}
+    counted = {f.id: person_papers(db, f.value, f.person).counted for f in chosen if f.id in named}
+    for hit in hits:
+        if hit.follow_id not in counted:
+            kept.append(hit)
+        elif hit.paper_id in counted[hit.follow_id]:
+            partner = counted[hit.follow_id][hit.paper_id]
+            if partner:
+                hit.reason = f"by {hit.matched_name} (with {partner})"
+            kept.append(hit)
+    return kept
 
 
 def matching_spellings(db: Database, key: str, wanted: Sequence[ParsedName]) -> list[str]:
@@ -492,6 +517,25 @@ def _names_beside(db: Database, followed: dict[str, str | None], paper_ids: list
 
 
 # --- a person who matches nothing, and the same person twice -----------------------------------
+
+
+def name_hits(db: Database, value: str) -> dict[str, tuple[str, str]]:
+    """Every stored paper a follow of this name matches by name alone: paper id ->
+    (the name as written on it, "exact" or "initial")."""
+    probe = Follow(id=0, kind="author", value=value, created_utc="")
+    return {hit.paper_id: (hit.matched_name or "", hit.strength) for hit in _author_hits(db, [probe], None)}
+
+
+def choose_person(db: Database, follow: Follow, person: dict[str, list[str]] | None) -> int:
+    """Store which person a follow of a shared name means (None: the name, everyone with
+    it) and match it again; returns how many papers it counts."""
+    db.execute(
+        "update follows set person_json = ? where id = ?",
+        [json.dumps(person) if person else None, follow.id],
+    )
+    follow.person = person or None
+    follow.papers = match_follow(db, follow)
+    return follow.papers
 
 
 def person_matches(db: Database, value: str) -> int:

@@ -554,3 +554,11 @@ def m021_relevance(db: Database) -> None:
         " primary key (model_id, paper_id)"
         ") without rowid"
     )
+
+
+@step
+def m022_person_follows(db: Database) -> None:
+    # Which of several people sharing a name a follow means, as plain data: {"like":
+    # [paper ids of theirs], "not_like": [ids of other people's], "categories": [...]}.
+    # Null: the follow counts every paper with the name, as before.
+    db.execute("alter table follows add column person_json text")

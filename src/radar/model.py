@@ -121,6 +121,9 @@ class Follow:
     value: str  # as the user typed it (categories in arXiv's spelling)
     created_utc: str
     papers: int = 0  # stored papers it matches
+    # For a person: which of the people sharing the name it means (radar.people.Choice
+    # as plain data); None counts every paper with the name.
+    person: dict[str, list[str]] | None = None
 
 
 @dataclass

@@ -265,7 +265,9 @@ def print_relevance(console: Console, why: Any) -> None:
         )
 
 
-def print_follows(console: Console, follows: Sequence[Follow]) -> None:
+def print_follows(console: Console, follows: Sequence[Follow], people: dict[int, str] | None = None) -> None:
+    """`people`: for a person follow that means one of several namesakes, who (follow id
+    -> "cs.LG, with Jianfei Chen")."""
     from rich.table import Table
 
     table = Table(show_edge=False, header_style="bold")
@@ -273,7 +275,8 @@ def print_follows(console: Console, follows: Sequence[Follow]) -> None:
     table.add_column("follow")
     table.add_column("papers stored", justify="right")
     for f in follows:
-        table.add_row(f.kind, Text(f.value), str(f.papers))
+        who = (people or {}).get(f.id)
+        table.add_row(f.kind, Text(f"{f.value} ({who})" if who else f.value), str(f.papers))
     console.print(table)
 
 

@@ -68,9 +68,19 @@ def check_syntax(text: str, fts: str) -> None:
 
 
 def author_rowids(db: Database, name: str) -> list[int]:
-    """Rowids of the papers by this person, matched as strictly as a follow is."""
-    wanted = parse_person(name)
+    """Rowids of the papers by this person: the person a follow of the name chose, or
+    everyone signing it, matched as strictly as a follow is (radar.people)."""
+    from radar.people import followed_person, papers_of_person
+
     found: set[int] = set()
+    if followed_person(db, name) is not None:
+        ids = sorted(papers_of_person(db, name))
+        for part in chunks(ids):
+            found.update(
+                r[0] for r in db.execute(f"select rowid from papers where id in ({placeholders(part)})", part)
+            )
+        return sorted(found)
+    wanted = parse_person(name)
     for key in lookup_keys(wanted):
         for part in chunks(matching_spellings(db, key, [wanted])):
             found.update(
@@ -82,6 +92,42 @@ def author_rowids(db: Database, name: str) -> list[int]:
                 )
             )
     return sorted(found)
+
+
+def papers_of_author(
+    db: Database,
+    author: str,
+    categories: Sequence[str] = (),
+    since: date | None = None,
+    limit: int = 20,
+) -> list[Card]:
+    """A person's stored papers, newest first: `radar search --author NAME` with no words."""
+    rowids = author_rowids(db, author)
+    where = ["p.linked_to is null"]
+    params: list[Any] = []
+    if since is not None:
+        where.append("p.listing_date >= ?")
+        params.append(since.isoformat())
+    if categories:
+        where.append(
+            "exists (select 1 from paper_categories pc where pc.paper_id = p.id and pc.category in "
+            f"({placeholders(list(categories))}))"
+        )
+        params += list(categories)
+    rows: list[tuple[str, str]] = []
+    for part in chunks(rowids):
+        rows += db.execute(
+            f"select p.id, p.listing_date from papers p where p.rowid in ({placeholders(part)}) and "
+            + " and ".join(where),
+            [*part, *params],
+        ).fetchall()
+    rows.sort(key=lambda r: (r[1] or "", r[0]), reverse=True)
+    ids = [r[0] for r in rows[:limit]]
+    reasons = matches_for(db, ids)
+    cards = load_cards(db, [Ranked(pid, 0.0, reasons.get(pid, [])) for pid in ids])
+    for card in cards:
+        card.label_override = f"v{card.paper.version}"
+    return cards
 
 
 def search(

@@ -54,9 +54,10 @@ def select(
         ranked = [r for r in ranked if r.id in keep]
     if author:
         from radar.follows import parse_person
-        from radar.store import papers_by
+        from radar.people import papers_of_person
 
-        keep = papers_by(db, parse_person(author), [r.id for r in ranked])
+        parse_person(author)  # a name that is not one person's is refused, as before
+        keep = papers_of_person(db, author, [r.id for r in ranked])
         ranked = [r for r in ranked if r.id in keep]
     if feedback:
         ranked = with_feedback(db, ranked)

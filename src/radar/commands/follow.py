@@ -77,20 +77,58 @@ def follow(
         bool,
         typer.Option("--merge", help="Follow a person already followed under another name as one follow."),
     ] = False,
+    like: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--like",
+            metavar="ID",
+            help="When several people share the name: follow the one who wrote this paper (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    not_like: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--not-like",
+            metavar="ID",
+            help="Leave out the person with the name who wrote this paper (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    pick: Annotated[
+        int | None,
+        typer.Option(
+            "--pick", metavar="N", help="Follow person N of the preview's list of people with the name."
+        ),
+    ] = None,
 ) -> None:
     """Follow a person, an arXiv category or a topic.
 
     A new follow fetches from arXiv at once (a person's last 12 months) and prints a
     preview, so you can check you follow the right person.
+    When several people share the name, the preview lists them: --like ID or --pick N
+    follows one, --not-like ID leaves one out, and with a name --category narrows the
+    person to those categories.
     Examples: radar follow "Akshay Krishnamurthy"; radar follow --category cs.LG;
-    radar follow --topic "world models".
+    radar follow --topic "world models"; radar follow "Jun Zhu" --like 2511.05963.
     """
     from radar.follows import add_follow, merge_follow, same_person_follow
     from radar.store import BUSY_TIMEOUT_S
 
+    choosing = bool(like or not_like or pick is not None)
+    if choosing and name is None:
+        raise UsageError(
+            '--like, --not-like and --pick choose among the people with a name: radar follow "Jun Zhu" --like ID'
+        )
     targets = follow_targets("follow", name, category, topic, feed)
     st = state(ctx)
     db = st.open(quiet=quiet)
+    # --category narrows the person when choosing one (--like, --pick, --not-like) or
+    # refining a person already followed; otherwise it follows the category too.
+    narrow: list[str] = []
+    if name is not None and category and (choosing or _followed(db, name)):
+        narrow = _person_categories(category)
+        targets = [t for t in targets if t[0] != "category"]
     if wait > BUSY_TIMEOUT_S:
         # Saving the follow waits as long as asked behind a long writer (an import).
         db.execute(f"pragma busy_timeout = {int(wait * 1000)}")
@@ -136,6 +174,10 @@ def follow(
             if not quiet:
                 requests = plural(summary.requests, "request")
                 say(f"Fetched: {summary.new} new, {summary.updated} updated ({requests}).", style="dim")
+    if name is not None and (choosing or narrow):
+        for result in results:
+            if result.follow.kind == "author":
+                _choose(db, result, like or [], not_like or [], pick, narrow, quiet)
     refused = []
     for result in results:
         if result.created and result.follow.kind == "author":
@@ -164,6 +206,57 @@ def follow(
                         say(f"  {why}", style="yellow")
     if failed:
         raise typer.Exit(1)
+
+
+def _followed(db: Any, name: str) -> bool:
+    from radar.follows import follow_key
+
+    _, key = follow_key("author", name)
+    return db.execute("select 1 from follows where kind = 'author' and key = ?", [key]).fetchone() is not None
+
+
+def _person_categories(category: list[str]) -> list[str]:
+    from radar.taxonomy import canonical_category
+
+    found = []
+    for value in category:
+        canonical = canonical_category(value)
+        if canonical is None:
+            from radar.follows import follow_key
+
+            follow_key("category", value)  # raises with did-you-mean
+        found.append(canonical or value)
+    return found
+
+
+def _choose(
+    db: Any,
+    result: Any,
+    like: list[str],
+    not_like: list[str],
+    pick: int | None,
+    narrow: list[str],
+    quiet: bool,
+) -> None:
+    """Store which of the people with the name the follow means; a bad --like undoes a
+    follow made by this command, and a --pick out of range prints the list again."""
+    from radar.follows import choose_person, drop_follow
+    from radar.people import check_liked, people_of_name, refined
+
+    follow = result.follow
+    try:
+        check_liked(db, follow.value, [*like, *not_like])
+        found = people_of_name(db, follow.value)
+        try:
+            person = refined(follow.person, found, like, not_like, pick, narrow)
+        except UsageError:
+            print_people(db, follow, found)
+            raise
+    except RadarError:
+        if result.created:
+            drop_follow(db, follow)
+        raise
+    choose_person(db, follow, person)
 
 
 def _drop_unreadable_feeds(db: Any, results: list[Any], unread: set[int], keep: bool) -> list[Any]:
@@ -239,6 +332,10 @@ def print_follow(db: Any, result: Any, fetched_misses: Counter[str]) -> None:
         say("  frequent co-authors: " + ", ".join(f"{n} ({c})" for n, c in pv.coauthors))
     if pv.categories and follow.kind != "category":
         say("  main categories: " + ", ".join(f"{c} ({n})" for c, n in pv.categories))
+    if follow.kind == "author":
+        from radar.people import people_of_name
+
+        print_people(db, follow, people_of_name(db, follow.value))
     # Stored papers by namesakes, and the ones this fetch saw and did not store.
     misses = near_misses(db, follow)
     if follow.kind == "author":
@@ -246,6 +343,62 @@ def print_follow(db: Any, result: Any, fetched_misses: Counter[str]) -> None:
             misses[miss_name] = max(misses[miss_name], count)
     for miss_name, count in misses.most_common(5):
         say(f"  not counted: {plural(count, 'paper')} by {miss_name}", style="dim")
+
+
+# The preview lists the largest people; the rest (often single papers) are counted.
+PEOPLE_SHOWN = 8
+
+
+def print_people(db: Any, follow: Any, found: Any) -> None:
+    """The people who write as the followed name here, when more than one does, and which
+    of them the follow counts."""
+    from radar.people import count_for
+
+    people = found.people
+    if len(people) < 2:
+        return
+    counted = count_for(found.works, people, _choice(follow), found.truncated)
+    if found.truncated:
+        say(f"  (grouped on the newest {len(found.works):,} papers with the name)", style="dim")
+    say(f"{len(people)} people write as {follow.value} here:")
+    for n, person in enumerate(people, 1):
+        if n > PEOPLE_SHOWN and not (follow.person and n - 1 in counted.chosen):
+            continue
+        years = f"{person.years[0]}-{person.years[1]}" if person.years else "undated"
+        if person.years and person.years[0] == person.years[1]:
+            years = str(person.years[0])
+        parts = [plural(len(person.papers), "paper"), years]
+        if person.categories:
+            parts.append(" ".join(c for c, _ in person.categories))
+        if person.coauthors:
+            parts.append("with " + ", ".join(c for c, _ in person.coauthors))
+        mark = "  (followed)" if follow.person and n - 1 in counted.chosen else ""
+        say(f"  {n}. {'; '.join(parts)}: {one_line(person.recent_title)[:70]}{mark}")
+    if len(people) > PEOPLE_SHOWN:
+        rest = people[PEOPLE_SHOWN:]
+        papers = sum(len(p.papers) for p in rest)
+        say(
+            f"  ... and {plural(len(rest), 'more person')} ({plural(papers, 'paper')}), mostly papers that share no co-author",
+            style="dim",
+        )
+    if not follow.person:
+        say(
+            f'  The follow counts all of them. radar follow "{follow.value}" --pick N (or --like ID) follows one; '
+            "--not-like ID leaves one out.",
+            style="yellow",
+        )
+    elif counted.not_counted:
+        say(
+            f"  not counted: {plural(len(counted.not_counted), 'paper')} by other people named {follow.value} "
+            f'(radar follow "{follow.value}" --like ID adds one)',
+            style="dim",
+        )
+
+
+def _choice(follow: Any) -> Any:
+    from radar.people import Choice
+
+    return Choice.from_data(follow.person)
 
 
 @app.command()
@@ -270,18 +423,58 @@ def unfollow(
 def following(
     ctx: typer.Context,
     format: Annotated[ListFormat, typer.Option("--format", "-f", help="text or json.")] = ListFormat.text,
+    papers: Annotated[
+        bool,
+        typer.Option(
+            "--papers",
+            help="With --format json: the ids of the papers each person follow counts (always listed for a chosen person).",
+        ),
+    ] = False,
 ) -> None:
-    """List what you follow, with how many stored papers each one matches."""
+    """List what you follow, with how many stored papers each one matches; for a person
+    who shares a name with others, which of them you follow."""
     from radar.follows import list_follows
     from radar.render import follow_dict, print_follows, to_json
 
-    follows = list_follows(state(ctx).open(create=False))
+    db = state(ctx).open(create=False)
+    follows = list_follows(db)
+    people = {f.id: _person_of(db, f) for f in follows if f.kind == "author" and f.person}
     if format is ListFormat.json:
-        print(to_json([follow_dict(f) for f in follows]))
+        rows = []
+        for f in follows:
+            row = follow_dict(f)
+            if f.kind == "author":
+                row["person"] = f.person
+                if f.person:
+                    row["person_summary"] = people[f.id]
+                # A chosen person always lists what it counts: a script can check who.
+                if papers or f.person:
+                    row["paper_ids"] = _counted_ids(db, f)
+            rows.append(row)
+        print(to_json(rows))
         return
     if not follows:
         say(
             'You follow nothing yet. Try: radar follow "Akshay Krishnamurthy", radar follow --category cs.LG, radar follow --topic "world models".'
         )
         return
-    print_follows(out(), follows)
+    print_follows(out(), follows, people)
+
+
+def _person_of(db: Any, follow: Any) -> str:
+    from radar.people import describe, people_of_name
+
+    found = people_of_name(db, follow.value)
+    from radar.people import Choice, count_for
+
+    return describe(count_for(found.works, found.people, Choice.from_data(follow.person)), found.works)
+
+
+def _counted_ids(db: Any, follow: Any) -> list[str]:
+    """The papers a person follow counts, newest first (its stored matches)."""
+    rows = db.execute(
+        "select m.paper_id from matches m join papers p on p.id = m.paper_id where m.follow_id = ? "
+        "order by p.listing_date desc, p.id desc",
+        [follow.id],
+    ).fetchall()
+    return [r[0] for r in rows]

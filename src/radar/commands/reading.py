@@ -81,6 +81,17 @@ def hide(ctx: typer.Context, paper_id: IdArg, undo: UndoOpt = False) -> None:
     _verdict(
         ctx, paper_id, None if undo else "hide", "{id} is visible again." if undo else "Hid {id}.", "hide"
     )
+    if not undo:
+        from radar.people import counted_by_name_only
+
+        (base,) = _ids([paper_id])
+        for name in counted_by_name_only(state(ctx).open(create=False), base):
+            # A follow of a shared name counted it for the name alone: perhaps another person.
+            say(
+                f"  It counted for {name} through the name only; if another {name} wrote it, "
+                f'radar follow "{name}" --not-like {base} leaves that person out.',
+                style="yellow",
+            )
 
 
 def _mute_targets(command: str, name: str | None, topic: list[str] | None) -> list[tuple[str, str]]:
