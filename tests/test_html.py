@@ -266,6 +266,13 @@ def _commonmark(text: str) -> str:
     return MarkdownIt("commonmark").render(text)
 
 
+def _math_aware(text: str) -> str:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin  # $...$ as math, as Jupyter and MyST read it
+
+    return MarkdownIt("commonmark").use(dollarmath_plugin).render(text)
+
+
 def test_math_in_markdown_cards_and_the_offline_brief_is_text_in_commonmark(tmp_path: Path) -> None:
     """Math that text can say is turned into text before Markdown is written, so a
     math-aware renderer and plain CommonMark show the same words: no `&lt;` inside
@@ -276,3 +283,7 @@ def test_math_in_markdown_cards_and_the_offline_brief_is_text_in_commonmark(tmp_
         assert "$" not in markdown.split("2611.00400", 1)[1].split("\n", 1)[0]
         rendered = _commonmark(markdown)
         assert "Bounds for 0&lt;p≤1 on C*-algebras and W*-algebras" in rendered
+        # A math-aware renderer finds no math left to typeset, and shows the same words.
+        aware = _math_aware(markdown)
+        assert "Bounds for 0&lt;p≤1 on C*-algebras and W*-algebras" in aware
+        assert 'class="math' not in aware
