@@ -57,7 +57,7 @@ W_AFFILIATION = 0.10
 # of the name's papers (else a category): the others cannot pass the thresholds.
 CANDIDATE_SHARE = 0.05
 # A name with more papers than this is grouped on its newest papers only (still fast).
-MAX_PAPERS = 2000
+MAX_PAPERS = 500
 
 _WORD = re.compile(r"[a-z][a-z0-9]+")
 _STOP = frozenset(
@@ -336,6 +336,11 @@ _lookup_keys = lru_cache(maxsize=64)(lookup_keys)
 
 
 def _is_followed(name: str, followed: ParsedName) -> bool:
+    last = followed.surname.rsplit(" ", 1)[-1]
+    if last and name.isascii() and last not in name.lower():
+        # Most co-authors, decided without parsing their names: an ASCII name that does
+        # not hold the surname's last word cannot be the followed person.
+        return False
     try:
         if surname_key(name) not in _lookup_keys(followed):
             return False  # most co-authors: one cached look-up, no match to compute
@@ -496,9 +501,19 @@ def works_of_name(db: Any, value: str, limit: int | None = None) -> tuple[list[W
     followed = parse_name(value)
     hits = name_hits(db, value)  # paper id -> (name as written, strength)
     ids = list(hits)
+    # The days first (the listing-date index holds them): only the papers kept are read whole.
+    day_of: dict[str, str] = {}
+    for part in chunks(ids):
+        for pid, day in db.execute(
+            f"select id, listing_date from papers where id in ({placeholders(part)})", part
+        ):
+            day_of[pid] = day or ""
+    ordered = sorted(ids, key=lambda i: (day_of.get(i, ""), i), reverse=True)
+    truncated = len(ordered) > limit
+    ordered = ordered[:limit]
     dates: dict[str, tuple[str, str, str, str]] = {}
     texts: dict[str, tuple[str, str]] = {}
-    for part in chunks(ids):
+    for part in chunks(ordered):
         for row in db.execute(
             "select id, listing_date, title, published_utc, authors_json, abstract, journal_ref "
             f"from papers where id in ({placeholders(part)})",
@@ -506,9 +521,6 @@ def works_of_name(db: Any, value: str, limit: int | None = None) -> tuple[list[W
         ):
             dates[row[0]] = (row[1] or "", row[2] or "", row[3] or "", row[4] or "[]")
             texts[row[0]] = (row[5] or "", row[6] or "")
-    ordered = sorted(ids, key=lambda i: (dates.get(i, ("",))[0], i), reverse=True)
-    truncated = len(ordered) > limit
-    ordered = ordered[:limit]
     categories: dict[str, list[str]] = defaultdict(list)
     primary: dict[str, str] = {}
     for part in chunks(ordered):
