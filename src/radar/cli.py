@@ -159,6 +159,16 @@ WaitOpt = Annotated[
     float, typer.Option("--wait", min=0, help="Seconds to wait for a running fetch, harvest or import.")
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (for cron).")]
+# The window of cards (today, send): radar.window.parse_since reads it.
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        "-s",
+        help="24h, 3d, 2w, 1m, yesterday or a date (default: the newest listing day stored).",
+        show_default=False,
+    ),
+]
 TopicOpt = Annotated[
     list[str] | None,
     typer.Option(

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from radar.cli import QuietOpt, app, say, state
+from radar.cli import QuietOpt, SinceOpt, app, say, state
 from radar.errors import RadarError, UsageError
 from radar.text import plural
 
@@ -46,15 +46,7 @@ def send(
             show_default=False,
         ),
     ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            "-s",
-            help="24h, 3d, 2w or a date (default: the newest listing day stored).",
-            show_default=False,
-        ),
-    ] = None,
+    since: SinceOpt = None,
     all_: Annotated[bool, typer.Option("--all", "-a", help="Include papers that match no follow.")] = False,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Cards at most per message.")] = 50,
     quiet: QuietOpt = False,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from radar.cli import app, empty, out, say, state, write_output
+from radar.cli import SinceOpt, app, empty, out, say, state, write_output
 from radar.text import plural
 
 
@@ -25,15 +25,7 @@ HELP_POSITION = 40
 @app.command()
 def today(
     ctx: typer.Context,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            "-s",
-            help="24h, 3d, 2w or a date (default: the newest listing day stored).",
-            show_default=False,
-        ),
-    ] = None,
+    since: SinceOpt = None,
     limit: Annotated[
         int | None,
         typer.Option("--limit", "-n", min=1, help="Cards per page [default: 10].", show_default=False),
