@@ -49,7 +49,9 @@ if [ "$managed" = 0 ] && "$python" -m pip --version >/dev/null 2>&1; then
     say "installing uv with pip install --user"
     if "$python" -m pip install --quiet --user uv >&2; then
         base=$("$python" -m site --user-base)
-        ln -sf "$base/bin/uv" "$bin/uv" && works && exit 0
+        # The user base is often ~/.local itself: then uv is in place already.
+        [ "$base/bin/uv" -ef "$bin/uv" ] || ln -sf "$base/bin/uv" "$bin/uv"
+        works && exit 0
     fi
 fi
 
