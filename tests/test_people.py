@@ -42,6 +42,17 @@ def test_a_coauthor_written_with_initials_links_only_with_a_second() -> None:
     assert ids(works, coauthor_cores(works, JUN)) == [{"a"}, {"b"}, {"c", "d"}]
 
 
+@pytest.mark.parametrize(
+    ("followed", "written"),
+    [("Sean O'Brien", "S. O'Brien"), ("Ana García-López", "Ana Garcia-Lopez"), ("Jun Zhu", "J. Zhu")],
+)
+def test_the_followed_person_is_no_coauthor_of_their_own_however_written(followed: str, written: str) -> None:
+    from radar.people import _is_followed
+
+    assert _is_followed(written, parse_name(followed))
+    assert not _is_followed("Jianfei Chen", parse_name(followed))
+
+
 def test_collaboration_papers_make_no_links() -> None:
     big = tuple(f"Member{i} Person{i}" for i in range(40))
     works = [

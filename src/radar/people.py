@@ -333,11 +333,13 @@ def _fields(work: Work) -> set[str]:
 
 
 _lookup_keys = lru_cache(maxsize=64)(lookup_keys)
+# What a normalised surname keeps of an ASCII name: letters and digits ("O'Brien": obrien).
+_LETTERS = re.compile(r"[^a-z0-9]")
 
 
 def _is_followed(name: str, followed: ParsedName) -> bool:
     last = followed.surname.rsplit(" ", 1)[-1]
-    if last and name.isascii() and last not in name.lower():
+    if last and name.isascii() and last not in _LETTERS.sub("", name.lower()):
         # Most co-authors, decided without parsing their names: an ASCII name that does
         # not hold the surname's last word cannot be the followed person.
         return False
