@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pylatexenc.latex2text import LatexNodes2Text
@@ -45,6 +45,15 @@ ACCENT_RE = re.compile(
 # Where an accent command may start: a quick search that rules out most text with TeX in
 # it (math: \alpha, \rm), before the full pattern runs.
 _CANDIDATE_RE = re.compile(r"""\\(?:[`'^"~=.]|(?:[uvHckbdrtoOlLij]|ss|aa|AA|ae|AE|oe|OE)(?![A-Za-z]))""")
+
+
+@lru_cache(maxsize=1)
+def _parsing_context() -> Any:
+    """One parsing context for the run: pylatexenc builds its tables of macros anew for
+    every parse unless given them, which costs more than the conversion itself."""
+    from pylatexenc.latexwalker import get_default_latex_context_db
+
+    return get_default_latex_context_db()
 
 
 @lru_cache(maxsize=2)
@@ -79,7 +88,9 @@ def latex_to_text(text: str, math: str = "verbatim") -> str:
     if not any(ch in text for ch in "\\{}~$%&"):
         return text
     try:
-        return str(_converter(math).latex_to_text(_BARE_RE.sub(r"\\\1", text)))
+        return str(
+            _converter(math).latex_to_text(_BARE_RE.sub(r"\\\1", text), latex_context=_parsing_context())
+        )
     except Exception:  # pylatexenc is tolerant; anything it still cannot read stays as written
         return text
 

@@ -30,12 +30,12 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from radar.database import Database
 from radar.errors import NotFoundError, RadarError, UsageError
+from radar.latex import latex_to_text
 from radar.model import parse_arxiv_id
 from radar.store import chunks, iso, placeholders, title_key, utc_now
 from radar.text import one_line
@@ -247,14 +247,6 @@ BIBTEX_ADDED_FIELDS = ("date-added", "dateadded", "added-at", "creationdate")
 
 
 _SIMPLE_ESCAPE_RE = re.compile(r"\\([%&_#$])")
-_BARE_PERCENT_RE = re.compile(r"(?<!\\)%")
-
-
-@lru_cache(maxsize=1)
-def _latex_converter() -> Any:
-    from pylatexenc.latex2text import LatexNodes2Text
-
-    return LatexNodes2Text(math_mode="verbatim")
 
 
 def _latex_text(value: str | None) -> str:
@@ -268,12 +260,8 @@ def _latex_text(value: str | None) -> str:
         # Only protective braces, ties and escaped signs (most titles and abstracts): what
         # pylatexenc makes of them, a hundred times faster.
         return one_line(plain.replace("{", "").replace("}", "").replace("~", " "))
-    try:
-        # A bare % is a percent sign in a BibTeX field, but a comment to LaTeX.
-        converted = _latex_converter().latex_to_text(_BARE_PERCENT_RE.sub(r"\\%", text))
-    except Exception:  # pylatexenc is tolerant; anything it still refuses stays as written
-        return text
-    return one_line(converted)
+    # radar's one LaTeX decoder, which reads a bare % as a percent sign, as BibTeX means it.
+    return one_line(latex_to_text(text))
 
 
 def _split_top(text: str, separator: re.Pattern[str]) -> list[str]:

@@ -11,9 +11,8 @@ pylatexenc does the conversion (no table written here), imported on first use.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any
 
+from radar.latex import latex_to_text
 from radar.text import math_spans, one_line
 
 _SUB = str.maketrans("0123456789+-=()aeoxnijklmt", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₙᵢⱼₖₗₘₜ")
@@ -29,22 +28,10 @@ def _bare(text: str) -> str:
     return _TILDE_RE.sub(r"\\textasciitilde{}", _BARE_RE.sub(r"\\\1", text))
 
 
-@lru_cache(maxsize=1)
-def _converter() -> tuple[Any, Any]:
-    """One converter and one parsing context for the whole run: pylatexenc builds its
-    tables of macros anew for every converter and every parse unless given them, which
-    costs more than the conversion itself."""
-    from pylatexenc.latex2text import LatexNodes2Text
-    from pylatexenc.latexwalker import get_default_latex_context_db
-
-    return LatexNodes2Text(), get_default_latex_context_db()
-
-
 def _to_text(latex: str, math_mode: str) -> str:
-    converter, context = _converter()
-    converter.math_mode = math_mode
-    text: str = converter.latex_to_text(latex, latex_context=context)
-    return text
+    # radar's one LaTeX decoder (radar.latex): unknown macros stay as written, so a span
+    # that still holds one is left as its source by _math.
+    return latex_to_text(latex, math_mode)
 
 
 def scripted(body: str, sub: bool) -> str | None:
