@@ -43,9 +43,9 @@ def text_hash(text: str) -> str:
 
 def request(embedder: Embedder, texts: Sequence[str]) -> list[list[float]]:
     """The texts' vectors from the endpoint, in batches."""
-    from radar.llm import _import, _quiet, describe_error
+    from radar.llm import describe_error, import_litellm, quiet_stdout
 
-    litellm = _import()
+    litellm = import_litellm()
     vectors: list[list[float]] = []
     for part in chunks(list(texts), BATCH):
         kwargs: dict[str, object] = {
@@ -57,7 +57,7 @@ def request(embedder: Embedder, texts: Sequence[str]) -> list[list[float]]:
             kwargs["api_base"] = embedder.api_base
             kwargs["api_key"] = os.environ.get("RADAR_LLM_API_KEY") or "sk-no-key"
         try:
-            with _quiet():
+            with quiet_stdout():
                 response = litellm.embedding(**kwargs)
         except Exception as exc:
             raise ModelError(

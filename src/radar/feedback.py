@@ -234,15 +234,16 @@ def list_mutes(db: Database) -> list[Mute]:
     return [Mute(r[0], r[1], r[2]) for r in db.execute("select id, kind, value from mutes order by kind, id")]
 
 
-def _muted(db: Database, ids: Sequence[str]) -> set[str]:
+def muted(db: Database, ids: Sequence[str]) -> set[str]:
+    """Which of these papers are by a muted person or mention a muted topic."""
     mutes = list_mutes(db)
     if not mutes:
         return set()
-    muted: set[str] = set()
+    found: set[str] = set()
     ranges = rowid_ranges(db, list(ids)) if any(m.kind == "topic" for m in mutes) else []
     for mute in mutes:
         if mute.kind == "author":
-            muted |= papers_of_person(db, mute.value, ids)
+            found |= papers_of_person(db, mute.value, ids)
         else:
             # Only the window's rowids: a phrase over the whole store costs a quarter
             # second at 100,000 papers, inside the start-up budget of radar today.
@@ -253,8 +254,8 @@ def _muted(db: Database, ids: Sequence[str]) -> set[str]:
             )
             for low, high in ranges:
                 rows = db.execute(sql, [fts_phrase(mute.value), low, high]).fetchall()
-                muted.update(r[0] for r in rows if r[0] in wanted_ids)
-    return muted
+                found.update(r[0] for r in rows if r[0] in wanted_ids)
+    return found
 
 
 # --- similarity -----------------------------------------------------------------------------
@@ -295,7 +296,7 @@ def _similar(
 
 def removed(db: Database, ids: Sequence[str]) -> set[str]:
     """Which of these papers the reader took out: hidden, or by a muted person or topic."""
-    return (set(verdicts(db, "hide")) & set(ids)) | _muted(db, ids)
+    return (set(verdicts(db, "hide")) & set(ids)) | muted(db, ids)
 
 
 def apply_feedback(db: Database, ranked: list[Ranked]) -> list[Ranked]:

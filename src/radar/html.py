@@ -41,14 +41,14 @@ def _label_class(label: str) -> str:
 def card_view(card: Card) -> dict[str, Any]:
     """One card as plain strings for the template (which escapes them all)."""
     from radar.readable import readable
-    from radar.render import _date, _source
+    from radar.render import card_date, card_source
 
     paper = card.paper
     followed = card.followed_authors
     return {
         "rank": card.rank,
-        "source": _source(paper),
-        "date": _date(paper),
+        "source": card_source(paper),
+        "date": card_date(paper),
         "label": card.label,
         "label_class": _label_class(card.label),
         "url": safe_url(paper.link),

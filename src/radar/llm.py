@@ -25,7 +25,7 @@ _litellm: Any = None
 _sleep = time.sleep  # the pause before a retry; tests count the pauses instead of taking them
 
 
-def _import() -> Any:
+def import_litellm() -> Any:
     """Import litellm once, configured to stay quiet and offline."""
     global _litellm
     if _litellm is None:
@@ -50,7 +50,7 @@ def _import() -> Any:
 
 
 @contextlib.contextmanager
-def _quiet() -> Iterator[None]:
+def quiet_stdout() -> Iterator[None]:
     # Whatever litellm prints goes to stderr: stdout is the brief's.
     with contextlib.redirect_stdout(sys.stderr):
         yield
@@ -66,8 +66,8 @@ class Reply:
 
 
 def count_tokens(model: str, messages: list[dict[str, str]]) -> int:
-    litellm = _import()
-    with _quiet():
+    litellm = import_litellm()
+    with quiet_stdout():
         try:
             return int(litellm.token_counter(model=model, messages=messages))
         except Exception:
@@ -79,8 +79,8 @@ def context_window(model: str, override: int = 0) -> int:
     """The model's input limit, from litellm's table; a small default for unknown models."""
     if override > 0:
         return override
-    litellm = _import()
-    with _quiet():
+    litellm = import_litellm()
+    with quiet_stdout():
         try:
             info = litellm.get_model_info(model)
         except Exception:
@@ -91,8 +91,8 @@ def context_window(model: str, override: int = 0) -> int:
 
 def price(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
     """US dollars for that many tokens, when litellm knows the model's prices."""
-    litellm = _import()
-    with _quiet():
+    litellm = import_litellm()
+    with quiet_stdout():
         try:
             prompt_cost, completion_cost = litellm.cost_per_token(
                 model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
@@ -118,7 +118,7 @@ def complete(
     """One model call. Rate limits are retried with bounded back-off; every other
     failure becomes a one-line ModelError. API keys come from the provider's own
     environment variables and never pass through radar."""
-    litellm = _import()
+    litellm = import_litellm()
     kwargs: dict[str, Any] = {
         "model": model,
         "messages": messages,
@@ -136,7 +136,7 @@ def complete(
     started = time.monotonic()
     for attempt in range(RATE_LIMIT_RETRIES + 1):
         try:
-            with _quiet():
+            with quiet_stdout():
                 if stream:
                     text, usage = _streamed(litellm, kwargs, on_progress)
                 else:
@@ -274,8 +274,8 @@ _LOCAL_PROVIDERS = frozenset({"ollama", "ollama_chat", "lm_studio", "hosted_vllm
 
 
 def _provider(model: str) -> str | None:
-    litellm = _import()
-    with _quiet():
+    litellm = import_litellm()
+    with quiet_stdout():
         try:
             return str(litellm.get_llm_provider(model=model)[1])
         except Exception:
@@ -306,12 +306,12 @@ def key_variables(model: str) -> list[str]:
     as its validate_environment names them when they are missing."""
     import unittest.mock
 
-    litellm = _import()
+    litellm = import_litellm()
     hidden = {name: "" for name in os.environ if "KEY" in name or "TOKEN" in name}
     with unittest.mock.patch.dict(os.environ):
         for name in hidden:
             del os.environ[name]
-        with _quiet():
+        with quiet_stdout():
             try:
                 missing = litellm.validate_environment(model=model).get("missing_keys") or []
             except Exception:
@@ -323,7 +323,7 @@ def known_models(model: str, n: int = 3) -> list[str]:
     """litellm's known model names closest to `model`, as `provider/name`."""
     import difflib
 
-    litellm = _import()
+    litellm = import_litellm()
     names = []
     for name, info in litellm.model_cost.items():
         provider = info.get("litellm_provider") if isinstance(info, dict) else None
@@ -338,7 +338,7 @@ def check_model(model: str, api_base: str = "", need_key: bool = True) -> list[s
     """What would stop a call to `model` before it is made, as a ModelError: a provider
     litellm does not know, or (need_key) a key variable that is not set. Returns warnings:
     a model litellm's table does not know, for a provider that may know it all the same."""
-    litellm = _import()
+    litellm = import_litellm()
     provider = _provider(model)
     if provider is None:
         close = known_models(model)
@@ -365,8 +365,8 @@ def missing_key(model: str, api_base: str = "") -> str | None:
     provider = _provider(model)
     if api_base or provider is None or provider in _LOCAL_PROVIDERS:
         return None
-    litellm = _import()
-    with _quiet():
+    litellm = import_litellm()
+    with quiet_stdout():
         try:
             missing = litellm.validate_environment(model=model).get("missing_keys") or []
         except Exception:

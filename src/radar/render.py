@@ -29,12 +29,12 @@ def _label_style(label: str) -> str:
     return LABEL_STYLE.get(label, "bold yellow")
 
 
-def _date(paper: Paper) -> str:
+def card_date(paper: Paper) -> str:
     day = paper.listing_date
     return day.isoformat() if day else "undated"
 
 
-def _source(paper: Paper) -> str:
+def card_source(paper: Paper) -> str:
     if not paper.is_arxiv:
         return paper.source_name or "feed"
     return f"arXiv ({paper.primary_category})" if paper.primary_category else "arXiv"
@@ -81,7 +81,7 @@ def card_lines(card: Card, width: int, full: bool = False) -> list[Text]:
     paper = card.paper
     head = Text()
     head.append(f"{card.rank:02d}. ", style="bold")
-    head.append(f"{_source(paper)} · {_date(paper)} · ")
+    head.append(f"{card_source(paper)} · {card_date(paper)} · ")
     head.append(card.label, style=_label_style(card.label))
     if card.in_library:
         head.append(" · in your library", style="bold")
@@ -178,7 +178,7 @@ def cards_markdown(cards: Sequence[Card], heading: str, full: bool = False) -> s
         pdf = pdf_url(paper)
         mark = " · in your library" if card.in_library else ""
         lines.append(
-            f"*{markdown_escape(_source(paper))} · {_date(paper)} · {card.label}{mark}*"
+            f"*{markdown_escape(card_source(paper))} · {card_date(paper)} · {card.label}{mark}*"
             + (f" · [PDF]({safe_url(pdf)})" if pdf else "")
             + "  "
         )
@@ -204,7 +204,7 @@ def cards_markdown(cards: Sequence[Card], heading: str, full: bool = False) -> s
 def print_paper(console: Console, paper: Paper, reasons: list[Match], versions: list[dict[str, Any]]) -> None:
     head = Text()
     head.append(f"arXiv:{paper.id}v{paper.version}" if paper.is_arxiv else paper.id, style="bold")
-    head.append(f" · {_source(paper)} · {_date(paper)}")
+    head.append(f" · {card_source(paper)} · {card_date(paper)}")
     if paper.announce_type:
         head.append(f" · {paper.announce_type}")
     console.print(head)

@@ -76,7 +76,7 @@ SUGGEST_TOP = 0.25
 
 def unfollowed(db: Database, window: Window, unread: bool) -> list[Ranked]:
     """The window's papers that match no follow, without hidden or muted ones."""
-    from radar.feedback import _muted, verdicts
+    from radar.feedback import removed
     from radar.rank import window_query
     from radar.store import matches_a_follow
 
@@ -85,7 +85,7 @@ def unfollowed(db: Database, window: Window, unread: bool) -> list[Ranked]:
         [window.start.isoformat(), window.end.isoformat()],
     ).fetchall()
     ranked = [Ranked(r[0], 0.0, []) for r in rows]
-    gone = set(verdicts(db, "hide")) | _muted(db, [r.id for r in ranked])
+    gone = removed(db, [r.id for r in ranked])
     ranked = [r for r in ranked if r.id not in gone]
     if unread:
         fresh = unread_ids(db, [r.id for r in ranked])
