@@ -675,12 +675,8 @@ def time_with_hyperfine(
 # --- the interest model --------------------------------------------------------------------
 
 
-def relevance_store(store: Path) -> Path:
-    """A copy of `store` with 1,000 signals: stars and hides of papers from before the
-    newest day, and library entries (half resolved to stored papers, half text only).
-    Written with SQL: the model reads these tables; the bm25 similarity of `radar star`
-    is timed by the feedback rows above, not here."""
-    target = store.with_name(f"{store.stem}-relevance.db")
+def copy_store(store: Path, target: Path) -> None:
+    """A fresh copy of the cached store, through SQLite's backup (consistent, WAL included)."""
     for old in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
         old.unlink(missing_ok=True)
     src = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
@@ -690,6 +686,15 @@ def relevance_store(store: Path) -> Path:
     finally:
         dst.close()
         src.close()
+
+
+def relevance_store(store: Path) -> Path:
+    """A copy of `store` with 1,000 signals: stars and hides of papers from before the
+    newest day, and library entries (half resolved to stored papers, half text only).
+    Written with SQL: the model reads these tables; the bm25 similarity of `radar star`
+    is timed by the feedback rows above, not here."""
+    target = store.with_name(f"{store.stem}-relevance.db")
+    copy_store(store, target)
     db = open_db(target)
     try:
         newest = db.execute("select max(listing_date) from papers").fetchone()[0]
@@ -813,15 +818,7 @@ def feedback_store(store: Path) -> FeedbackStore:
     """A copy of `store` with STARS stars and HIDES hides, set with radar's own core."""
     started = time.perf_counter()
     target = store.with_name(f"{store.stem}-feedback.db")
-    for old in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
-        old.unlink(missing_ok=True)
-    src = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
-    dst = sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
+    copy_store(store, target)
     db = open_db(target)
     try:
         days = [
