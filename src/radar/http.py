@@ -185,7 +185,6 @@ class Http:
                 why,
                 skipped=True,
             )
-        self._past_deadline(source)
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
@@ -199,7 +198,7 @@ class Http:
 
         def attempt() -> requests.Response:
             LIMITER.wait(self.delay)
-            self._past_deadline(source)  # the pause may have carried the run past it
+            self._past_deadline(source)  # checked after the pause, which may carry the run past it
             self.requests_made += 1
             try:
                 response = self.session.get(
