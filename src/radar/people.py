@@ -136,17 +136,6 @@ def venue(journal_ref: str) -> str:
     return found.group(0).replace(" ", "").lower() if found else ""
 
 
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if not a or not b:
-        return 0.0
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(v * b.get(k, 0.0) for k, v in a.items())
-    if not dot:
-        return 0.0
-    return dot / (_norm(a) * _norm(b))
-
-
 def _norm(v: dict[str, float]) -> float:
     return math.sqrt(sum(x * x for x in v.values())) or 1.0
 
@@ -182,9 +171,9 @@ class _Group:
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(k, 0.0) for k, v in a.items())
+    # The shared keys are found in C (a set intersection); few words are shared, so the
+    # loop in Python is short however long the profiles grow.
+    return sum(a[k] * b[k] for k in a.keys() & b.keys())
 
 
 def _year_closeness(a: _Group, b: _Group) -> float:
@@ -355,12 +344,13 @@ def group_works(works: Sequence[Work], followed: ParsedName | None = None) -> li
     """Indexes of `works` grouped into probable people, largest first."""
     if not works:
         return []
-    idf = _idf(works)
+    words = [(_title_words(w.title), _abstract_words(w.abstract)) for w in works]
+    idf = _idf(works, words)
     cores = coauthor_cores(works, followed)
     # Weak papers (collaborations, initials) stand alone here: they join, never bridge.
     groups: list[_Group] = []
     for core in cores:
-        groups.append(_group_of(works, core, idf))
+        groups.append(_group_of(works, core, idf, words))
     groups.sort(key=lambda g: (-len(g.members), min(g.members)))
     # Cores of two or more papers first, among themselves (a stricter threshold: each is
     # already someone's), then single papers against all of them, so a paper is weighed
@@ -422,20 +412,26 @@ def _keys(group: _Group) -> list[str]:
     return words or ["@" + c for c in group.categories]
 
 
-def _idf(works: Sequence[Work]) -> dict[str, float]:
+def _idf(works: Sequence[Work], words: Sequence[tuple[list[str], list[str]]]) -> dict[str, float]:
     """Inverse document frequencies over the name's papers, for title words and (keyed
     with a leading "@") categories: a category most of the name's papers share says
     little about which person wrote one."""
     df: Counter[str] = Counter()
-    for work in works:
-        df.update(set(_title_words(work.title)) | set(_abstract_words(work.abstract)))
+    for work, (title, abstract) in zip(works, words, strict=True):
+        df.update(set(title) | set(abstract))
         df.update({"@" + c for c in work.categories})
     n = len(works)
     # A word in one paper only links nothing; it is left out to keep the vectors short.
     return {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items() if c > 1 or w.startswith("@")}
 
 
-def _group_of(works: Sequence[Work], members: list[int], idf: dict[str, float]) -> _Group:
+def _group_of(
+    works: Sequence[Work],
+    members: list[int],
+    idf: dict[str, float],
+    texts: Sequence[tuple[list[str], list[str]]],
+) -> _Group:
+    """A group's profile (rule 2); `texts` holds each work's title and abstract words."""
     categories: dict[str, float] = {}
     words: dict[str, float] = {}
     years: list[int] = []
@@ -445,10 +441,11 @@ def _group_of(works: Sequence[Work], members: list[int], idf: dict[str, float]) 
         for rank, category in enumerate(work.categories):
             weight = (2.0 if rank == 0 else 1.0) * idf.get("@" + category, 1.0)
             categories[category] = categories.get(category, 0.0) + weight
-        for w in _title_words(work.title):
+        title, abstract = texts[i]
+        for w in title:
             if w in idf:
                 words[w] = words.get(w, 0.0) + idf[w]
-        for w in _abstract_words(work.abstract):
+        for w in abstract:
             if w in idf:
                 words[w] = words.get(w, 0.0) + 0.5 * idf[w]
         if work.year:
