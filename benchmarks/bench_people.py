@@ -18,10 +18,21 @@ and two neighbours drawn from a shared pool, so fields overlap), a topic vocabul
 title words (shared words across a field, plus their own), a career of 3-20 years, and a
 co-author circle of 4-15 people that grows and turns over; 1 in 20 of a circle's
 names come from 20 names several namesakes' circles draw on (overlapping circles: the same common
-co-author names). A quarter of the people change field halfway (new category, new
-words, new co-authors, one old co-author kept with probability 0.5). 10% of papers are
-collaboration papers (40-400 authors), 10% sign the name with initials only, 15% are
-written alone or with a first-time co-author only. Seeded: the numbers repeat.
+co-author names). A quarter of the people change field halfway, to a neighbouring field
+(new category, new words, new co-authors, one old co-author kept with probability 0.5).
+10% of papers are collaboration papers: the list of one of three big collaborations of
+the person's field (40-400 names), a tenth of it turned over from one paper to the next,
+so namesakes in one field may sign the same collaboration's papers. 10% sign the name
+with initials only, 15% are written alone or with a first-time co-author only. Seeded:
+the numbers repeat.
+
+Two changes (2026-12-06) made it more like arXiv, and were measured both ways: a field
+change used to jump to any of the twelve fields (hep-ex to cs.CL), which leaves nothing
+in common with the earlier work, so no reader or method could tell it from another
+person; people move to a neighbouring field. And each collaboration paper used to list
+hundreds of fresh random names, while a member of ATLAS or LIGO signs that
+collaboration's papers, with much the same list each time. With the old generator radar
+scored precision 0.959, recall 0.772; with this one 0.954, 0.790.
 
 **AMiner.** The archive is extracted to a temporary directory (never into the project).
 The venue stands in for the category, the organisation for the affiliation when given;
@@ -169,6 +180,9 @@ def generate(seed: int, names: int) -> list[tuple[str, list[P.Work], Truth]]:
         name = f"{rng.choice(GIVEN)} {rng.choice(SURNAMES)}"
         initials = f"{name[0]}. {name.split()[1]}"
         common = [_name(rng) for _ in range(20)]  # co-author names several namesakes share
+        # Big collaborations per field (ATLAS, LIGO...): a member signs the collaboration's
+        # papers with much the same hundreds of names; namesakes in a field may share one.
+        teams = {f: [[_name(rng) for _ in range(rng.randint(40, 400))] for _ in range(3)] for f in FIELDS}
         works: list[P.Work] = []
         truth: Truth = {}
         for person in range(rng.randint(6, 14)):
@@ -181,16 +195,20 @@ def generate(seed: int, names: int) -> list[tuple[str, list[P.Work], Truth]]:
             years = rng.randint(3, 20)
             count = rng.randint(3, 40)
             switch = count // 2 if rng.random() < 0.25 else None
+            team = rng.choice(teams[field_])
             for k in range(count):
                 if switch is not None and k == switch:
                     keep = [rng.choice(circle)] if rng.random() < 0.5 else []
-                    field_ = rng.choice([f for f in FIELDS if f != field_])
+                    field_ = rng.choice(NEAR[field_])
+                    team = rng.choice(teams[field_])
                     own = [f"w{n}x{person}y{k}" for k in range(6)]
                     circle = keep + [_name(rng) for _ in range(rng.randint(4, 10))]
                 year = start + (k * years) // count
                 roll = rng.random()
                 if roll < 0.10:
-                    coauthors = tuple(_name(rng) for _ in range(rng.randint(40, 400)))
+                    # The collaboration's list, a tenth of it turned over since the last paper.
+                    team = [_name(rng) if rng.random() < 0.1 else member for member in team]
+                    coauthors = tuple(team)
                 elif roll < 0.25:
                     coauthors = tuple(_name(rng) for _ in range(rng.randint(0, 1)))
                 else:
