@@ -11,7 +11,11 @@ What it does:
 
 1. Byte-compiles site-packages and radar (as bench_today.py does).
 2. Generates a snapshot in the shape of arxiv-metadata-oai-snapshot.json with
-   benchmarks/snapshot_gen.py (fixed seed), unless it is cached.
+   benchmarks/snapshot_gen.py (fixed seed), unless it is cached, and beside it 2,000
+   papers by 40 different people who all sign "Wei Wang" (snapshot_gen.namesake_lines):
+   namesakes on purpose, imported with the snapshot. `--no-namesakes` builds and times
+   the store without them (an earlier cache file, scale-N.db; the namesake store is
+   scale-N-namesakes.db).
 3. Builds the store with the installed console script, `radar import SNAPSHOT`, timing it
    and sampling the resident memory of radar and its parsing workers every 0.1 s: the
    import's papers per second (target: 20,000 on this 2-core machine, full-text index
@@ -22,7 +26,8 @@ What it does:
    same interleaved rounds: `radar today` and `radar following` (at most 1.5x), `radar
    search` with and without --author/--category/--since (at most 2x), and `radar follow
    NAME --no-fetch` for a new author (at most 2x; the author is unfollowed between runs,
-   untimed).
+   untimed), and `radar follow "Wei Wang" --no-fetch`, whose preview lists the people who
+   share that name (at most 2x).
 6. Reports the database size per paper and `radar fetch` throughput into the big store: a
    day's listing of 2,000 new papers for the followed categories and the followed authors'
    and topics' API queries, served by bench_fetch.py's loopback arXiv. The fetched papers
@@ -50,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_fetch import Generator, Server  # noqa: E402
 from bench_today import BASELINE_CODE, byte_compile, pragmas  # noqa: E402
-from snapshot_gen import POOL_SIZE, SEED, name_pool, write_snapshot  # noqa: E402
+from snapshot_gen import NAMESAKE, POOL_SIZE, SEED, name_pool, write_namesakes, write_snapshot  # noqa: E402
 
 from radar.store.connection import PAGE_SIZE  # noqa: E402
 
@@ -125,12 +130,12 @@ def tree_rss_mb(pid: int) -> tuple[float, float]:
     return total, largest
 
 
-def build_store(snapshot: Path, db: Path, env: dict[str, str]) -> dict[str, float]:
-    """`radar import SNAPSHOT` into a new store: seconds, papers/s, peak memory."""
+def build_store(snapshots: list[Path], db: Path, env: dict[str, str]) -> dict[str, float]:
+    """`radar import SNAPSHOT...` into a new store: seconds, papers/s, peak memory."""
     tmp = db.with_name(db.name + ".building")
     for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
         leftover.unlink(missing_ok=True)
-    argv = [str(radar_script()), "--db", str(tmp), "import", "--format", "json", str(snapshot)]
+    argv = [str(radar_script()), "--db", str(tmp), "import", "--format", "json", *map(str, snapshots)]
     print(f"  {shlex.join(argv)}")
     started = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -152,15 +157,15 @@ def build_store(snapshot: Path, db: Path, env: dict[str, str]) -> dict[str, floa
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         sys.exit(f"radar import failed (exit {proc.returncode}):\n{stderr[-2000:]}")
-    (report,) = json.loads(stdout)
-    papers = report["new"] + report["updated"] + report["unchanged"]
+    reports = json.loads(stdout)
+    papers = sum(r["new"] + r["updated"] + r["unchanged"] for r in reports)
     for suffix in ("", "-wal", "-shm"):
         src = Path(f"{tmp}{suffix}")
         if src.exists():
             src.replace(Path(f"{db}{suffix}"))
     return {
         "papers": papers,
-        "bad_lines": report["bad_lines"],
+        "bad_lines": sum(r["bad_lines"] for r in reports),
         "seconds": seconds,
         "papers_per_s": papers / seconds,
         "peak_rss_mb": peak_sum,
@@ -288,6 +293,9 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true", help="import the snapshot again")
     parser.add_argument("--no-fetch", action="store_true", help="skip the fetch throughput run")
     parser.add_argument("--check", action="store_true", help="exit 1 if a budget is missed")
+    parser.add_argument(
+        "--no-namesakes", action="store_true", help=f"without the 40 people named {NAMESAKE} (scale-N.db)"
+    )
     args = parser.parse_args()
 
     CACHE.mkdir(exist_ok=True)
@@ -301,14 +309,22 @@ def main() -> int:
         started = time.perf_counter()
         write_snapshot(snapshot, args.papers)
         print(f"  {time.perf_counter() - started:.0f} s, {snapshot.stat().st_size / 1e9:.2f} GB")
-    db = CACHE / f"scale-{args.papers}.db"
-    meta = CACHE / f"scale-{args.papers}.json"
+    snapshots = [snapshot]
+    stem = f"scale-{args.papers}"
+    if not args.no_namesakes:
+        namesakes = CACHE / "namesakes.jsonl"
+        if not namesakes.exists():
+            write_namesakes(namesakes)
+        snapshots.append(namesakes)
+        stem += "-namesakes"
+    db = CACHE / f"{stem}.db"
+    meta = CACHE / f"{stem}.json"
     home = CACHE / "scale-home"
     env = child_env(home, db)
     if args.rebuild or not db.exists() or not meta.exists() or pragmas(db, "page_size") != [PAGE_SIZE]:
         # A store imported before radar chose its page size is not the store a new user has.
         print("importing the snapshot ...")
-        figures = build_store(snapshot, db, env)
+        figures = build_store(snapshots, db, env)
         meta.write_text(json.dumps({"import": figures}, indent=2))
     recorded = json.loads(meta.read_text())
     pool = authors_by_rank(args.papers)
@@ -367,11 +383,21 @@ def main() -> int:
             prepare=[script, "unfollow", newcomer],
         ),
     ]
+    if not args.no_namesakes:
+        timings.append(
+            Timing(
+                f'radar follow "{NAMESAKE}" --no-fetch (40 people share it)',
+                "follow",
+                [script, "follow", "--no-fetch", NAMESAKE],
+                prepare=[script, "unfollow", NAMESAKE],
+            )
+        )
     print(f"\ntiming {len(timings)} commands, {args.runs} interleaved rounds after {args.warmup} warm-up ...")
     time_rounds(timings, env, args.runs, args.warmup)
-    subprocess.call(
-        [script, "unfollow", newcomer], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    for value in (newcomer, NAMESAKE):
+        subprocess.call(
+            [script, "unfollow", value], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
     base = timings[0].median
     ok = ok_import and ok_memory
     print(f"\n{'command':<70} {'median':>8} {'ratio':>6}  budget")

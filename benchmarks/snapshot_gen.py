@@ -6,6 +6,14 @@ Zipf-distributed author productivity over a large name pool sharing common surna
 12 authors with a rare collaboration paper of hundreds, 150-250-word abstracts, 1-5 versions.
 
     uv run python benchmarks/snapshot_gen.py --papers 100000 --out /tmp/snap.jsonl.gz
+
+Namesakes on purpose (`namesake_lines`, imported beside the snapshot by bench_scale.py):
+the snapshot's own names are shared only by chance, so 40 people who all sign "Wei Wang"
+are added, each with a field (a primary category drawn by arXiv's subject mix, with its
+neighbours as cross-lists), a co-author circle of 5-25 names from the snapshot's name pool
+that grows over a career of 3-12 years, their own topic words in titles and abstracts, and
+a Zipf-like number of papers (the most productive about 300, 2,000 in all). Their ids
+(YYMM.9NNNN, from 2015 on) lie above every id the snapshot generates.
 """
 
 from __future__ import annotations
@@ -235,6 +243,84 @@ def snapshot_lines(
             yield json.dumps(record, ensure_ascii=True)
 
 
+NAMESAKE = "Wei Wang"
+NAMESAKE_PEOPLE = 40
+NAMESAKE_PAPERS = 2_000
+NAMESAKE_FIRST_ID = 90_000  # above any month's count of generated papers
+
+
+def namesake_lines(
+    name: str = NAMESAKE, people: int = NAMESAKE_PEOPLE, papers: int = NAMESAKE_PAPERS, seed: int = SEED
+) -> Iterator[str]:
+    """`papers` JSON lines by `people` different people who all sign `name` (see the module
+    docstring), in the snapshot's format, oldest first."""
+    rng = random.Random(seed + 21)
+    pool = name_pool(random.Random(seed), POOL_SIZE)[AUTHOR_OFFSET : AUTHOR_OFFSET + 200_000]
+    subjects = list(SUBJECTS)
+    text = Text(rng)
+    weights = [1 / (rank + 2) for rank in range(people)]
+    counts = [max(3, round(papers * w / sum(weights))) for w in weights]
+    counts[0] += papers - sum(counts)
+    records: list[tuple[datetime, dict[str, object]]] = []
+    for count in counts:
+        primary = rng.choices(subjects, list(SUBJECTS.values()))[0]
+        archive = primary.split(".")[0]
+        near = [s for s in subjects if s.split(".")[0] == archive and s != primary] or [primary]
+        circle = rng.sample(pool, rng.randint(5, 25))
+        topic = [_syllable_word(rng, 3) for _ in range(8)]
+        start = rng.randint(2015, 2024)
+        end = min(2026, start + rng.randint(3, 12))
+        for _ in range(count):
+            year = rng.randint(start, end)
+            month = rng.randint(1, 10 if year == 2026 else 12)
+            created = datetime(year, month, rng.randint(1, 28), tzinfo=UTC) + timedelta(
+                seconds=rng.randrange(86_400)
+            )
+            others = rng.sample(circle, min(len(circle), rng.randint(1, 5)))
+            if rng.random() < 0.2:
+                others.append(rng.choice(pool))  # a first-time co-author
+                circle.append(others[-1])
+            names = list(dict.fromkeys([*others[: rng.randint(0, len(others))], name, *others]))
+            cats = [primary] + [c for c in rng.sample(near, min(2, len(near))) if rng.random() < 0.3]
+            phrases = rng.sample(topic, 2)
+            title = text.title(phrases) + " " + " ".join(phrases).title()
+            abstract = text.abstract(rng.sample(topic, 3))
+            records.append(
+                (
+                    created,
+                    {
+                        "submitter": names[0],
+                        "authors": ", ".join(names),
+                        "title": title,
+                        "comments": None,
+                        "journal-ref": None,
+                        "doi": None,
+                        "report-no": None,
+                        "categories": " ".join(dict.fromkeys(cats)),
+                        "license": None,
+                        "abstract": "  " + abstract + "\n",
+                        "versions": [{"version": "v1", "created": gmt(created)}],
+                        "update_date": created.date().isoformat(),
+                        "authors_parsed": [[n.split()[-1], " ".join(n.split()[:-1]), ""] for n in names],
+                    },
+                )
+            )
+    records.sort(key=lambda r: r[0])
+    numbers: dict[str, int] = {}
+    for created, record in records:
+        month = f"{created.year % 100:02d}{created.month:02d}"
+        numbers[month] = numbers.get(month, NAMESAKE_FIRST_ID - 1) + 1
+        yield json.dumps({"id": f"{month}.{numbers[month]:05d}", **record}, ensure_ascii=True)
+
+
+def write_namesakes(path: Path, seed: int = SEED) -> None:
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for line in namesake_lines(seed=seed):
+            fh.write(line + "\n")
+    tmp.replace(path)
+
+
 def _write_part(args: tuple[Path, int, int, int, int]) -> None:
     path, papers, seed, part, parts = args
     with path.open("w", encoding="utf-8") as fh:
@@ -280,4 +366,4 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["PHRASES", "snapshot_lines", "write_snapshot"]
+__all__ = ["PHRASES", "namesake_lines", "snapshot_lines", "write_namesakes", "write_snapshot"]
