@@ -286,3 +286,22 @@ def test_a_very_common_name_is_grouped_on_its_newest_papers_saying_so(
     result = run_radar("follow", "Jun Zhu", "--no-fetch")
     assert result.returncode == 0, result.stderr
     assert "(grouped on the newest 5 papers with the name)" in result.stderr
+
+
+def test_a_follow_of_the_whole_name_reads_its_papers_from_its_matches(tmp_path: Path, radar_home: Path) -> None:
+    from radar.follows import list_follows, name_hits, stored_name_hits
+    from radar.people import people_of_name
+    from radar.store.connection import open_db
+
+    items = [*namesakes(), Item("2611.00009", "Topic models at scale", ["J. Zhu", "Jianfei Chen"], ML)]
+    store_with(tmp_path, items)
+    ok("follow", "Jun Zhu", "--no-fetch")
+    db = open_db(radar_home / "radar.db")
+    (follow,) = list_follows(db)
+    stored = stored_name_hits(db, follow)
+    assert stored == name_hits(db, "Jun Zhu")
+    assert stored is not None and stored["2611.00009"] == ("J. Zhu", "initial")
+    assert people_of_name(db, "Jun Zhu", stored) == people_of_name(db, "Jun Zhu")
+    ok("follow", "Jun Zhu", "--no-fetch", "--like", "2611.00005")
+    (follow,) = list_follows(db)
+    assert stored_name_hits(db, follow) is None  # a chosen person's matches are not the name's

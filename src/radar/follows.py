@@ -526,6 +526,16 @@ def name_hits(db: Database, value: str) -> dict[str, tuple[str, str]]:
     return {hit.paper_id: (hit.matched_name or "", hit.strength) for hit in _author_hits(db, [probe], None)}
 
 
+def stored_name_hits(db: Database, follow: Follow) -> dict[str, tuple[str, str]] | None:
+    """What name_hits would find for a person follow, read from its stored matches: the
+    same while the follow counts the whole name (no person chosen), None otherwise.
+    Following a common name ("Wei Wang") then reads its spellings once, not twice."""
+    if follow.kind != "author" or follow.person:
+        return None
+    rows = db.execute("select paper_id, matched_name, strength from matches where follow_id = ?", [follow.id])
+    return {pid: (name or "", strength) for pid, name, strength in rows}
+
+
 def choose_person(db: Database, follow: Follow, person: dict[str, list[str]] | None) -> int:
     """Store which person a follow of a shared name means (None: the name, everyone with
     it) and match it again; returns how many papers it counts."""

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -171,9 +172,10 @@ class _Group:
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-    # The shared keys are found in C (a set intersection); few words are shared, so the
-    # loop in Python is short however long the profiles grow.
-    return sum(a[k] * b[k] for k in a.keys() & b.keys())
+    # The shared keys are found, and their products summed, in C: profiles with abstracts
+    # share hundreds of words.
+    shared = a.keys() & b.keys()
+    return sum(map(operator.mul, map(a.__getitem__, shared), map(b.__getitem__, shared)))
 
 
 def _year_closeness(a: _Group, b: _Group) -> float:
@@ -490,15 +492,20 @@ def people(works: Sequence[Work], followed: ParsedName | None = None, top: int =
 # --- from the store -------------------------------------------------------------------------
 
 
-def works_of_name(db: Any, value: str, limit: int | None = None) -> tuple[list[Work], bool]:
+def works_of_name(
+    db: Any, value: str, limit: int | None = None, hits: dict[str, tuple[str, str]] | None = None
+) -> tuple[list[Work], bool]:
     """The stored papers that match a person's name as Works, newest first, and whether
-    the name had more than `limit` (MAX_PAPERS) papers: then only the newest are read."""
+    the name had more than `limit` (MAX_PAPERS) papers: then only the newest are read.
+    `hits` (paper id -> the name as written, "exact" or "initial") saves finding them
+    again when the caller has them: a follow of the name that chose no person."""
     limit = limit or MAX_PAPERS
     from radar.follows import name_hits
     from radar.store import chunks, placeholders
 
     followed = parse_name(value)
-    hits = name_hits(db, value)  # paper id -> (name as written, strength)
+    if hits is None:
+        hits = name_hits(db, value)
     ids = list(hits)
     # The days first (the listing-date index holds them): only the papers kept are read whole.
     day_of: dict[str, str] = {}
@@ -583,8 +590,8 @@ class NamePeople:
     truncated: bool  # grouped on the newest MAX_PAPERS papers only
 
 
-def people_of_name(db: Any, value: str) -> NamePeople:
-    works, truncated = works_of_name(db, value)
+def people_of_name(db: Any, value: str, hits: dict[str, tuple[str, str]] | None = None) -> NamePeople:
+    works, truncated = works_of_name(db, value, hits=hits)
     return NamePeople(works, people(works, parse_name(value)), truncated)
 
 

@@ -333,9 +333,10 @@ def print_follow(db: Any, result: Any, fetched_misses: Counter[str]) -> None:
     if pv.categories and follow.kind != "category":
         say("  main categories: " + ", ".join(f"{c} ({n})" for c, n in pv.categories))
     if follow.kind == "author":
+        from radar.follows import stored_name_hits
         from radar.people import people_of_name
 
-        print_people(db, follow, people_of_name(db, follow.value))
+        print_people(db, follow, people_of_name(db, follow.value, stored_name_hits(db, follow)))
     # Stored papers by namesakes, and the ones this fetch saw and did not store.
     misses = near_misses(db, follow)
     if follow.kind == "author":
