@@ -288,7 +288,9 @@ def test_a_very_common_name_is_grouped_on_its_newest_papers_saying_so(
     assert "(grouped on the newest 5 papers with the name)" in result.stderr
 
 
-def test_a_follow_of_the_whole_name_reads_its_papers_from_its_matches(tmp_path: Path, radar_home: Path) -> None:
+def test_a_follow_of_the_whole_name_reads_its_papers_from_its_matches(
+    tmp_path: Path, radar_home: Path
+) -> None:
     from radar.follows import list_follows, name_hits, stored_name_hits
     from radar.people import people_of_name
     from radar.store.connection import open_db
