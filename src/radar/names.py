@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from anyascii import anyascii
@@ -72,9 +72,10 @@ class ParsedName:
     given: tuple[str, ...]
     surname: str
 
-    @property
+    @cached_property
     def key(self) -> str:
-        # Spaces are dropped so "Del Maestro" and "Delmaestro" index together.
+        # Spaces are dropped so "Del Maestro" and "Delmaestro" index together. Cached:
+        # following "Wei Wang" compares it with thousands of spellings under Wang.
         return self.surname.replace(" ", "")
 
 
@@ -274,6 +275,10 @@ def match_strength(follow: ParsedName, candidate: ParsedName) -> MatchStrength |
             return None
     if not follow.given or not candidate.given:
         return "exact" if follow.given == candidate.given else None
+    # Given names agree only if their first letters do: most of the spellings under a
+    # common surname end here.
+    if follow.given[0][0] != candidate.given[0][0]:
+        return None
     # zip stops at the shorter side, which is what lets a missing middle name pass.
     if not all(_compatible(f, c) for f, c in zip(follow.given, candidate.given, strict=False)):
         return None
