@@ -3,7 +3,7 @@ readers and on real readers' libraries (CiteULike-a), for radar's model and its 
 
 Usage:
     uv run python benchmarks/bench_relevance.py [--citeulike ../shared/real/citeulike]
-        [--snapshot ../shared/real/arxiv-snapshot-0704.jsonl] [--readers 100] [--real 400]
+        [--snapshot ../shared/real/arxiv-snapshot-0704.jsonl] [--readers 300] [--real 400]
         [--split test|dev|all] [--variants]
 
 Rows (every method ranks the same candidates for the same reader):
@@ -405,7 +405,7 @@ def main() -> None:
     parser.add_argument(
         "--snapshot", type=Path, default=ROOT.parent / "shared/real/arxiv-snapshot-0704.jsonl"
     )
-    parser.add_argument("--readers", type=int, default=100, help="simulated readers (both halves)")
+    parser.add_argument("--readers", type=int, default=300, help="simulated readers (both halves)")
     parser.add_argument("--real", type=int, default=400, help="real readers for titles (both halves)")
     parser.add_argument("--split", choices=["dev", "test", "all"], default="test")
     parser.add_argument("--variants", action="store_true", help="also the recipe variants weighed on dev")

@@ -132,6 +132,8 @@ def test_show_prints_the_full_explanation(tmp_path: Path) -> None:
 
 
 def test_the_model_is_plain_json_and_a_future_one_is_refused(tmp_path: Path, radar_home: Path) -> None:
+    from radar import relevance
+
     store(tmp_path)
     ok("star", "2611.00100")
     cards()
@@ -140,10 +142,10 @@ def test_the_model_is_plain_json_and_a_future_one_is_refused(tmp_path: Path, rad
             "select format, vocabulary_json, idf_json, weights_json, examples_json, typeof(weights_json) "
             "from relevance_models"
         ).fetchone()
-        assert row[0] == 1 and row[5] == "text"
+        assert row[0] == relevance.MODEL_FORMAT and row[5] == "text"
         vocabulary, idf, weights = json.loads(row[1]), json.loads(row[2]), json.loads(row[3])
         assert all(isinstance(t, str) for t in vocabulary) and len(vocabulary) == len(idf) == len(weights)
-        assert "world models" in vocabulary
+        assert "world model" in vocabulary  # stems
         json.loads(row[4])
         conn.execute("update relevance_models set format = 99")
     result = run_radar("today", "--format", "json")
@@ -151,7 +153,7 @@ def test_the_model_is_plain_json_and_a_future_one_is_refused(tmp_path: Path, rad
     assert "newer radar" in result.stderr and "format 99" in result.stderr
     assert json.loads(result.stdout)[0]["relevance"] is not None
     with sqlite3.connect(db_path(radar_home)) as conn:
-        assert conn.execute("select format from relevance_models").fetchall() == [(1,)]
+        assert conn.execute("select format from relevance_models").fetchall() == [(relevance.MODEL_FORMAT,)]
     assert "newer radar" not in run_radar("today").stderr
 
 
@@ -162,7 +164,7 @@ PROBE = (
     "    radar.cli.main()\n"
     "except SystemExit:\n"
     "    pass\n"
-    "print('HEAVY', sorted(m for m in ('sklearn', 'numpy', 'scipy') if m in sys.modules), file=sys.stderr)\n"
+    "print('HEAVY', sorted(m for m in ('sklearn', 'numpy', 'scipy', 'Stemmer') if m in sys.modules), file=sys.stderr)\n"
 )
 
 
@@ -181,12 +183,12 @@ def test_today_imports_no_sklearn_or_numpy_when_nothing_changed(tmp_path: Path) 
         assert done.returncode == 0, done.stderr
         return done.stderr.split("HEAVY", 1)[1].strip()
 
-    assert heavy("today") == "['numpy']"  # the first run after a star trains (numpy only)
+    assert heavy("today") == "['Stemmer', 'numpy']"  # the first run after a star trains (no sklearn)
     assert heavy("today") == "[]"
     heavy("today", "--all")  # scores what no window showed before
     assert heavy("today", "--all") == "[]"
     ok("hide", "2611.00101")
-    assert heavy("today") == "['numpy']"
+    assert heavy("today") == "['Stemmer', 'numpy']"
     assert heavy("today") == "[]"
     # And the installed console script starts as fast as before: no traceback, cards out.
     assert run_radar_process("today").returncode == 0
@@ -214,7 +216,8 @@ def test_the_recipe_is_scikit_learns() -> None:
     ordered = [t for t, y in zip(texts, labels, strict=True) if y] + [
         t for t, y in zip(texts, labels, strict=True) if not y
     ]
-    vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words="english")
+    # The same analyser (stems), so the test is of the weighting and the regression.
+    vec = TfidfVectorizer(analyzer=relevance.terms, sublinear_tf=True)
     x = vec.fit_transform(ordered)
     assert sorted(vec.vocabulary_) == fitted.vocabulary
     ours = relevance.transform(fitted, ordered)
@@ -230,6 +233,35 @@ def test_the_recipe_is_scikit_learns() -> None:
     )
     assert np.allclose(lr.coef_.ravel(), fitted.weights, atol=1e-3)
     assert abs(lr.intercept_[0] - fitted.intercept) < 1e-3
+
+
+def test_terms_are_stems_and_explanations_show_the_papers_own_words() -> None:
+    from radar import relevance
+
+    # scikit-learn's tokens and stop words, then Snowball stems, then adjacent pairs.
+    assert relevance.terms("The Networks of networked World-Models") == [
+        "network",
+        "network",
+        "world",
+        "model",
+        "network network",
+        "network world",
+        "world model",
+    ]
+    said = relevance.surface("Learning world models from belief states")
+    assert said["world model"] == "world models" and said["belief state"] == "belief states"
+    fitted = relevance.fit(
+        [("Belief states for world models", 1.0), ("World models learn belief states", 1.0)],
+        [("Protein folding in yeast", 1.0), ("Galaxy clusters at high redshift", 1.0)],
+    )
+    assert fitted is not None
+    model = relevance.StoredModel(1, fitted, [])
+    (found,) = relevance.explain(model, ["Planning with learned world models and belief states"])
+    # The words as this paper writes them, never a stem such as "belief state".
+    assert found.terms and all(
+        t in "planning with learned world models and belief states" for t in found.terms
+    )
+    assert {"models", "states"} <= set(found.terms) and not {"model", "state"} & set(found.terms)
 
 
 def test_a_topic_follow_is_a_signal_and_unfollowing_retrains(tmp_path: Path, radar_home: Path) -> None:

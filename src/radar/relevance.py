@@ -7,7 +7,8 @@ Signals, all read from the store:
 - papers by followed authors (a weak positive) and topic follows (their phrase as text).
 
 The model is arxiv-sanity's features with a logistic regression: TF-IDF over title +
-abstract (word uni- and bigrams, sublinear tf, English stop words, a capped vocabulary)
+abstract (word uni- and bigrams of Snowball stems, sublinear tf, English stop words, a
+capped vocabulary)
 and a class-balanced, L2-regularised logistic regression of those positives against the
 hides and a random sample of the store (`fit`; benchmarks/bench_relevance.py runs this
 same function against the peers' recipes). Both are scikit-learn's, written here with
@@ -45,10 +46,10 @@ from radar.database import Database
 from radar.embeddings import Embedder
 from radar.store import BUSY_TIMEOUT_S, chunks, placeholders, utc_now
 
-MODEL_FORMAT = 1
-RECIPE = "tf-idf (title + abstract, uni+bigrams, sublinear tf) + class-balanced logistic regression"
+MODEL_FORMAT = 2  # 2: the vocabulary holds Snowball stems
+RECIPE = "tf-idf (title + abstract, Snowball-stemmed uni+bigrams, sublinear tf) + class-balanced logistic regression"
 MAX_FEATURES = 20_000
-C = 1.0
+C = 3.0
 BACKGROUND = 1_000  # papers sampled from the store as "not (yet) liked"
 BACKGROUND_WEIGHT = 1.0
 HIDE_WEIGHT = 2.0
@@ -256,11 +257,44 @@ STOP_WORDS = frozenset(
 TOKEN = re.compile(r"\w\w+")
 
 
+def _words(text: str) -> list[str]:
+    return [w for w in TOKEN.findall(text.lower()) if w not in STOP_WORDS]
+
+
+_STEMMER: Any = None
+
+
+def _stems(words: list[str]) -> list[str]:
+    """The words' Snowball (Porter2) English stems, so that "network", "networks" and
+    "networked" are one feature: on real readers' libraries, most of them titles only,
+    this is what lifted the model above arxiv-sanity's recipe (see the README)."""
+    global _STEMMER
+    if _STEMMER is None:
+        import Stemmer  # PyStemmer: libstemmer_c, with its own cache of recent words
+
+        _STEMMER = Stemmer.Stemmer("english")
+    return list(_STEMMER.stemWords(words))
+
+
 def terms(text: str) -> list[str]:
-    """The words (two letters or more, lowercased, without stop words) and the pairs of
-    adjacent ones: scikit-learn's analyser with ngram_range=(1, 2)."""
-    words = [w for w in TOKEN.findall(text.lower()) if w not in STOP_WORDS]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    """The stemmed words (two letters or more, lowercased, without stop words) and the
+    pairs of adjacent ones: scikit-learn's analyser with ngram_range=(1, 2), after a
+    stemmer."""
+    stems = _stems(_words(text))
+    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
+
+
+def surface(text: str) -> dict[str, str]:
+    """Each term of the text as the text itself first writes it ("world model" ->
+    "world models"), so explanations show words, not stems."""
+    words = _words(text)
+    stems = _stems(words)
+    said: dict[str, str] = {}
+    for i, (stem, word) in enumerate(zip(stems, words, strict=True)):
+        said.setdefault(stem, word)
+        if i:
+            said.setdefault(f"{stems[i - 1]} {stem}", f"{words[i - 1]} {word}")
+    return said
 
 
 @dataclass
@@ -648,7 +682,10 @@ def explain(model: StoredModel, texts: Sequence[str]) -> list[Relevance]:
         idx, val = x.indices[lo:hi], x.data[lo:hi]
         contrib = val * w[idx]
         order = np.argsort(-contrib)[: EXPLAINED_TERMS * 3]
-        said = _distinct([fitted.vocabulary[idx[k]] for k in order if contrib[k] > 0])[:EXPLAINED_TERMS]
+        written = surface(texts[i])
+        said = _distinct(
+            [written.get(t, t) for t in (fitted.vocabulary[idx[k]] for k in order if contrib[k] > 0)]
+        )[:EXPLAINED_TERMS]
         near: list[tuple[str, str, float]] = []
         if examples is not None:
             dense = np.zeros(len(fitted.vocabulary))
