@@ -28,7 +28,9 @@ What it does:
    NAME --no-fetch` for a new author (at most 2x; the author is unfollowed between runs,
    untimed), and `radar follow "Wei Wang" --no-fetch`, whose preview lists the people who
    share that name (at most 2x).
-6. Reports the database size per paper and `radar fetch` throughput into the big store: a
+6. Times `radar today` and `radar today --all` with a trained interest model (1,000
+   signals written into the store and taken out again; at most 1.2x and 1.5x).
+7. Reports the database size per paper and `radar fetch` throughput into the big store: a
    day's listing of 2,000 new papers for the followed categories and the followed authors'
    and topics' API queries, served by bench_fetch.py's loopback arXiv. The fetched papers
    are deleted again afterwards so the cached store stays comparable between runs.
@@ -54,7 +56,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_fetch import Generator, Server  # noqa: E402
-from bench_today import BASELINE_CODE, byte_compile, pragmas  # noqa: E402
+from bench_today import BASELINE_CODE, add_signals, byte_compile, pragmas, remove_signals  # noqa: E402
 from snapshot_gen import NAMESAKE, POOL_SIZE, SEED, name_pool, write_namesakes, write_snapshot  # noqa: E402
 
 from radar.store.connection import PAGE_SIZE  # noqa: E402
@@ -63,7 +65,7 @@ HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 IMPORT_TARGET = 20_000.0  # papers per second
 MEMORY_TARGET_MB = 300.0
-BUDGETS = {"today": 1.5, "following": 1.5, "search": 2.0, "follow": 2.0}
+BUDGETS = {"today": 1.5, "following": 1.5, "search": 2.0, "follow": 2.0, "model": 1.2, "model-all": 1.5}
 FOLLOW_RANKS = (0, 3, 10, 30, 100, 300, 1_000, 3_000, 10_000, 30_000)
 NEW_AUTHOR_RANK = 500  # the author whose `follow --no-fetch` is timed
 CATEGORIES = ("cs.LG", "cs.AI", "stat.ML")
@@ -224,6 +226,53 @@ def time_rounds(timings: list[Timing], env: dict[str, str], runs: int, warmup: i
         print()
 
 
+def print_table(timings: list[Timing]) -> bool:
+    """Each command's median and its ratio to the baseline (the first row); True when
+    every budget is met."""
+    base = timings[0].median
+    ok = True
+    print(f"\n{'command':<70} {'median':>8} {'ratio':>6}  budget")
+    for t in timings:
+        ratio = t.median / base
+        verdict = ""
+        if t.budget_key:
+            budget = BUDGETS[t.budget_key]
+            passed = ratio <= budget
+            ok = ok and passed
+            verdict = f"{budget:.1f}x {'PASS' if passed else 'FAIL'}"
+        print(f"{t.label:<70} {t.median:>7.3f}s {ratio:>5.2f}x  {verdict}")
+    return ok
+
+
+def relevance_round(db: Path, env: dict[str, str], script: str, runs: int, warmup: int) -> bool:
+    """`radar today` with a trained interest model: 1,000 signals (bench_today's) are
+    written into the store, one `radar today` and one `--all` train and score the
+    windows (timed once, untimed in the table), then both are timed with nothing
+    changed (budgets 1.2x and 1.5x). The signals and the model are taken out again."""
+    print("\ninterest model: 1,000 signals written into the store ...")
+    add_signals(db)
+    try:
+        for argv in ([script, "today"], [script, "today", "--all"]):
+            started = time.perf_counter()
+            run(argv, env)
+            print(
+                f"  first {shlex.join(argv[1:])} (trains and scores): {time.perf_counter() - started:.2f} s"
+            )
+        timings = [
+            Timing(
+                "baseline: python -c 'import typer, rich, sqlite_utils'",
+                None,
+                [sys.executable, "-c", BASELINE_CODE],
+            ),
+            Timing("radar today (model trained, nothing changed)", "model", [script, "today"]),
+            Timing("radar today --all (the newest day, scored)", "model-all", [script, "today", "--all"]),
+        ]
+        time_rounds(timings, env, runs, warmup)
+        return print_table(timings)
+    finally:
+        remove_signals(db)
+
+
 def fetch_throughput(db: Path, home: Path, pool: list[str]) -> dict[str, float]:
     """`radar fetch` of a day's listing (and the follows' API queries) into the big store."""
     now = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -292,6 +341,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--rebuild", action="store_true", help="import the snapshot again")
     parser.add_argument("--no-fetch", action="store_true", help="skip the fetch throughput run")
+    parser.add_argument("--no-relevance", action="store_true", help="skip the interest model's round")
     parser.add_argument("--check", action="store_true", help="exit 1 if a budget is missed")
     parser.add_argument(
         "--no-namesakes", action="store_true", help=f"without the 40 people named {NAMESAKE} (scale-N.db)"
@@ -398,18 +448,10 @@ def main() -> int:
         subprocess.call(
             [script, "unfollow", value], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-    base = timings[0].median
-    ok = ok_import and ok_memory
-    print(f"\n{'command':<70} {'median':>8} {'ratio':>6}  budget")
-    for t in timings:
-        ratio = t.median / base
-        verdict = ""
-        if t.budget_key:
-            budget = BUDGETS[t.budget_key]
-            passed = ratio <= budget
-            ok = ok and passed
-            verdict = f"{budget:.1f}x {'PASS' if passed else 'FAIL'}"
-        print(f"{t.label:<70} {t.median:>7.3f}s {ratio:>5.2f}x  {verdict}")
+    table_ok = print_table(timings)
+    ok = ok_import and ok_memory and table_ok
+    if not args.no_relevance:
+        ok = relevance_round(db, env, script, args.runs, args.warmup) and ok
 
     if not args.no_fetch:
         print(f"\nradar fetch into the {imp['papers']:,.0f}-paper store ({FETCH_PAPERS:,} listed papers) ...")

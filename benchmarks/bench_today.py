@@ -689,24 +689,43 @@ def copy_store(store: Path, target: Path) -> None:
 
 
 def relevance_store(store: Path) -> Path:
-    """A copy of `store` with 1,000 signals: stars and hides of papers from before the
-    newest day, and library entries (half resolved to stored papers, half text only).
-    Written with SQL: the model reads these tables; the bm25 similarity of `radar star`
-    is timed by the feedback rows above, not here."""
+    """A copy of `store` with 1,000 signals (`add_signals`)."""
     target = store.with_name(f"{store.stem}-relevance.db")
     copy_store(store, target)
-    db = open_db(target)
+    add_signals(target)
+    return target
+
+
+SIGNALS_STAMP = "2026-11-20T12:00:00Z"  # when the benchmark's signals were "given"
+SIGNALS_FILE = "bench.bib"
+
+
+def add_signals(path: Path) -> None:
+    """1,000 signals: stars and hides of papers from before the newest day, and library
+    entries (half resolved to stored papers, half text only). Written with SQL: the
+    model reads these tables; the bm25 similarity of `radar star` is timed by the
+    feedback rows above, not here. `remove_signals` takes them out again."""
+    db = open_db(path)
     try:
         newest = db.execute("select max(listing_date) from papers").fetchone()[0]
-        older = [
-            r[0] for r in db.execute("select id from papers where listing_date < ? order by id", [newest])
-        ]
+        wanted = SIGNAL_STARS + SIGNAL_HIDES + SIGNAL_LIBRARY
+        top = db.execute("select max(rowid) from papers").fetchone()[0]
         rng = random.Random(SEED + 2)
-        chosen = rng.sample(older, SIGNAL_STARS + SIGNAL_HIDES + SIGNAL_LIBRARY)
+        # Drawn by rowid, so that a store of millions costs no more than a small one.
+        drawn = rng.sample(range(1, top + 1), min(top, wanted * 3))
+        older = [
+            r[0]
+            for r in db.conn.execute(
+                f"select id from papers where rowid in ({','.join(map(str, drawn))}) and listing_date < ? "
+                "and id not in (select paper_id from feedback)",
+                [newest],
+            )
+        ]
+        chosen = rng.sample(sorted(older), wanted)
         stars = chosen[:SIGNAL_STARS]
         hides = chosen[SIGNAL_STARS : SIGNAL_STARS + SIGNAL_HIDES]
         library = chosen[SIGNAL_STARS + SIGNAL_HIDES :]
-        now = "2026-11-20T12:00:00Z"
+        now = SIGNALS_STAMP
         with db.atomic():
             db.conn.executemany(
                 "insert or replace into feedback (paper_id, verdict, created_utc) values (?, ?, ?)",
@@ -718,9 +737,10 @@ def relevance_store(store: Path) -> Path:
                 ).fetchone()
                 db.execute(
                     "insert into library_entries (key, source_file, paper_id, title, abstract, added_utc, "
-                    "imported_utc, paper_text_only) values (?, 'bench.bib', ?, ?, ?, ?, ?, ?)",
+                    "imported_utc, paper_text_only) values (?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         f"bench{n}",
+                        SIGNALS_FILE,
                         pid if n % 2 == 0 else None,
                         title,
                         abstract,
@@ -731,7 +751,19 @@ def relevance_store(store: Path) -> Path:
                 )
     finally:
         db.conn.close()
-    return target
+
+
+def remove_signals(path: Path) -> None:
+    """Take `add_signals`'s signals and the model trained on them out of a store."""
+    db = open_db(path)
+    try:
+        with db.atomic():
+            db.execute("delete from feedback where created_utc = ?", [SIGNALS_STAMP])
+            db.execute("delete from library_entries where source_file = ?", [SIGNALS_FILE])
+            db.execute("delete from relevance_scores")
+            db.execute("delete from relevance_models")
+    finally:
+        db.conn.close()
 
 
 def time_after_star(path: Path, radar_cmd: str, env: dict[str, str], runs: int) -> list[float]:

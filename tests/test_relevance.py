@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import ok, run_radar, run_radar_process
@@ -170,8 +172,6 @@ PROBE = (
 
 def test_today_imports_no_sklearn_or_numpy_when_nothing_changed(tmp_path: Path) -> None:
     """In a real process: in-process, an earlier test has imported them already."""
-    import subprocess
-    import sys
 
     store(tmp_path)
     ok("star", "2611.00100")
@@ -192,6 +192,38 @@ def test_today_imports_no_sklearn_or_numpy_when_nothing_changed(tmp_path: Path) 
     assert heavy("today") == "[]"
     # And the installed console script starts as fast as before: no traceback, cards out.
     assert run_radar_process("today").returncode == 0
+
+
+def test_a_fetch_scores_what_it_brought_so_the_morning_today_reads_stored_scores(
+    tmp_path: Path, radar_home: Path, httpserver
+) -> None:
+    from test_fetch import Arxiv
+
+    from radar import relevance
+
+    store(tmp_path)
+    ok("star", "2611.00100")  # reinforcement learning
+    cards()  # trains
+    arxiv = Arxiv(httpserver)
+    new = [paper(i, topic) for i, topic in enumerate(["rl", "bio", "rl", "vision"], start=500)]
+    arxiv.listing = rss_feed(new, day="2026-11-21")
+    fetched = run_radar("fetch", env=arxiv.env)
+    assert fetched.returncode == 0, fetched.stderr
+    with sqlite3.connect(db_path(radar_home)) as conn:
+        scored = dict(
+            conn.execute(
+                "select paper_id, score from relevance_scores join relevance_models m on m.id = model_id "
+                "where paper_id like '2611.005%' and m.format = ?",
+                [relevance.MODEL_FORMAT],
+            ).fetchall()
+        )
+    assert set(scored) == {it.id for it in new}
+    assert min(scored["2611.00500"], scored["2611.00502"]) > max(scored["2611.00501"], scored["2611.00503"])
+    # The morning's view: stored scores, no numpy, and the new reinforcement learning
+    # papers first.
+    done = subprocess.run([sys.executable, "-c", PROBE, "today"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr.split("HEAVY", 1)[1].strip() == "[]", done.stderr
+    assert [c["id"] for c in cards()][:2] == ["2611.00500", "2611.00502"]
 
 
 def test_the_recipe_is_scikit_learns() -> None:

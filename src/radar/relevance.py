@@ -20,9 +20,10 @@ weights, intercept as JSON; never a pickle), with a hash of the signals it learn
 When things happen:
 - the signals hash is computed from a few small tables every time ranking needs scores;
   a model whose hash differs (a star, a hide, a library change, a follow) is retrained;
-- a paper is scored the first time a window shows it under the current model, and its
-  score and explanation are written to `relevance_scores`. A bulk import or harvest
-  scores nothing.
+- `radar fetch` scores the papers it brought (`score_arrivals`), so the morning's
+  `radar today` reads stored scores; any other paper is scored the first time a window
+  shows it under the current model. Its score and explanation are written to
+  `relevance_scores`. A bulk import or harvest scores nothing.
 So when nothing changed and every paper of the window is scored, ranking reads stored
 numbers and numpy is not imported.
 """
@@ -62,6 +63,7 @@ NEAR = 0.15  # cosine similarity for "close to ..."
 SHOWN_TERMS = 2
 EXPLAINED_TERMS = 6
 EXPLAINED_NEAR = 3
+ARRIVALS = 5_000  # papers a fetch scores at most (a day of arXiv is 700-2,000)
 
 
 @dataclass
@@ -796,6 +798,26 @@ def relevance(db: Database, ids: Sequence[str], embedder: Embedder | None = None
     if missing:
         found.update(score_papers(db, model_id, missing, embedder, notices))
     return Scores(model_id, found, notices)
+
+
+def score_arrivals(db: Database, since_utc: str, embedder: Embedder | None = None) -> tuple[int, list[str]]:
+    """Score the papers stored or changed since `since_utc` (a fetch's new ones), newest
+    listing first and at most ARRIVALS of them, so that the morning's `radar today` reads
+    stored scores. Trains first when the signals changed; nothing without signals.
+    Returns how many were scored, and messages for people."""
+    if signals_hash(db, embedder.model if embedder else "") is None:
+        return 0, []
+    ids = [
+        r[0]
+        for r in db.execute(
+            "select id from papers where changed_utc >= ? order by listing_date desc, id limit ?",
+            [since_utc, ARRIVALS],
+        )
+    ]
+    if not ids:
+        return 0, []
+    scores = relevance(db, ids, embedder)
+    return (len(ids) if scores.model_id is not None else 0), scores.notices
 
 
 def library_ids(db: Database, ids: Sequence[str]) -> set[str]:

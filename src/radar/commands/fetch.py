@@ -36,13 +36,19 @@ def fetch(
     """
     from radar.lock import writer_lock
     from radar.render import to_json
+    from radar.store import utc_now
 
     st = state(ctx)
     db = st.open(quiet=quiet, create=False)
+    notices: list[str] = []
     try:
         with writer_lock(st.settings.db_path, wait):
+            started = utc_now()
             with live_status("asking arXiv…", quiet) as progress:
                 summary = fetch_now(st, db, progress)
+                if summary.new or summary.updated:
+                    progress("scoring the new papers for your ranking…")
+                    notices = score_arrivals(st, db, started)
             from radar.fetchlog import append as log_fetch
 
             if (log_error := log_fetch(st.settings.home, summary)) and not quiet:
@@ -52,6 +58,9 @@ def fetch(
         if not quiet:
             say(str(exc))
         return
+    for notice in notices:
+        if not quiet:
+            say(f"Warning: {notice}", style="yellow")
     if not summary.sources and not quiet:
         say('You follow nothing yet, so there is nothing to fetch. Try: radar follow "Akshay Krishnamurthy".')
     for ok, line in summary.lines():
@@ -68,6 +77,22 @@ def fetch(
         )
     if not summary.ok:
         raise typer.Exit(1)
+
+
+def score_arrivals(st: State, db: Any, since_utc: str) -> list[str]:
+    """Score what the fetch brought under the interest model, so that `radar today` reads
+    stored scores. Ranking is a convenience: a failure here is a warning, never a failed
+    fetch (the papers are stored; `radar today` scores what is left)."""
+    import sqlite3
+
+    from radar.embeddings import embedder
+    from radar.errors import RadarError
+    from radar.relevance import score_arrivals as score
+
+    try:
+        return score(db, since_utc, embedder(st.settings))[1]
+    except (RadarError, sqlite3.Error) as exc:
+        return [f"the new papers were not scored for ranking ({exc}); radar today will score them"]
 
 
 def fetch_now(
