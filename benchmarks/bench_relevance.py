@@ -247,11 +247,11 @@ def real_papers(snapshot: Path | None) -> list[tuple[str, str]]:
         except Exception:  # an error response among the fixtures
             continue
         for p in page.papers:
-            found.append((p.primary_category or "?", f"{p.title} {p.abstract}"))
+            found.append((p.primary_category or "?", f"{p.title}\n{p.abstract}"))
     if snapshot and snapshot.exists():
         for line in snapshot.read_text().splitlines():
             d = json.loads(line)
-            found.append((d["categories"].split()[0], f"{d['title']} {d['abstract']}"))
+            found.append((d["categories"].split()[0], f"{d['title']}\n{d['abstract']}"))
     return found
 
 
@@ -283,7 +283,7 @@ def simulated(n_readers: int, snapshot: Path | None, seed: int = 20) -> tuple[Wo
                     out.append(rng.choices(common_words, common_weights)[0])
             return " ".join(out)
 
-        return words(8, 0.35).capitalize() + ". " + words(60, 0.2)
+        return words(8, 0.35).capitalize() + "\n" + words(60, 0.2)
 
     store_by_topic = {t: [paper(t, rng) for _ in range(100)] for t in range(40)}
     by_cat: dict[str, list[str]] = {}
@@ -341,7 +341,7 @@ def citeulike(path: Path, n_readers: int, abstracts: bool, seed: int = 20) -> tu
 
     def text(i: int) -> str:
         a = articles[i]
-        return f"{a['title']} {a['abstract']}" if abstracts else a["title"]
+        return f"{a['title']}\n{a['abstract']}" if abstracts else a["title"]
 
     if abstracts:
         chosen = [u for u in users[:50] if len(u) >= 10]

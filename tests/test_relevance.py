@@ -28,10 +28,30 @@ def paper(i: int, topic: str, cats: list[str] | None = None) -> Item:
     return Item(f"2611.{i:05d}", title=title, abstract=abstract, categories=cats or ["cs.LG"])
 
 
+FILLER = (
+    "sheaf cohomology scheme morphism moduli stack curve genus divisor galaxy redshift halo lensing "
+    "supernova quasar spectra dwarf stellar orbit bond yield volatility pricing auction equilibrium"
+).split()
+
+
+def filler(i: int) -> Item:
+    """A paper of an earlier day in a field no test cares for: in a real store, most of
+    what the model learns "not (yet) liked" from is far from the reader's interests."""
+    words = [FILLER[(i * 7 + k * 3) % len(FILLER)] for k in range(12)]
+    return Item(
+        f"2611.{i:05d}",
+        title=" ".join(words[:5]).capitalize(),
+        abstract=" ".join(words),
+        categories=["math.AG"],
+    )
+
+
 def store(tmp_path: Path) -> list[Item]:
     items = [paper(i, topic) for i, topic in enumerate(list(TOPICS) * 8, start=100)]
     # Unfollowed papers in another category: the background and the suggestions.
     items += [paper(i, topic, ["q-bio.BM"]) for i, topic in enumerate(list(TOPICS) * 2, start=300)]
+    earlier = [filler(i) for i in range(600, 800)]
+    ok("import", str(write(tmp_path / "earlier.xml", rss_feed(earlier, day="2026-11-19", cats=("math.AG",)))))
     ok("import", str(write(tmp_path / "feed.xml", rss_feed(items, day="2026-11-20"))))
     ok("follow", "--no-fetch", "--category", "cs.LG")
     return items
@@ -270,15 +290,21 @@ def test_the_recipe_is_scikit_learns() -> None:
 def test_terms_are_stems_and_explanations_show_the_papers_own_words() -> None:
     from radar import relevance
 
-    # scikit-learn's tokens and stop words, then Snowball stems, then adjacent pairs.
-    assert relevance.terms("The Networks of networked World-Models") == [
-        "network",
-        "network",
+    # scikit-learn's tokens and stop words, then Snowball stems, then adjacent pairs;
+    # then the title's own terms again, apart.
+    text = relevance.document("The Networks of\n  World-Models", "Networked agents.")
+    assert text == "The Networks of World-Models\nNetworked agents."
+    assert relevance.terms(text) == [
+        *["network", "world", "model", "network", "agent"],
+        *["network world", "world model", "model network", "network agent"],
+        *["title:network", "title:world", "title:model", "title:network world", "title:world model"],
+    ]
+    # A text without an abstract (a library entry, a topic) is all title.
+    assert relevance.terms("world models") == [
         "world",
         "model",
-        "network network",
-        "network world",
         "world model",
+        *(["title:world", "title:model", "title:world model"]),
     ]
     said = relevance.surface("Learning world models from belief states")
     assert said["world model"] == "world models" and said["belief state"] == "belief states"

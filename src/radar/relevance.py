@@ -47,7 +47,7 @@ from radar.database import Database
 from radar.embeddings import Embedder
 from radar.store import BUSY_TIMEOUT_S, chunks, placeholders, utc_now
 
-MODEL_FORMAT = 2  # 2: the vocabulary holds Snowball stems
+MODEL_FORMAT = 2  # 2: the vocabulary holds Snowball stems, and the title's terms apart
 RECIPE = "tf-idf (title + abstract, Snowball-stemmed uni+bigrams, sublinear tf) + class-balanced logistic regression"
 MAX_FEATURES = 20_000
 C = 3.0
@@ -166,15 +166,15 @@ def gather(db: Database) -> tuple[list[Example], list[Example]]:
     ).fetchall()
     for pid, title, abstract, verdict in fb:
         if verdict == "star":
-            liked.append(Example("star", title, f"{title} {abstract}", STAR_WEIGHT, pid))
+            liked.append(Example("star", title, document(title, abstract), STAR_WEIGHT, pid))
         else:
-            hidden.append(Example("hide", title, f"{title} {abstract}", HIDE_WEIGHT, pid))
+            hidden.append(Example("hide", title, document(title, abstract), HIDE_WEIGHT, pid))
     lib = db.execute(
         "select l.paper_id, coalesce(p.title, l.title), coalesce(p.abstract, l.abstract, ''), l.added_utc "
         "from library_entries l left join papers p on p.id = l.paper_id order by l.key"
     ).fetchall()
     for (pid, title, abstract, _), weight in zip(lib, library_weights([r[3] for r in lib]), strict=True):
-        liked.append(Example("library", title, f"{title} {abstract}", weight, pid))
+        liked.append(Example("library", title, document(title, abstract), weight, pid))
     authors = db.execute(
         "select p.id, p.title, coalesce(p.abstract, '') from papers p where p.id in ("
         " select m.paper_id from matches m join follows f on f.id = m.follow_id"
@@ -185,7 +185,7 @@ def gather(db: Database) -> tuple[list[Example], list[Example]]:
     seen = {e.paper_id for e in liked + hidden if e.paper_id}
     for pid, title, abstract in authors:
         if pid not in seen:
-            liked.append(Example("author", title, f"{title} {abstract}", AUTHOR_WEIGHT, pid))
+            liked.append(Example("author", title, document(title, abstract), AUTHOR_WEIGHT, pid))
     for (phrase,) in db.execute("select value from follows where kind = 'topic' order by id"):
         liked.append(Example("topic", phrase, phrase, TOPIC_WEIGHT))
     return liked, hidden
@@ -208,7 +208,7 @@ def background(db: Database, exclude: set[str], size: int, seed: str) -> list[st
             f"select id, title, coalesce(abstract, '') from papers where rowid in ({placeholders(part)})",
             list(part),
         ).fetchall()
-        texts += [f"{t} {a}" for pid, t, a in rows if pid not in exclude]
+        texts += [document(t, a) for pid, t, a in rows if pid not in exclude]
     rng.shuffle(texts)
     return texts[:size]
 
@@ -278,12 +278,30 @@ def _stems(words: list[str]) -> list[str]:
     return list(_STEMMER.stemWords(words))
 
 
+TITLE = "title:"  # the prefix of the title's own terms
+
+
+def document(title: str, abstract: str) -> str:
+    """A paper as the model reads it: its title on the first line, then the abstract."""
+    return " ".join(title.split()) + "\n" + abstract
+
+
+def _pairs(stems: list[str]) -> list[str]:
+    return [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
+
+
 def terms(text: str) -> list[str]:
     """The stemmed words (two letters or more, lowercased, without stop words) and the
-    pairs of adjacent ones: scikit-learn's analyser with ngram_range=(1, 2), after a
-    stemmer."""
-    stems = _stems(_words(text))
-    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
+    pairs of adjacent ones (scikit-learn's analyser with ngram_range=(1, 2), after a
+    stemmer), then the same of the title (the first line of `document`) again, as
+    terms of their own ("title:world model"). A title names a paper's main subject; an
+    abstract also names the neighbouring ones it uses: with the title's terms apart,
+    libraries of titles meet the titles of the day, and on real readers with abstracts
+    this took nDCG@10 from 0.79 to 0.85 (dev half; see the README)."""
+    title, _, rest = text.partition("\n")
+    head = _stems(_words(title))
+    stems = head + _stems(_words(rest)) if rest else head
+    return stems + _pairs(stems) + [TITLE + t for t in head + _pairs(head)]
 
 
 def surface(text: str) -> dict[str, str]:
@@ -685,9 +703,8 @@ def explain(model: StoredModel, texts: Sequence[str]) -> list[Relevance]:
         contrib = val * w[idx]
         order = np.argsort(-contrib)[: EXPLAINED_TERMS * 3]
         written = surface(texts[i])
-        said = _distinct(
-            [written.get(t, t) for t in (fitted.vocabulary[idx[k]] for k in order if contrib[k] > 0)]
-        )[:EXPLAINED_TERMS]
+        stems = (fitted.vocabulary[idx[k]].removeprefix(TITLE) for k in order if contrib[k] > 0)
+        said = _distinct([written.get(t, t) for t in stems])[:EXPLAINED_TERMS]
         near: list[tuple[str, str, float]] = []
         if examples is not None:
             dense = np.zeros(len(fitted.vocabulary))
@@ -705,7 +722,7 @@ def _distinct(terms: list[str]) -> list[str]:
     """Terms without those a kept bigram already says ("world" after "world models")."""
     kept: list[str] = []
     for t in terms:
-        if any(t in k.split() or k in t.split() for k in kept):
+        if any(t == k or t in k.split() or k in t.split() for k in kept):
             continue
         kept.append(t)
     return kept
@@ -739,7 +756,7 @@ def score_papers(
             f"select id, title, coalesce(abstract, '') from papers where id in ({placeholders(part)})",
             list(part),
         ):
-            texts[pid] = f"{title} {abstract}"
+            texts[pid] = document(title, abstract)
     order = list(texts)
     now = utc_now()
     explained = explain(model, [texts[i] for i in order])
