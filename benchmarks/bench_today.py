@@ -103,6 +103,7 @@ FORBIDDEN = (
     "numpy",
     "sklearn",
     "scipy",
+    "Stemmer",
 )
 # The interest model (radar.relevance): a copy of the store with 1,000 signals.
 SIGNAL_STARS, SIGNAL_HIDES, SIGNAL_LIBRARY = 600, 200, 200

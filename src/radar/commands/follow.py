@@ -379,7 +379,7 @@ def print_people(db: Any, follow: Any, found: Any) -> None:
         rest = people[PEOPLE_SHOWN:]
         papers = sum(len(p.papers) for p in rest)
         say(
-            f"  ... and {plural(len(rest), 'more person')} ({plural(papers, 'paper')}), mostly papers that share no co-author",
+            f"  ... and {len(rest):,} more {'person' if len(rest) == 1 else 'people'} ({plural(papers, 'paper')}), mostly papers that share no co-author",
             style="dim",
         )
     if not follow.person:
