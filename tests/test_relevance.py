@@ -144,6 +144,39 @@ def test_the_library_moves_the_ranking_and_is_marked_not_suggested(tmp_path: Pat
     assert not any(c["suggested"] for c in off)
 
 
+def test_a_small_library_explains_the_top_of_a_day_that_is_the_whole_store(
+    tmp_path: Path, radar_home: Path
+) -> None:
+    """A new reader: one day imported, a library of three, two of them titles alone. The
+    day is the model's whole
+    background, relevant papers included, yet the top cards count as liked and say why,
+    and a library paper is never said to be close to itself."""
+    common = "we propose method results show approach data performance model experiments novel framework"
+    items = []
+    for i, topic in enumerate(list(TOPICS) * 8, start=100):
+        # Real abstracts are mostly words every field uses.
+        p = paper(i, topic)
+        p.abstract = " ".join([*common.split()] * 6 + TOPICS[topic].split()[(i % 3) :: 4])
+        items.append(p)
+    items += [filler(i) for i in range(600, 760)]  # a day of 200 papers, 8 on the reader's topic
+    ok("import", str(write(tmp_path / "feed.xml", rss_feed(items, day="2026-11-20"))))
+    add_library(
+        radar_home,
+        [
+            ("2611.00104", "", ""),  # "Amino acid sequence residues contact"
+            # Titles alone, as most entries of a real library are.
+            (None, "Protein folding with contact maps", ""),
+            (None, "Learning the structure of protein sequences", ""),
+        ],
+    )
+    shown = cards("--all")
+    assert [topic_of(c) for c in shown[:8]] == ["bio"] * 8
+    assert all(c["relevance"] > 0 and c["relevance_reasons"] for c in shown[:8])
+    assert sum(c["relevance"] > 0 for c in shown) < len(shown) / 2  # "liked" is not everything
+    own = next(c for c in shown if c["id"] == "2611.00104")
+    assert own["in_library"] and not any(own["title"] in r for r in own["relevance_reasons"])
+
+
 def test_show_prints_the_full_explanation(tmp_path: Path) -> None:
     store(tmp_path)
     ok("star", "2611.00100")

@@ -63,6 +63,7 @@ NEAR = 0.15  # cosine similarity for "close to ..."
 SHOWN_TERMS = 2
 EXPLAINED_TERMS = 6
 EXPLAINED_NEAR = 3
+LIKED_QUANTILE = 0.95  # of the background's scores: above it, a paper counts as liked
 ARRIVALS = 5_000  # papers a fetch scores at most (a day of arXiv is 700-2,000)
 
 
@@ -173,7 +174,13 @@ def gather(db: Database) -> tuple[list[Example], list[Example]]:
         "select l.paper_id, coalesce(p.title, l.title), coalesce(p.abstract, l.abstract, ''), l.added_utc "
         "from library_entries l left join papers p on p.id = l.paper_id order by l.key"
     ).fetchall()
+    seen = {e.paper_id for e in liked + hidden}
     for (pid, title, abstract, _), weight in zip(lib, library_weights([r[3] for r in lib]), strict=True):
+        # A starred paper, or the preprint and the journal version of one paper, is one
+        # example, not two.
+        if pid is not None and pid in seen:
+            continue
+        seen.add(pid)
         liked.append(Example("library", title, document(title, abstract), weight, pid))
     authors = db.execute(
         "select p.id, p.title, coalesce(p.abstract, '') from papers p where p.id in ("
@@ -182,7 +189,6 @@ def gather(db: Database) -> tuple[list[Example], list[Example]]:
         " order by p.listing_date desc, p.id limit ?",
         [AUTHOR_PAPERS],
     ).fetchall()
-    seen = {e.paper_id for e in liked + hidden if e.paper_id}
     for pid, title, abstract in authors:
         if pid not in seen:
             liked.append(Example("author", title, document(title, abstract), AUTHOR_WEIGHT, pid))
@@ -559,11 +565,20 @@ def train(
     fitted, x = fit_rows(docs, [e.weight for e in liked], [w for _, w in negatives])
     if fitted is None or x is None:
         return None
+    np = _numpy()
+    sparse = x.dot(np.array(fitted.weights)) + fitted.intercept
+    drawn_scores = sparse[len(liked) + len(hidden) :]
+    if len(drawn_scores):
+        # Scores are stored minus the background's LIKED_QUANTILE: a paper "counts as
+        # liked" (is explained, may be suggested) when it scores above 95 of 100 papers
+        # drawn from the store. The regression's own 0 is no such line: with a small
+        # library, every paper of the reader's day can score below it.
+        shift = float(np.quantile(drawn_scores, LIKED_QUANTILE))
+        fitted.intercept -= shift
+        drawn_scores = drawn_scores - shift
     dense = None
     if embedder is not None and drawn:
-        np = _numpy()
-        sparse = x.dot(np.array(fitted.weights)) + fitted.intercept
-        dense = _dense_part(db, embedder, liked, drawn, sparse[len(liked) + len(hidden) :], notices)
+        dense = _dense_part(db, embedder, liked, drawn, drawn_scores, notices)
     # The liked papers "close to ..." can name: the first rows of the fitted matrix.
     shown = [i for i, e in enumerate(liked) if e.kind != "author"][:MAX_EXAMPLES]
     shown += [i for i, e in enumerate(liked) if e.kind == "author"][: max(0, MAX_EXAMPLES - len(shown))]
@@ -575,6 +590,7 @@ def train(
             examples.append(
                 {
                     "kind": e.kind,
+                    "id": e.paper_id,
                     "title": e.title,
                     "terms": x.indices[lo:hi].tolist(),
                     "values": x.data[lo:hi].round(5).tolist(),
@@ -639,11 +655,16 @@ def _dense_part(
     centroid = (vectors[: len(liked)] * weights[:, None]).sum(axis=0)
     centroid /= max(1e-12, float(np.linalg.norm(centroid)))
     sims = vectors[len(liked) :] @ centroid
+    sparse_z = [float(sparse_background.mean()), float(sparse_background.std()) or 1.0]
+    dense_z = [float(sims.mean()), float(sims.std()) or 1.0]
+    fused = (sparse_background - sparse_z[0]) / sparse_z[1] + (sims - dense_z[0]) / dense_z[1]
     return {
         "model": embedder.model,
         "centroid": centroid.tolist(),
-        "sparse": [float(sparse_background.mean()), float(sparse_background.std()) or 1.0],
-        "dense": [float(sims.mean()), float(sims.std()) or 1.0],
+        "sparse": sparse_z,
+        "dense": dense_z,
+        # As for the sparse score: the fused score is stored minus its background quantile.
+        "offset": float(np.quantile(fused, LIKED_QUANTILE)),
     }
 
 
@@ -668,13 +689,15 @@ def _fused(
             if notices is not None:
                 notices.append(f"embeddings failed ({exc}); ranked with the sparse model alone")
     (sm, ss), (dm, ds) = dense["sparse"], dense["dense"]
+    offset = float(dense.get("offset", 0.0)) if sims is not None else 0.0
     for i, r in enumerate(found):
-        r.score = (r.score - sm) / ss + (0.0 if sims is None else (float(sims[i]) - dm) / ds)
+        r.score = (r.score - sm) / ss + (0.0 if sims is None else (float(sims[i]) - dm) / ds) - offset
 
 
-def explain(model: StoredModel, texts: Sequence[str]) -> list[Relevance]:
+def explain(model: StoredModel, texts: Sequence[str], ids: Sequence[str | None] = ()) -> list[Relevance]:
     """Each text's score and, for those the model likes, the terms that weighed most
-    and the liked papers nearest."""
+    and the liked papers nearest (never the paper itself: `ids`, when given, are the
+    texts' paper ids)."""
     np = _numpy()
 
     if not texts:
@@ -710,9 +733,16 @@ def explain(model: StoredModel, texts: Sequence[str]) -> list[Relevance]:
             dense = np.zeros(len(fitted.vocabulary))
             dense[idx] = val
             sims = examples.dot(dense)
-            for k in np.argsort(-sims)[:EXPLAINED_NEAR]:
-                if sims[k] >= NEAR:
-                    e = model.examples[int(k)]
+            own = ids[i] if i < len(ids) else None
+            for k in np.argsort(-sims)[: EXPLAINED_NEAR + 2]:
+                e = model.examples[int(k)]
+                said_already = any(title == e["title"] for _, title, _ in near)
+                if (
+                    sims[k] >= NEAR
+                    and len(near) < EXPLAINED_NEAR
+                    and not said_already
+                    and (own is None or e.get("id") != own)
+                ):
                     near.append((e["kind"], e["title"], round(float(sims[k]), 3)))
         found.append(Relevance(float(scores[i]), said, near))
     return found
@@ -759,7 +789,7 @@ def score_papers(
             texts[pid] = document(title, abstract)
     order = list(texts)
     now = utc_now()
-    explained = explain(model, [texts[i] for i in order])
+    explained = explain(model, [texts[i] for i in order], order)
     if model.dense is not None:
         _fused(db, model.dense, embedder, [texts[i] for i in order], explained, notices)
     found = dict(zip(order, explained, strict=True))

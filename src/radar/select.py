@@ -70,8 +70,10 @@ def select(
     return with_relevance(db, ranked, extra, suggest, notices, by_tier=not include_all, embedder=embedder)
 
 
-# Suggested papers come from the top of the window: this fraction of it, at most.
-SUGGEST_TOP = 0.25
+# Suggested papers come from the top of the window (this fraction of it, at most) and
+# count as liked (score above the model's line, relevance.LIKED_QUANTILE): a paper you
+# follow nothing of has to earn its place.
+SUGGEST_TOP = 0.10
 
 
 def unfollowed(db: Database, window: Window, unread: bool) -> list[Ranked]:
@@ -131,14 +133,18 @@ def with_relevance(
     )
     if not others or suggest <= 0:
         return ranked
-    everything = sorted((r.relevance for r in ranked + others if r.relevance is not None), reverse=True)
+    # The window's papers new to the reader (the library's own would raise the bar)...
+    everything = sorted(
+        (r.relevance for r in ranked + others if r.relevance is not None and not r.in_library), reverse=True
+    )
+    # ...its top tenth.
     top = max(1, int(len(everything) * SUGGEST_TOP))
     bar = max(0.0, everything[top - 1]) if everything else 0.0
     picked = sorted(
         (
             r
             for r in others
-            if r.relevance is not None and r.relevance >= bar and r.relevance > 0 and not r.in_library
+            if r.relevance is not None and r.relevance >= bar - 1e-9 and r.relevance > 0 and not r.in_library
         ),
         key=lambda r: (-(r.relevance or 0.0), r.id),
     )[:suggest]
