@@ -332,6 +332,9 @@ def test_terms_are_stems_and_explanations_show_the_papers_own_words() -> None:
         *["network world", "world model", "model network", "network agent"],
         *["title:network", "title:world", "title:model", "title:network world", "title:world model"],
     ]
+    # arXiv writes LaTeX accents; a library exported by Zotero writes the letters.
+    assert "kollár" in relevance.terms(relevance.document("Koll\\'ar's theorem", ""))
+    assert "kollár" in relevance.terms(relevance.document("Kollár's theorem", ""))
     # A text without an abstract (a library entry, a topic) is all title.
     assert relevance.terms("world models") == [
         "world",

@@ -288,8 +288,12 @@ TITLE = "title:"  # the prefix of the title's own terms
 
 
 def document(title: str, abstract: str) -> str:
-    """A paper as the model reads it: its title on the first line, then the abstract."""
-    return " ".join(title.split()) + "\n" + abstract
+    """A paper as the model reads it: its title on the first line, then the abstract,
+    LaTeX accents decoded (arXiv's `Koll\\'ar` is the library's Kollár, not "koll" and
+    "ar")."""
+    from radar.latex import accents_to_text
+
+    return " ".join(accents_to_text(title).split()) + "\n" + accents_to_text(abstract)
 
 
 def _pairs(stems: list[str]) -> list[str]:
@@ -557,6 +561,8 @@ def train(
     db: Database, signals: str, embedder: Embedder | None = None, notices: list[str] | None = None
 ) -> int | None:
     """Learn from the signals now stored and keep the model as the only row; returns its id."""
+    from radar.latex import accents_to_text
+
     liked, hidden = gather(db)
     exclude = {e.paper_id for e in liked + hidden if e.paper_id}
     drawn = background(db, exclude, BACKGROUND, signals)
@@ -591,7 +597,7 @@ def train(
                 {
                     "kind": e.kind,
                     "id": e.paper_id,
-                    "title": e.title,
+                    "title": " ".join(accents_to_text(e.title).split()),  # quoted as text on cards
                     "terms": x.indices[lo:hi].tolist(),
                     "values": x.data[lo:hi].round(5).tolist(),
                 }
