@@ -288,6 +288,36 @@ def test_files_that_cannot_be_read_fail_with_one_error_each(tmp_path: Path, rada
     assert len(entries(radar_home)) == 3
 
 
+def test_more_files_that_are_not_libraries_say_what_they_are(
+    arxiv: Arxiv, tmp_path: Path, radar_home: Path
+) -> None:
+    # Entries left to fetch by an earlier --no-fetch import...
+    library(None, "import", "--no-fetch", str(HERE / "zotero-bbt.bib"))
+    snapshot = tmp_path / "arxiv.jsonl"
+    snapshot.write_text('{"id": "0704.0001", "title": "A"}\n{"id": "0704.0002", "title": "B"}\n')
+    truncated = tmp_path / "cut.json"
+    truncated.write_text('[\n  {"id": "a", "title": "World models", "type": "article"', encoding="utf-8")
+    for path, said in (
+        (
+            snapshot,
+            "JSON Lines (one JSON object a line), not CSL-JSON; an arXiv metadata snapshot is imported",
+        ),
+        (truncated, "cut.json: no entry could be read: line 2"),
+        (tmp_path / "typo.bib", "typo.bib: cannot be read"),
+    ):
+        result = library(arxiv, "import", str(path))
+        # One line, exit 1, and no network for a file that gave nothing (the entries
+        # left to fetch wait for an import that reads something).
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 1 and len(lines) == 1, result.stderr
+        assert lines[0].startswith("Error: ") and said in lines[0], result.stderr
+    assert arxiv.requests == []
+    # A BibTeX file saved as UTF-16 (with its byte-order mark) is read, not called binary.
+    utf16 = tmp_path / "windows.bib"
+    utf16.write_bytes((HERE / "zotero-bbt.bib").read_text(encoding="utf-8").encode("utf-16"))
+    assert library(None, "import", "--no-fetch", str(utf16)).returncode == 0
+
+
 def test_unresolvable_entries_are_listed_with_why(tmp_path: Path, radar_home: Path) -> None:
     bib = tmp_path / "lib.bib"
     bib.write_text(

@@ -453,6 +453,11 @@ def parse_csl_json(text: str, path: str = "") -> ParsedFile:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data" and text.lstrip().startswith("{") and exc.lineno > 1:
+            raise LibraryFileError(
+                f"{path}: JSON Lines (one JSON object a line), not CSL-JSON; an arXiv metadata snapshot "
+                "is imported with `radar import`"
+            ) from None
         items = _csl_items_around_breaks(text, exc, parsed)
     else:
         if isinstance(data, dict) and isinstance(data.get("items"), list):
@@ -669,9 +674,12 @@ def read_library_file(path: Path) -> ParsedFile:
         raise LibraryFileError(f"{shown}: cannot be read ({exc.strerror or exc})") from None
     if not data.strip():
         raise LibraryFileError(f"{shown}: the file is empty")
+    notes = []
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 with its byte-order mark, as some Windows tools save BibTeX.
+        data = data.decode("utf-16", errors="replace").encode("utf-8")
     if b"\x00" in data[:4096]:
         raise LibraryFileError(f"{shown}: a binary file, not a BibTeX, CSL-JSON or RIS file")
-    notes = []
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -1063,8 +1071,16 @@ def import_library(
         except LibraryFileError as exc:
             report.failed.append(str(exc))
             continue
+        if not parsed.entries:
+            lost = [p for p in parsed.problems if p.lost]
+            why = f": {lost[0]}" if lost else ""
+            report.failed.append(f"{path}: no entry could be read{why}")
+            continue
         resolve_in_store(db, parsed.entries)
         report.files.append(save_entries(db, parsed, source_name(path), sync=sync))
+    if not report.files:
+        # Nothing was read (a mistyped path): no network, and nothing to say but the error.
+        return report
     missing = unstored_ids(db)
     if fetch and http is not None and missing:
         report.fetch = fetch_library_papers(db, http, api_url, missing, lock=lock, progress=progress)

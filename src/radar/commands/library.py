@@ -23,6 +23,7 @@ app.add_typer(
     help="Your library of papers (BibTeX, CSL-JSON, RIS), which ranking reads: import, list, remove.",
 )
 
+UNRESOLVED_SHOWN = 10  # per file: a library of titles alone has hundreds, listed by `radar library`
 FormatOpt = Annotated[ListFormat, typer.Option("--format", "-f", help="text or json.")]
 
 
@@ -121,8 +122,14 @@ def _say_report(report: Any, quiet: bool) -> None:
                 f"Warning: {file.path}: --sync dropped nothing, since part of the file could not be read",
                 style="yellow",
             )
-        for entry in file.unresolved:
+        for entry in file.unresolved[:UNRESOLVED_SHOWN]:
             say(f"  unresolved: {entry.key}: {entry.title or '(no title)'}: {entry.resolution}", style="dim")
+        if len(file.unresolved) > UNRESOLVED_SHOWN:
+            say(
+                f"  ... and {len(file.unresolved) - UNRESOLVED_SHOWN:,} more unresolved (`radar library` lists them "
+                "all); ranking reads their own title and abstract",
+                style="dim",
+            )
     fetched = report.fetch
     if fetched is not None:
         if fetched.error:

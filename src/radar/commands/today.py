@@ -84,7 +84,7 @@ def today(
     if not all_ and not has_follows(db):
         empty(
             format,
-            'You follow nothing yet. Try: radar follow "Akshay Krishnamurthy", radar follow --category cs.LG or radar follow --topic "world models"; radar today --all shows every paper.',
+            'You follow nothing yet. Try: radar follow "Akshay Krishnamurthy", radar follow --category cs.LG or radar follow --topic "world models"; radar today --all shows every paper, ranked by your library and stars when you have them.',
         )
         return
     notices: list[str] = []
