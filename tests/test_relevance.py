@@ -182,6 +182,7 @@ def test_show_prints_the_full_explanation(tmp_path: Path) -> None:
     ok("star", "2611.00100")
     shown = ok("show", "2611.00110")
     assert "relevance" in shown and "you starred" in shown and "weighs" in shown
+    assert "trained" in shown and "on 1 starred paper" in " ".join(shown.split())
     data = json.loads(ok("show", "2611.00110", "--format", "json"))
     assert data["relevance"] > 0 and data["relevance_reasons"]
 

@@ -256,7 +256,17 @@ def print_relevance(console: Console, why: Any) -> None:
     for reason in why.reasons:
         console.print(Text(f"{'':>15}  {one_line(reason)}", style="italic"))
     if why.model:
-        learned = ", ".join(f"{n} {kind}" for kind, n in sorted(why.model["signals"].items()))
+        nouns = {  # kind: (one, several)
+            "star": ("starred paper", "starred papers"),
+            "hide": ("hidden paper", "hidden papers"),
+            "library": ("library entry", "library entries"),
+            "author": ("paper by a followed author", "papers by followed authors"),
+            "topic": ("followed topic", "followed topics"),
+        }
+        learned = ", ".join(
+            f"{n:,} {nouns.get(kind, (kind, kind))[n != 1]}"
+            for kind, n in sorted(why.model["signals"].items())
+        )
         console.print(
             Text(
                 f"{'model':>15}: {why.model['recipe']}; trained {why.model['trained']} on {learned}",
