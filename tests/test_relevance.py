@@ -345,6 +345,9 @@ def test_terms_are_stems_and_explanations_show_the_papers_own_words() -> None:
     ]
     said = relevance.surface("Learning world models from belief states")
     assert said["world model"] == "world models" and said["belief state"] == "belief states"
+    # A pair is shown with the stop words between its words, and acronyms as written.
+    said = relevance.surface("A Model for Social Networks of DDA agents")
+    assert said["model social"] == "model for social" and said["dda"] == "DDA"
     fitted = relevance.fit(
         [("Belief states for world models", 1.0), ("World models learn belief states", 1.0)],
         [("Protein folding in yeast", 1.0), ("Galaxy clusters at high redshift", 1.0)],

@@ -316,14 +316,27 @@ def terms(text: str) -> list[str]:
 
 def surface(text: str) -> dict[str, str]:
     """Each term of the text as the text itself first writes it ("world model" ->
-    "world models"), so explanations show words, not stems."""
-    words = _words(text)
-    stems = _stems(words)
+    "world models"; a pair with the stop words between them, "model for social";
+    acronyms in capitals, "DDA"), so explanations show words, not stems."""
+    found = [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
+    kept = [(w, a, b) for w, a, b in found if w.lower() not in STOP_WORDS]
+    stems = _stems([w.lower() for w, _, _ in kept])
+
+    def shown(word: str) -> str:
+        return word if word.isupper() and len(word) > 1 else word.lower()
+
     said: dict[str, str] = {}
-    for i, (stem, word) in enumerate(zip(stems, words, strict=True)):
-        said.setdefault(stem, word)
+    for i, (stem, (word, _, _)) in enumerate(zip(stems, kept, strict=True)):
+        said.setdefault(stem, shown(word))
         if i:
-            said.setdefault(f"{stems[i - 1]} {stem}", f"{words[i - 1]} {word}")
+            before, begin, _ = kept[i - 1]
+            between = text[begin : kept[i][2]]
+            # The words as written between the pair, when that is a short phrase on one line.
+            if len(between.split()) <= 4 and "\n" not in between:
+                phrase = " ".join(shown(w) for w in between.split())
+            else:
+                phrase = f"{shown(before)} {shown(word)}"
+            said.setdefault(f"{stems[i - 1]} {stem}", phrase)
     return said
 
 
