@@ -4,7 +4,7 @@ readers and on real readers' libraries (CiteULike-a), for radar's model and its 
 Usage:
     uv run python benchmarks/bench_relevance.py [--citeulike ../shared/real/citeulike]
         [--snapshot ../shared/real/arxiv-snapshot-0704.jsonl] [--readers 300] [--real 400]
-        [--split test|dev|all] [--variants]
+        [--split test|dev|all] [--variants] [--embed-model MODEL [--embed-api-base URL]]
 
 Rows (every method ranks the same candidates for the same reader):
 - current order: radar without a model, tier then recency. Every candidate is in the
@@ -20,6 +20,10 @@ Rows (every method ranks the same candidates for the same reader):
   w_i = 1 / (1 + log10(rank of i by date added)) (stars count as the newest entries).
 - radar: radar.relevance.fit, the function radar itself trains with (its stars,
   library weights, hides and background sample as `radar.relevance.train` builds them).
+- with an embedding model (`--embed-model`, default $RADAR_EMBED_MODEL; any litellm
+  embedding model, `--embed-api-base` for a local server), two more rows: zotero-arxiv-
+  daily's similarity on the embeddings, and radar's model fused with them as radar does
+  with RADAR_EMBED_MODEL (z-scores over the background, added).
 
 Simulated readers (method). Real text: the arXiv metadata snapshot lines and the API
 responses in tests/fixtures/arxiv (about 330 real papers with their categories). A
@@ -56,6 +60,7 @@ import argparse
 import gzip
 import json
 import math
+import os
 import random
 import re
 import sqlite3
@@ -215,6 +220,64 @@ def radar_fused(reader: Reader, world: World, features: Features) -> list[float]
 def _z(v: np.ndarray) -> np.ndarray:
     sd = v.std()
     return (v - v.mean()) / sd if sd > 0 else v * 0
+
+
+class Embeddings:
+    """Vectors from an embedding model (`--embed-model`, through radar.embeddings.request,
+    the call radar makes), each text asked for once per run."""
+
+    def __init__(self, model: str, api_base: str) -> None:
+        from radar.embeddings import Embedder
+
+        self.embedder = Embedder(model, api_base)
+        self.cache: dict[str, np.ndarray] = {}
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        from radar.embeddings import request
+
+        missing = list(dict.fromkeys(t for t in texts if t not in self.cache))
+        if missing:
+            for text, vector in zip(missing, request(self.embedder, missing), strict=True):
+                v = np.array(vector, dtype=float)
+                self.cache[text] = v / (np.linalg.norm(v) or 1.0)
+        return np.array([self.cache[t] for t in texts])
+
+
+EMBEDDINGS: Embeddings | None = None
+
+
+def embedding_similarity(reader: Reader, world: World, features: Features) -> list[float]:
+    """zotero-arxiv-daily's own recipe: recency-weighted similarity to the library, on
+    embeddings."""
+    assert EMBEDDINGS is not None
+    lib = EMBEDDINGS([t for _, t, _ in reader.liked])
+    sims = EMBEDDINGS(reader.candidates) @ lib.T
+    return list(sims @ np.array(zotero_weights(reader)))
+
+
+def radar_with_embeddings(reader: Reader, world: World, features: Features) -> list[float]:
+    """radar with RADAR_EMBED_MODEL: the sparse score and the similarity to the liked
+    papers' weighted centroid, each as a z-score over the background, added
+    (radar.relevance._dense_part and _fused)."""
+    assert EMBEDDINGS is not None
+    fitted, background = _radar_fit(reader, world, relevance.C)
+    if fitted is None:
+        return [0.0] * len(reader.candidates)
+    w = np.array(fitted.weights)
+    sparse_bg = relevance.transform(fitted, background).dot(w)
+    sparse = relevance.transform(fitted, reader.candidates).dot(w)
+    liked = [t for _, t, _ in reader.liked]
+    weights = np.array([relevance.STAR_WEIGHT if k == "star" else 1.0 for k, _, _ in reader.liked])
+    if reader.added:
+        weights[-len(reader.added) :] = relevance.library_weights(reader.added)
+    centroid = (EMBEDDINGS(liked) * weights[:, None]).sum(axis=0)
+    centroid /= np.linalg.norm(centroid) or 1.0
+    dense_bg = EMBEDDINGS(background) @ centroid
+    dense = EMBEDDINGS(reader.candidates) @ centroid
+    return list(
+        (sparse - sparse_bg.mean()) / (sparse_bg.std() or 1.0)
+        + (dense - dense_bg.mean()) / (dense_bg.std() or 1.0)
+    )
 
 
 METHODS: dict[str, Callable[[Reader, World, Features], list[float]]] = {
@@ -409,8 +472,19 @@ def main() -> None:
     parser.add_argument("--real", type=int, default=400, help="real readers for titles (both halves)")
     parser.add_argument("--split", choices=["dev", "test", "all"], default="test")
     parser.add_argument("--variants", action="store_true", help="also the recipe variants weighed on dev")
+    parser.add_argument(
+        "--embed-model",
+        default=os.environ.get("RADAR_EMBED_MODEL", ""),
+        help="add the embedding rows with this litellm model (default: $RADAR_EMBED_MODEL)",
+    )
+    parser.add_argument("--embed-api-base", default=os.environ.get("RADAR_LLM_API_BASE", ""))
     args = parser.parse_args()
     methods = dict(METHODS, **(VARIANTS if args.variants else {}))
+    if args.embed_model:
+        global EMBEDDINGS
+        EMBEDDINGS = Embeddings(args.embed_model, args.embed_api_base)
+        methods["embeddings: recency-weighted similarity to the library"] = embedding_similarity
+        methods["radar: interest model + embeddings (z-fused)"] = radar_with_embeddings
     world, readers = simulated(args.readers, args.snapshot)
     evaluate(f"Simulated readers, {args.split} half", world, split(readers, args.split), methods)
     if args.citeulike:
