@@ -38,7 +38,7 @@ import random
 import re
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -63,7 +63,8 @@ NEAR = 0.15  # cosine similarity for "close to ..."
 SHOWN_TERMS = 2
 EXPLAINED_TERMS = 6
 EXPLAINED_NEAR = 3
-LIKED_QUANTILE = 0.95  # of the background's scores: above it, a paper counts as liked
+LIKED_QUANTILE = 0.95  # of the store's scores: above it, a paper counts as liked
+CALIBRATION = 500  # papers drawn from the store beyond the background, to place that line
 ARRIVALS = 5_000  # papers a fetch scores at most (a day of arXiv is 700-2,000)
 
 
@@ -314,10 +315,11 @@ def terms(text: str) -> list[str]:
     return stems + _pairs(stems) + [TITLE + t for t in head + _pairs(head)]
 
 
-def surface(text: str) -> dict[str, str]:
-    """Each term of the text as the text itself first writes it ("world model" ->
-    "world models"; a pair with the stop words between them, "model for social";
-    acronyms in capitals, "DDA"), so explanations show words, not stems."""
+def surface(text: str, wanted: Collection[str] | None = None) -> dict[str, str]:
+    """Each term of the text (or of `wanted`, those asked for) as the text itself first
+    writes it ("world model" -> "world models"; a pair with the stop words between its
+    words, "model for social"; acronyms in capitals, "DDA"), so explanations show words,
+    not stems."""
     found = [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
     kept = [(w, a, b) for w, a, b in found if w.lower() not in STOP_WORDS]
     stems = _stems([w.lower() for w, _, _ in kept])
@@ -326,17 +328,19 @@ def surface(text: str) -> dict[str, str]:
         return word if word.isupper() and len(word) > 1 else word.lower()
 
     said: dict[str, str] = {}
-    for i, (stem, (word, _, _)) in enumerate(zip(stems, kept, strict=True)):
-        said.setdefault(stem, shown(word))
-        if i:
-            before, begin, _ = kept[i - 1]
-            between = text[begin : kept[i][2]]
-            # The words as written between the pair, when that is a short phrase on one line.
-            if len(between.split()) <= 4 and "\n" not in between:
-                phrase = " ".join(shown(w) for w in between.split())
-            else:
-                phrase = f"{shown(before)} {shown(word)}"
-            said.setdefault(f"{stems[i - 1]} {stem}", phrase)
+    for i, stem in enumerate(stems):
+        if stem not in said and (wanted is None or stem in wanted):
+            said[stem] = shown(kept[i][0])
+        pair = f"{stems[i - 1]} {stem}" if i else ""
+        if not i or pair in said or (wanted is not None and pair not in wanted):
+            continue
+        (before, begin, _), (word, _, end) = kept[i - 1], kept[i]
+        between = text[begin:end]
+        # The words as written between the pair, when that is a short phrase on one line.
+        if len(between.split()) <= 4 and "\n" not in between:
+            said[pair] = " ".join(shown(w) for w in between.split())
+        else:
+            said[pair] = f"{shown(before)} {shown(word)}"
     return said
 
 
@@ -578,26 +582,35 @@ def train(
 
     liked, hidden = gather(db)
     exclude = {e.paper_id for e in liked + hidden if e.paper_id}
-    drawn = background(db, exclude, BACKGROUND, signals)
+    sample = background(db, exclude, BACKGROUND + CALIBRATION, signals)
+    # The papers drawn beyond the training sample place the "liked" line, on scores the
+    # fit did not push down, as it did not push down the day's new papers. A store too
+    # small to spare them trains on all it has (holding some of its papers out would
+    # rank those above the rest: the training negatives are pushed down), and the line
+    # comes from the training sample's scores.
+    drawn, calibration = sample[:BACKGROUND], sample[BACKGROUND:]
     negatives = [(e.text, e.weight) for e in hidden] + [(t, BACKGROUND_WEIGHT) for t in drawn]
     docs = [terms(e.text) for e in liked] + [terms(t) for t, _ in negatives]
     fitted, x = fit_rows(docs, [e.weight for e in liked], [w for _, w in negatives])
     if fitted is None or x is None:
         return None
     np = _numpy()
-    sparse = x.dot(np.array(fitted.weights)) + fitted.intercept
-    drawn_scores = sparse[len(liked) + len(hidden) :]
-    if len(drawn_scores):
-        # Scores are stored minus the background's LIKED_QUANTILE: a paper "counts as
+    w = np.array(fitted.weights)
+    if calibration:
+        line_texts, line_scores = calibration, transform(fitted, calibration).dot(w) + fitted.intercept
+    else:
+        line_texts, line_scores = drawn, (x.dot(w) + fitted.intercept)[len(liked) + len(hidden) :]
+    if len(line_scores):
+        # Scores are stored minus the LIKED_QUANTILE of the store's: a paper "counts as
         # liked" (is explained, may be suggested) when it scores above 95 of 100 papers
         # drawn from the store. The regression's own 0 is no such line: with a small
         # library, every paper of the reader's day can score below it.
-        shift = float(np.quantile(drawn_scores, LIKED_QUANTILE))
+        shift = float(np.quantile(line_scores, LIKED_QUANTILE))
         fitted.intercept -= shift
-        drawn_scores = drawn_scores - shift
+        line_scores = line_scores - shift
     dense = None
-    if embedder is not None and drawn:
-        dense = _dense_part(db, embedder, liked, drawn, drawn_scores, notices)
+    if embedder is not None and line_texts:
+        dense = _dense_part(db, embedder, liked, line_texts, line_scores, notices)
     # The liked papers "close to ..." can name: the first rows of the fitted matrix.
     shown = [i for i, e in enumerate(liked) if e.kind != "author"][:MAX_EXAMPLES]
     shown += [i for i, e in enumerate(liked) if e.kind == "author"][: max(0, MAX_EXAMPLES - len(shown))]
@@ -658,8 +671,9 @@ def _dense_part(
     notices: list[str] | None,
 ) -> dict[str, Any] | None:
     """With embeddings: the liked papers' weighted centroid, and the mean and spread of the
-    sparse scores and of the similarity to the centroid over the background, by which
-    both are put on one scale (z-scores) and added when papers are scored."""
+    sparse scores and of the similarity to the centroid over a sample of the store
+    (`drawn`: the papers held out of training when there are any), by which both are put
+    on one scale (z-scores) and added when papers are scored."""
     from radar.embeddings import embed
     from radar.errors import ModelError
 
@@ -744,8 +758,8 @@ def explain(model: StoredModel, texts: Sequence[str], ids: Sequence[str | None] 
         idx, val = x.indices[lo:hi], x.data[lo:hi]
         contrib = val * w[idx]
         order = np.argsort(-contrib)[: EXPLAINED_TERMS * 3]
-        written = surface(texts[i])
-        stems = (fitted.vocabulary[idx[k]].removeprefix(TITLE) for k in order if contrib[k] > 0)
+        stems = [fitted.vocabulary[idx[k]].removeprefix(TITLE) for k in order if contrib[k] > 0]
+        written = surface(texts[i], set(stems))
         said = _distinct([written.get(t, t) for t in stems])[:EXPLAINED_TERMS]
         near: list[tuple[str, str, float]] = []
         if examples is not None:
