@@ -307,3 +307,31 @@ def test_a_follow_of_the_whole_name_reads_its_papers_from_its_matches(
     ok("follow", "Jun Zhu", "--no-fetch", "--like", "2611.00005")
     (follow,) = list_follows(db)
     assert stored_name_hits(db, follow) is None  # a chosen person's matches are not the name's
+
+
+def test_the_quick_spelling_filter_keeps_every_spelling_that_can_match() -> None:
+    """follows._could_be leaves out, unparsed, the spellings that cannot be the person;
+    it must never leave out one that can."""
+    from radar.follows import _could_be
+    from radar.names import match_strength, parse_name
+
+    wanted = parse_name("Wei Wang")
+    could_be = _could_be([wanted])
+    spellings = [
+        "Wei Wang",
+        "W. Wang",
+        "Wang, Wei",
+        "Wei-Ming Wang",
+        "W.-M. Wang",
+        "Jun Wang",
+        "J. W. Wang",
+        "Wéi Wáng",
+        "Wei  Wang",
+        "WEI WANG",
+        "Xiaowei Wang",
+        "Wang, Jun",
+    ]
+    for name in spellings:
+        if match_strength(wanted, parse_name(name)) is not None:
+            assert could_be(name), name
+    assert not could_be("Jun Wang") and not could_be("Xiaowei Wang") and not could_be("Wang, Jun")

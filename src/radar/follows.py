@@ -254,7 +254,10 @@ def matching_spellings(db: Database, key: str, wanted: Sequence[ParsedName]) -> 
     come from the (name_key, name) index alone: a common surname costs one pass over its
     index entries and one parse per spelling, not a table lookup and a parse per paper."""
     maybe = []
+    could_be = _could_be(wanted)
     for (name,) in db.execute("select distinct name from paper_authors where name_key = ?", [key]):
+        if not could_be(name):
+            continue
         try:
             candidate = parse_name(name)
         except ValueError:
@@ -262,6 +265,31 @@ def matching_spellings(db: Database, key: str, wanted: Sequence[ParsedName]) -> 
         if any(match_strength(w, candidate) is not None for w in wanted):
             maybe.append(name)
     return maybe
+
+
+_WORD_START = re.compile(r"(?:^|[^a-z])([a-z])")
+
+
+def _could_be(wanted: Sequence[ParsedName]) -> Any:
+    """A quick test that leaves out, without parsing them, the ASCII spellings that
+    cannot be any of `wanted`: a spelling of "Wei Wang" has a word starting with w
+    besides the surname's own ("Jun Wang" has not). 8,000 spellings are stored under a
+    surname such as Wang; parsing each made half of a follow's time. Other spellings
+    are parsed as before."""
+    needs: list[tuple[str, int]] = []
+    for w in wanted:
+        if not w.given or not w.given[0] or not w.surname:
+            return lambda name: True
+        first = w.given[0][0]
+        needs.append((first, 2 if w.surname[0] == first else 1))
+
+    def could_be(name: str) -> bool:
+        if not name.isascii():
+            return True
+        starts = _WORD_START.findall(name.lower())
+        return any(starts.count(first) >= n for first, n in needs)
+
+    return could_be
 
 
 def _rows_of_matching_names(

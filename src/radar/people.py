@@ -573,9 +573,13 @@ def _authors(authors_json: str, written: str, followed: ParsedName) -> tuple[lis
     except ValueError:
         return [], ""
     names, affiliation = [], ""
-    for author in authors:
-        name = author.get("name", "") if isinstance(author, dict) else str(author)
-        if name == written or (name and _is_followed(name, followed)):
+    every = [author.get("name", "") if isinstance(author, dict) else str(author) for author in authors]
+    # The byline names the followed person once, as the match wrote it: when that
+    # spelling is there, the others are co-authors without asking (a long author list
+    # would otherwise cost a name comparison each).
+    found = written in every
+    for author, name in zip(authors, every, strict=True):
+        if name == written or (not found and name and _is_followed(name, followed)):
             if isinstance(author, dict) and author.get("affiliations") and not affiliation:
                 affiliation = str(author["affiliations"][0])
             continue
