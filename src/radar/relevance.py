@@ -133,6 +133,8 @@ def _signal_rows(db: Database) -> dict[str, list[Any]]:
         "follows": db.execute(
             "select kind, key from follows where kind in ('author', 'topic') order by kind, key"
         ).fetchall(),
+        # A mute takes its papers out of what followed authors' papers teach.
+        "mutes": db.execute("select kind, value from mutes order by kind, value").fetchall(),
     }
 
 
@@ -140,7 +142,7 @@ def signals_hash(db: Database, embed_model: str = "") -> str | None:
     """A hash of every signal the model learns from (and of the embedding model, which
     changes what it is); None when there is no signal."""
     rows = _signal_rows(db)
-    if not any(rows.values()):
+    if not any(v for k, v in rows.items() if k != "mutes"):
         return None
     data = json.dumps([MODEL_FORMAT, RECIPE, embed_model, rows], default=str)
     return hashlib.sha256(data.encode()).hexdigest()
@@ -190,6 +192,11 @@ def gather(db: Database) -> tuple[list[Example], list[Example]]:
         " order by p.listing_date desc, p.id limit ?",
         [AUTHOR_PAPERS],
     ).fetchall()
+    if authors:
+        from radar.feedback import muted
+
+        gone = muted(db, [r[0] for r in authors])
+        authors = [r for r in authors if r[0] not in gone]
     for pid, title, abstract in authors:
         if pid not in seen:
             liked.append(Example("author", title, document(title, abstract), AUTHOR_WEIGHT, pid))
@@ -581,6 +588,8 @@ def train(
     from radar.latex import accents_to_text
 
     liked, hidden = gather(db)
+    if not liked:
+        return None  # hides alone teach nothing to rank by
     exclude = {e.paper_id for e in liked + hidden if e.paper_id}
     sample = background(db, exclude, BACKGROUND + CALIBRATION, signals)
     # The papers drawn beyond the training sample place the "liked" line, on scores the
