@@ -453,10 +453,17 @@ def near_misses(db: Database, follow: Follow) -> Counter[str]:
     misses: Counter[str] = Counter()
     keys = lookup_keys(wanted)  # a compound surname's other spelling is under another key
     spellings = db.execute(
-        f"select name, count(*) from paper_authors where name_key in ({placeholders(keys)}) group by name",
+        f"select name, name_key, count(*) from paper_authors where name_key in ({placeholders(keys)}) "
+        "group by name, name_key",
         list(keys),
     ).fetchall()
-    for name, papers in spellings:
+    could_be = _could_be([wanted])
+    for name, key, papers in spellings:
+        if key == wanted.key and not could_be(name):
+            # Under the followed surname and unable to be the person: a namesake,
+            # without parsing (a common surname has thousands of spellings).
+            misses[name] += papers
+            continue
         try:
             candidate = parse_name(name)
         except ValueError:
