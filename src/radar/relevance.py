@@ -48,7 +48,10 @@ from radar.embeddings import Embedder
 from radar.store import BUSY_TIMEOUT_S, chunks, placeholders, utc_now
 
 MODEL_FORMAT = 2  # 2: the vocabulary holds Snowball stems, and the title's terms apart
-RECIPE = "tf-idf (title + abstract, Snowball-stemmed uni+bigrams, sublinear tf) + class-balanced logistic regression"
+RECIPE = (
+    "tf-idf (title + abstract, and the title's terms apart; Snowball-stemmed uni+bigrams, sublinear tf)"
+    " + class-balanced logistic regression"
+)
 MAX_FEATURES = 20_000
 C = 3.0
 BACKGROUND = 1_000  # papers sampled from the store as "not (yet) liked"
