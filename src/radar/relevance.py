@@ -684,8 +684,8 @@ def _dense_part(
 ) -> dict[str, Any] | None:
     """With embeddings: the liked papers' weighted centroid, and the mean and spread of the
     sparse scores and of the similarity to the centroid over a sample of the store
-    (`drawn`: the papers held out of training when there are any), by which both are put
-    on one scale (z-scores) and added when papers are scored."""
+    (`drawn`: papers drawn beyond the training sample, when the store has them), by which
+    both are put on one scale (z-scores) and added when papers are scored."""
     from radar.embeddings import embed
     from radar.errors import ModelError
 
@@ -892,18 +892,23 @@ def relevance(db: Database, ids: Sequence[str], embedder: Embedder | None = None
     return Scores(model_id, found, notices)
 
 
-def score_arrivals(db: Database, since_utc: str, embedder: Embedder | None = None) -> tuple[int, list[str]]:
-    """Score the papers stored or changed since `since_utc` (a fetch's new ones), newest
-    listing first and at most ARRIVALS of them, so that the morning's `radar today` reads
-    stored scores. Trains first when the signals changed; nothing without signals.
-    Returns how many were scored, and messages for people."""
+def score_arrivals(db: Database, since_rowid: int, embedder: Embedder | None = None) -> tuple[int, list[str]]:
+    """Score the papers a fetch brought (stored after `since_rowid`) and those of the
+    newest listing day (new versions and cross-lists listed again), at most ARRIVALS of
+    them, newest first, so that the morning's `radar today` reads stored scores. Both
+    are index look-ups (rowid, listing date), whatever the size of the store. Trains
+    first when the signals changed; nothing without signals. Returns how many were
+    scored, and messages for people."""
     if signals_hash(db, embedder.model if embedder else "") is None:
         return 0, []
+    newest = db.execute("select max(listing_date) from papers").fetchone()[0] or ""
     ids = [
         r[0]
         for r in db.execute(
-            "select id from papers where changed_utc >= ? order by listing_date desc, id limit ?",
-            [since_utc, ARRIVALS],
+            "select id from (select id, listing_date from papers where rowid > ? "
+            "union select id, listing_date from papers where listing_date >= ?) "
+            "order by listing_date desc, id limit ?",
+            [since_rowid, newest, ARRIVALS],
         )
     ]
     if not ids:

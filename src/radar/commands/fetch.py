@@ -36,19 +36,18 @@ def fetch(
     """
     from radar.lock import writer_lock
     from radar.render import to_json
-    from radar.store import utc_now
 
     st = state(ctx)
     db = st.open(quiet=quiet, create=False)
     notices: list[str] = []
     try:
         with writer_lock(st.settings.db_path, wait):
-            started = utc_now()
+            before = db.execute("select coalesce(max(rowid), 0) from papers").fetchone()[0]
             with live_status("asking arXiv…", quiet) as progress:
                 summary = fetch_now(st, db, progress)
                 if summary.new or summary.updated:
                     progress("scoring the new papers for your ranking…")
-                    notices = score_arrivals(st, db, started)
+                    notices = score_arrivals(st, db, before)
             from radar.fetchlog import append as log_fetch
 
             if (log_error := log_fetch(st.settings.home, summary)) and not quiet:
@@ -79,7 +78,7 @@ def fetch(
         raise typer.Exit(1)
 
 
-def score_arrivals(st: State, db: Any, since_utc: str) -> list[str]:
+def score_arrivals(st: State, db: Any, since_rowid: int) -> list[str]:
     """Score what the fetch brought under the interest model, so that `radar today` reads
     stored scores. Ranking is a convenience: a failure here is a warning, never a failed
     fetch (the papers are stored; `radar today` scores what is left)."""
@@ -90,7 +89,7 @@ def score_arrivals(st: State, db: Any, since_utc: str) -> list[str]:
     from radar.relevance import score_arrivals as score
 
     try:
-        return score(db, since_utc, embedder(st.settings))[1]
+        return score(db, since_rowid, embedder(st.settings))[1]
     except (RadarError, sqlite3.Error) as exc:
         return [f"the new papers were not scored for ranking ({exc}); radar today will score them"]
 
