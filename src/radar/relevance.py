@@ -45,6 +45,7 @@ from typing import Any
 
 from radar.database import Database
 from radar.embeddings import Embedder
+from radar.latex import accents_to_text
 from radar.store import BUSY_TIMEOUT_S, chunks, placeholders, utc_now
 
 MODEL_FORMAT = 2  # 2: the vocabulary holds Snowball stems, and the title's terms apart
@@ -302,8 +303,6 @@ def document(title: str, abstract: str) -> str:
     """A paper as the model reads it: its title on the first line, then the abstract,
     LaTeX accents decoded (arXiv's `Koll\\'ar` is the library's Kollár, not "koll" and
     "ar")."""
-    from radar.latex import accents_to_text
-
     return " ".join(accents_to_text(title).split()) + "\n" + accents_to_text(abstract)
 
 
@@ -588,8 +587,6 @@ def train(
     db: Database, signals: str, embedder: Embedder | None = None, notices: list[str] | None = None
 ) -> int | None:
     """Learn from the signals now stored and keep the model as the only row; returns its id."""
-    from radar.latex import accents_to_text
-
     liked, hidden = gather(db)
     if not liked:
         return None  # hides alone teach nothing to rank by
@@ -635,7 +632,7 @@ def train(
                 {
                     "kind": e.kind,
                     "id": e.paper_id,
-                    "title": " ".join(accents_to_text(e.title).split()),  # quoted as text on cards
+                    "title": e.text.partition("\n")[0],  # as document() reads it: quoted as text
                     "terms": x.indices[lo:hi].tolist(),
                     "values": x.data[lo:hi].round(5).tolist(),
                 }
