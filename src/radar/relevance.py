@@ -889,15 +889,13 @@ def relevance(db: Database, ids: Sequence[str], embedder: Embedder | None = None
     return Scores(model_id, found, notices)
 
 
-def score_arrivals(db: Database, since_rowid: int, embedder: Embedder | None = None) -> tuple[int, list[str]]:
+def score_arrivals(db: Database, since_rowid: int, embedder: Embedder | None = None) -> list[str]:
     """Score the papers a fetch brought (stored after `since_rowid`) and those of the
     newest listing day (new versions and cross-lists listed again), at most ARRIVALS of
     them, newest first, so that the morning's `radar today` reads stored scores. Both
     are index look-ups (rowid, listing date), whatever the size of the store. Trains
-    first when the signals changed; nothing without signals. Returns how many were
-    scored, and messages for people."""
-    if signals_hash(db, embedder.model if embedder else "") is None:
-        return 0, []
+    first when the signals changed; nothing without signals. Returns messages for
+    people (a refused model, failed embeddings)."""
     newest = db.execute("select max(listing_date) from papers").fetchone()[0] or ""
     ids = [
         r[0]
@@ -908,10 +906,7 @@ def score_arrivals(db: Database, since_rowid: int, embedder: Embedder | None = N
             [since_rowid, newest, ARRIVALS],
         )
     ]
-    if not ids:
-        return 0, []
-    scores = relevance(db, ids, embedder)
-    return (len(ids) if scores.model_id is not None else 0), scores.notices
+    return relevance(db, ids, embedder).notices if ids else []
 
 
 def library_ids(db: Database, ids: Sequence[str]) -> set[str]:

@@ -89,7 +89,7 @@ def score_arrivals(st: State, db: Any, since_rowid: int) -> list[str]:
     from radar.relevance import score_arrivals as score
 
     try:
-        return score(db, since_rowid, embedder(st.settings))[1]
+        return score(db, since_rowid, embedder(st.settings))
     except (RadarError, sqlite3.Error) as exc:
         return [f"the new papers were not scored for ranking ({exc}); radar today will score them"]
 
