@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -270,7 +270,7 @@ def matching_spellings(db: Database, key: str, wanted: Sequence[ParsedName]) -> 
 _WORD_START = re.compile(r"(?:^|[^a-z])([a-z])")
 
 
-def _could_be(wanted: Sequence[ParsedName]) -> Any:
+def _could_be(wanted: Sequence[ParsedName]) -> Callable[[str], bool]:
     """A quick test that leaves out, without parsing them, the ASCII spellings that
     cannot be any of `wanted`: a spelling of "Wei Wang" has a word starting with w
     besides the surname's own ("Jun Wang" has not). 8,000 spellings are stored under a
