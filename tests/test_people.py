@@ -42,6 +42,23 @@ def test_a_coauthor_written_with_initials_links_only_with_a_second() -> None:
     assert ids(works, coauthor_cores(works, JUN)) == [{"a"}, {"b"}, {"c", "d"}]
 
 
+def test_a_given_name_written_in_one_word_with_a_hyphen_or_in_two_links() -> None:
+    works = [
+        Work("a", ("Jianfei Chen",), ("cs.LG",)),
+        Work("b", ("Jian-Fei Chen",), ("cs.LG",)),
+        Work("c", ("Jian Fei Chen",), ("cs.LG",)),
+        Work("d", ("Yiwei Thomas Hou",), ("cs.NI",)),
+        Work("e", ("Yiwei Hou",), ("cs.NI",)),
+    ]
+    assert ids(works, coauthor_cores(works, JUN)) == [{"a", "b", "c"}, {"d", "e"}]
+
+
+def test_a_hyphenated_given_name_is_not_its_first_half() -> None:
+    # "Jian-Fei Chen" is one given name: not the "Jian Chen" of another paper.
+    works = [Work("a", ("Jian-Fei Chen",), ("cs.LG",)), Work("b", ("Jian Chen",), ("cs.LG",))]
+    assert len(coauthor_cores(works, JUN)) == 2
+
+
 @pytest.mark.parametrize(
     ("followed", "written"),
     [("Sean O'Brien", "S. O'Brien"), ("Ana García-López", "Ana Garcia-Lopez"), ("Jun Zhu", "J. Zhu")],

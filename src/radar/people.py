@@ -98,18 +98,37 @@ class Person:
 # --- normalised co-author names -------------------------------------------------------------
 
 
+# A hyphen inside a given name ("Jian-Fei") joins one name written in two parts.
+_HYPHENATED = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+
+
 @lru_cache(maxsize=200_000)
-def coauthor_key(name: str) -> tuple[str, bool] | None:
-    """A co-author's name as a link key, and whether it has a whole first name: the first
-    given name and the surname, normalised ("Jianfei Chen" and "Jianfei J. Chen" agree)."""
+def coauthor_keys(name: str) -> tuple[tuple[str, bool], ...]:
+    """A co-author's name as link keys, each with whether it has a whole first name.
+
+    The first given name and the surname, normalised ("Jianfei Chen" and "Jianfei J.
+    Chen" agree). Romanised given names are written in one word, with a hyphen or in two
+    ("Jianfei", "Jian-Fei", "Jian Fei"): a hyphenated one is one name ("jianfei chen"
+    only, never "jian chen", another person's), and two whole given names also give the
+    joined key, so "Jian Fei Chen" links with "Jianfei Chen" as well as with "Jian Chen"
+    (a first and a middle name, as in "Yiwei Thomas Hou" and "Yiwei Hou")."""
     try:
-        parsed = parse_name(name)
+        parsed = parse_name(_HYPHENATED.sub("", name))
     except ValueError:
-        return None
+        return ()
     if not parsed.given:
-        return None
+        return ()
     first = parsed.given[0]
-    return f"{first} {parsed.key}", len(first) > 1
+    keys = [(f"{first} {parsed.key}", len(first) > 1)]
+    if len(parsed.given) > 1 and len(first) > 1 and len(parsed.given[1]) > 1:
+        keys.append((f"{first}{parsed.given[1]} {parsed.key}", True))
+    return tuple(keys)
+
+
+def coauthor_key(name: str) -> tuple[str, bool] | None:
+    """The first of `coauthor_keys`: one key per name, for counting co-authors."""
+    keys = coauthor_keys(name)
+    return keys[0] if keys else None
 
 
 # --- profiles -------------------------------------------------------------------------------
@@ -241,14 +260,11 @@ def coauthor_cores(works: Sequence[Work], followed: ParsedName | None = None) ->
         for name in work.coauthors:
             if followed is not None and _is_followed(name, followed):
                 continue
-            found = coauthor_key(name)
-            if found is None:
-                continue
-            key, whole = found
-            if whole:
-                by_key[key].append(i)
-            else:
-                initials[i].add(key)
+            for key, whole in coauthor_keys(name):
+                if whole:
+                    by_key[key].append(i)
+                else:
+                    initials[i].add(key)
     for members in by_key.values():
         # A co-author's papers link within a field (arXiv archives shared), so one common
         # co-author name does not join a physicist and a computer scientist.
@@ -282,9 +298,9 @@ def coauthor_cores(works: Sequence[Work], followed: ParsedName | None = None) ->
             continue
         shared: Counter[int] = Counter()
         for name in work.coauthors:
-            found = coauthor_key(name)
-            if found and found[1] and found[0] in by_key:
-                shared.update({union.find(j) for j in by_key[found[0]]})
+            shared.update(
+                {union.find(j) for key, whole in coauthor_keys(name) if whole for j in by_key.get(key, ())}
+            )
         ranked = shared.most_common(2)
         if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
             union.parent[union.find(i)] = ranked[0][0]
