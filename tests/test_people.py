@@ -305,6 +305,21 @@ def test_a_very_common_name_is_grouped_on_its_newest_papers_saying_so(
     assert "(grouped on the newest 5 papers with the name)" in result.stderr
 
 
+def test_a_liked_paper_older_than_the_newest_grouped_still_says_who_the_person_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import radar.people
+
+    store_with(tmp_path, namesakes())
+    monkeypatch.setattr(radar.people, "MAX_PAPERS", 3)  # the newest three: 2611.00005-7
+    ok("follow", "Jun Zhu", "--no-fetch", "--like", "2611.00001")
+    listed = following("--papers")[0]
+    assert "2611.00001" in listed["paper_ids"]
+    assert not {"2611.00005", "2611.00006", "2611.00007"} & set(listed["paper_ids"])
+    found = json.loads(ok("search", "--author", "Jun Zhu", "--format", "json"))
+    assert [p["id"] for p in found] == ["2611.00001"]
+
+
 def test_a_follow_of_the_whole_name_reads_its_papers_from_its_matches(
     tmp_path: Path, radar_home: Path
 ) -> None:

@@ -509,12 +509,18 @@ def people(works: Sequence[Work], followed: ParsedName | None = None, top: int =
 
 
 def works_of_name(
-    db: Any, value: str, limit: int | None = None, hits: dict[str, tuple[str, str]] | None = None
+    db: Any,
+    value: str,
+    limit: int | None = None,
+    hits: dict[str, tuple[str, str]] | None = None,
+    keep: Sequence[str] = (),
 ) -> tuple[list[Work], bool]:
     """The stored papers that match a person's name as Works, newest first, and whether
-    the name had more than `limit` (MAX_PAPERS) papers: then only the newest are read.
-    `hits` (paper id -> the name as written, "exact" or "initial") saves finding them
-    again when the caller has them: a follow of the name that chose no person."""
+    the name had more than `limit` (MAX_PAPERS) papers: then only the newest are read,
+    and the papers in `keep` (a follow's --like and --not-like: older ones still say
+    who the person is). `hits` (paper id -> the name as written, "exact" or "initial")
+    saves finding them again when the caller has them: a follow of the name that chose
+    no person."""
     limit = limit or MAX_PAPERS
     from radar.follows import name_hits
     from radar.store import chunks, placeholders
@@ -532,7 +538,10 @@ def works_of_name(
             day_of[pid] = day or ""
     ordered = sorted(ids, key=lambda i: (day_of.get(i, ""), i), reverse=True)
     truncated = len(ordered) > limit
-    ordered = ordered[:limit]
+    if truncated:
+        newest = ordered[:limit]
+        kept = set(newest)
+        ordered = newest + [pid for pid in ordered[limit:] if pid in set(keep) and pid not in kept]
     dates: dict[str, tuple[str, str, str, str]] = {}
     texts: dict[str, tuple[str, str]] = {}
     for part in chunks(ordered):
@@ -610,8 +619,10 @@ class NamePeople:
     truncated: bool  # grouped on the newest MAX_PAPERS papers only
 
 
-def people_of_name(db: Any, value: str, hits: dict[str, tuple[str, str]] | None = None) -> NamePeople:
-    works, truncated = works_of_name(db, value, hits=hits)
+def people_of_name(
+    db: Any, value: str, hits: dict[str, tuple[str, str]] | None = None, keep: Sequence[str] = ()
+) -> NamePeople:
+    works, truncated = works_of_name(db, value, hits=hits, keep=keep)
     return NamePeople(works, people(works, parse_name(value)), truncated)
 
 
@@ -639,6 +650,10 @@ class Choice:
 
     def __bool__(self) -> bool:
         return bool(self.like or self.not_like or self.categories)
+
+    def named(self) -> list[str]:
+        """The papers the choice names: grouped even when older than a common name's newest."""
+        return [*self.like, *self.not_like]
 
 
 @dataclass
@@ -717,8 +732,9 @@ def person_papers(db: Any, value: str, person: dict[str, list[str]] | None) -> C
     """The one answer to "which stored papers are this person's" for a follow, a search,
     a brief, an export and a mute: the papers with the name, grouped into people, and
     the person (or people) the choice means."""
-    found = people_of_name(db, value)
-    return count_for(found.works, found.people, Choice.from_data(person), found.truncated)
+    choice = Choice.from_data(person)
+    found = people_of_name(db, value, keep=choice.named() if choice else ())
+    return count_for(found.works, found.people, choice, found.truncated)
 
 
 def check_liked(db: Any, value: str, paper_ids: Sequence[str]) -> None:

@@ -246,7 +246,9 @@ def _choose(
     follow = result.follow
     try:
         check_liked(db, follow.value, [*like, *not_like])
-        found = people_of_name(db, follow.value)
+        earlier = _choice(follow)
+        keep = [*like, *not_like, *(earlier.named() if earlier else [])]
+        found = people_of_name(db, follow.value, keep=keep)
         try:
             person = refined(follow.person, found, like, not_like, pick, narrow)
         except UsageError:
@@ -336,7 +338,9 @@ def print_follow(db: Any, result: Any, fetched_misses: Counter[str]) -> None:
         from radar.follows import stored_name_hits
         from radar.people import people_of_name
 
-        print_people(db, follow, people_of_name(db, follow.value, stored_name_hits(db, follow)))
+        chosen = _choice(follow)
+        keep = chosen.named() if chosen else ()
+        print_people(db, follow, people_of_name(db, follow.value, stored_name_hits(db, follow), keep))
     # Stored papers by namesakes, and the ones this fetch saw and did not store.
     misses = near_misses(db, follow)
     if follow.kind == "author":
@@ -463,12 +467,11 @@ def following(
 
 
 def _person_of(db: Any, follow: Any) -> str:
-    from radar.people import describe, people_of_name
+    from radar.people import count_for, describe, people_of_name
 
-    found = people_of_name(db, follow.value)
-    from radar.people import Choice, count_for
-
-    return describe(count_for(found.works, found.people, Choice.from_data(follow.person)), found.works)
+    choice = _choice(follow)
+    found = people_of_name(db, follow.value, keep=choice.named() if choice else ())
+    return describe(count_for(found.works, found.people, choice), found.works)
 
 
 def _counted_ids(db: Any, follow: Any) -> list[str]:
