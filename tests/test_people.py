@@ -178,6 +178,32 @@ def test_like_follows_the_person_who_wrote_that_paper(tmp_path: Path) -> None:
     assert listed["person"]["like"] == ["2611.00005"]
 
 
+def test_a_name_followed_by_its_initials_still_tells_people_apart_by_coauthors(tmp_path: Path) -> None:
+    # Every match of "J. Zhu" is by initial: no weaker evidence for this follow, so the
+    # co-authors still link. Two people in one category, no title word in common.
+    papers = [
+        ("2611.00011", "Scalable topic models", ["Jun Zhu", "Jianfei Chen"]),
+        ("2611.00012", "Stochastic gradient samplers", ["Jianfei Chen", "Jun Zhu"]),
+        ("2611.00013", "Adversarial robustness certificates", ["J. Zhu", "Jianfei Chen"]),
+        ("2611.00014", "Federated optimisation with delays", ["Jie Zhu", "Mark Spiro"]),
+        ("2611.00015", "Kernel two-sample tests", ["Mark Spiro", "J. Zhu"]),
+        ("2611.00016", "Causal discovery from interventions", ["Ana Ruiz", "Mark Spiro", "Jie Zhu"]),
+    ]
+    items = [Item(pid, title, authors, ML, abstract=title + ".") for pid, title, authors in papers]
+    store_with(tmp_path, items)
+    result = run_radar("follow", "J. Zhu", "--no-fetch", "--like", "2611.00014")
+    assert result.returncode == 0, result.stderr
+    assert "2 people write as J. Zhu here:" in result.stderr
+    assert sorted(following("--papers")[0]["paper_ids"]) == ["2611.00014", "2611.00015", "2611.00016"]
+
+
+def test_like_takes_an_id_in_any_form_other_commands_take(tmp_path: Path) -> None:
+    store_with(tmp_path, namesakes())
+    ok("follow", "Jun Zhu", "--no-fetch", "--like", "https://arxiv.org/abs/2611.00005v1")
+    assert following()[0]["person"]["like"] == ["2611.00005"]
+    assert "Error: not an arXiv id: 'abc'" in fails(2, "follow", "Jun Zhu", "--no-fetch", "--not-like", "abc")
+
+
 def test_pick_chooses_from_the_list_and_out_of_range_shows_it_again(tmp_path: Path) -> None:
     store_with(tmp_path, namesakes())
     ok("follow", "Jun Zhu", "--no-fetch", "--pick", "1")

@@ -526,6 +526,7 @@ def works_of_name(
     from radar.store import chunks, placeholders
 
     followed = parse_name(value)
+    whole_first = bool(followed.given) and len(followed.given[0]) > 1
     if hits is None:
         hits = name_hits(db, value)
     ids = list(hits)
@@ -582,7 +583,9 @@ def works_of_name(
                 categories=tuple(ordered_cats),
                 title=title,
                 year=int(year) if year.isdigit() else None,
-                initial_only=strength != "exact",
+                # Weaker evidence only when the follow has a whole first name that this
+                # byline does not: a follow of "K. Zhang" matches every paper by initial.
+                initial_only=strength != "exact" and whole_first,
                 affiliation=affiliation,
                 authors=len(names) + 1,
                 date=day,

@@ -120,6 +120,12 @@ def follow(
         raise UsageError(
             '--like, --not-like and --pick choose among the people with a name: radar follow "Jun Zhu" --like ID'
         )
+    if choosing:
+        from radar.model import paper_ref
+
+        # Any form of an id, as every other command takes it (2511.05963v2, an abs URL).
+        like = [paper_ref(v) for v in like or []]
+        not_like = [paper_ref(v) for v in not_like or []]
     targets = follow_targets("follow", name, category, topic, feed)
     st = state(ctx)
     db = st.open(quiet=quiet)
