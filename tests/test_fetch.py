@@ -159,6 +159,18 @@ def test_api_results_are_filtered_with_the_precise_matcher(arxiv: Arxiv) -> None
     assert arxiv.api_requests()[0]["max_results"] == "200"
 
 
+def test_a_coauthor_sharing_the_surname_is_no_near_miss(arxiv: Arxiv) -> None:
+    arxiv.papers = [
+        Item("2611.00001", authors=["Krish Sharma", "Anil Sharma"], published="2026-11-19T10:00:00Z"),
+        Item("2611.00002", authors=["Anil Sharma"], published="2026-11-18T10:00:00Z"),
+    ]
+    arxiv.api_filter = by_author
+    result = radar(arxiv, "follow", "Krish Sharma")
+    assert result.returncode == 0, result.stderr
+    # Only the paper Krish is not on: the one they wrote together is counted.
+    assert "not counted: 1 paper by Anil Sharma" in result.stderr
+
+
 def test_new_version_is_an_update(arxiv: Arxiv) -> None:
     arxiv.papers = [Item("2611.00010", authors=["Ada Lovelace"], published="2026-11-10T10:00:00Z")]
     radar(arxiv, "follow", "Ada Lovelace")

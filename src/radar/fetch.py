@@ -294,6 +294,7 @@ class Fetcher:
         kept = []
         for result in results:
             matched = False
+            similar: set[str] = set()
             for name, _key in result.authors:
                 try:
                     candidate = parse_name(name)
@@ -303,9 +304,13 @@ class Fetcher:
                     if match_strength(wanted, candidate):
                         matched = True
                     elif similar_surname(wanted, candidate):
-                        self.near_misses[name] += 1
+                        similar.add(name)
             if matched:
                 kept.append(result)
+            else:
+                # A namesake only on a paper the followed person is not on: a co-author
+                # who shares their surname is not someone they were mistaken for.
+                self.near_misses.update(similar)
         return kept
 
     def fetch_api_follows(

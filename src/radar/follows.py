@@ -445,8 +445,11 @@ def rematch_papers(db: Database, paper_ids: Sequence[str], new_ids: Sequence[str
         )
 
 
-def near_misses(db: Database, follow: Follow) -> Counter[str]:
-    """Papers by people who share the surname but are not the person followed."""
+def near_misses(db: Database, follow: Follow, checked: int = 15) -> Counter[str]:
+    """Papers by people who share the surname but are not the person followed: the
+    papers that also carry the followed name do not count (a co-author named Shuo Wang
+    on Lei Wang's papers is no namesake to show). That is checked for the `checked`
+    most frequent spellings, the ones a preview can show."""
     if follow.kind != "author":
         return Counter()
     wanted = parse_name(follow.value)
@@ -458,6 +461,7 @@ def near_misses(db: Database, follow: Follow) -> Counter[str]:
         list(keys),
     ).fetchall()
     could_be = _could_be([wanted])
+    followed: set[str] = set()  # the spellings that are the followed name
     for name, key, papers in spellings:
         if key == wanted.key and not could_be(name):
             # Under the followed surname and unable to be the person: a namesake,
@@ -470,6 +474,24 @@ def near_misses(db: Database, follow: Follow) -> Counter[str]:
             continue
         if similar_surname(wanted, candidate):
             misses[name] += papers
+        elif match_strength(wanted, candidate) is not None:
+            followed.add(name)
+    top = [name for name, _ in misses.most_common(checked)]
+    if top and followed:
+        # Of each frequent near miss's papers, those the followed name is also on (from
+        # the followed name's papers: fewer than a common near miss's).
+        spelled = sorted(followed)
+        shared = db.execute(
+            "select a.name, count(distinct a.paper_id) from paper_authors b "
+            "join paper_authors a on a.paper_id = b.paper_id "
+            f"where b.name_key in ({placeholders(keys)}) and b.name in ({placeholders(spelled)}) "
+            f"and a.name_key in ({placeholders(keys)}) and a.name in ({placeholders(top)}) group by a.name",
+            [*keys, *spelled, *keys, *top],
+        ).fetchall()
+        for name, count in shared:
+            misses[name] -= count
+            if misses[name] <= 0:
+                del misses[name]
     return misses
 
 
