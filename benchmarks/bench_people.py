@@ -262,6 +262,8 @@ def load_aminer(archive: Path, into: Path) -> list[tuple[str, list[P.Work], Trut
             authors = [a.strip() for a in (_tag(pub, "authors") or "").split(",") if a.strip()]
             others = [a for a in authors if not P._is_followed(a, followed)]
             venue = (_tag(pub, "jconf") or "").strip()
+            if venue.lower() == "null":  # AMiner's word for no venue, on 393 papers
+                venue = ""
             org = (_tag(pub, "organization") or "").strip()
             year = (_tag(pub, "year") or "").strip()
             pid = f"{path.stem}:{i}:{_tag(pub, 'id')}"

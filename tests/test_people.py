@@ -204,6 +204,15 @@ def test_like_takes_an_id_in_any_form_other_commands_take(tmp_path: Path) -> Non
     assert "Error: not an arXiv id: 'abc'" in fails(2, "follow", "Jun Zhu", "--no-fetch", "--not-like", "abc")
 
 
+def test_following_names_each_person_a_follow_chose(tmp_path: Path) -> None:
+    store_with(tmp_path, namesakes())
+    ok("follow", "Jun Zhu", "--no-fetch", "--like", "2611.00001")
+    assert "Jun Zhu (cs.LG, with Jianfei Chen)" in ok("following")
+    ok("follow", "Jun Zhu", "--no-fetch", "--like", "2611.00005")
+    both = "2 people: cs.LG, with Jianfei Chen; hep-ex, with Mark Spiro"
+    assert following()[0]["person_summary"] == both
+
+
 def test_pick_chooses_from_the_list_and_out_of_range_shows_it_again(tmp_path: Path) -> None:
     store_with(tmp_path, namesakes())
     ok("follow", "Jun Zhu", "--no-fetch", "--pick", "1")

@@ -146,7 +146,7 @@ def _abstract_words(abstract: str) -> list[str]:
     return list(dict.fromkeys(_title_words(abstract)))[:ABSTRACT_WORDS] if abstract else []
 
 
-_VENUE = re.compile(r"[A-Za-z][A-Za-z .&-]*[A-Za-z]")
+_VENUE = re.compile(r"[A-Za-z][A-Za-z .&/-]*[A-Za-z]")  # "IEA/AIE", not "iea"
 
 
 def venue(journal_ref: str) -> str:
@@ -721,14 +721,26 @@ def _reasons(counted: dict[str, str], by_id: dict[str, Work]) -> None:
 
 
 def describe(counted: Counted, works: Sequence[Work]) -> str:
-    """The person a follow counts, in a few words: "cs.LG, with Jianfei Chen"."""
-    mine = [w for w in works if w.id in counted.counted]
-    categories = Counter(w.categories[0] for w in mine if w.categories)
-    partners = Counter(p for p in counted.counted.values() if p)
-    parts = [" ".join(c for c, _ in categories.most_common(2))]
-    if partners:
-        parts.append("with " + partners.most_common(1)[0][0])
-    return ", ".join(p for p in parts if p)
+    """The person a follow counts, in a few words: "cs.LG, with Jianfei Chen"; the
+    people, when it chose two or three: "2 people: cs.LG, with Jianfei Chen; hep-ex, with
+    Mark Spiro"."""
+    by_id = {w.id: w for w in works}
+    people_ = [counted.people[i] for i in counted.chosen if i < len(counted.people)]
+    groups = [[pid for pid in p.papers if pid in counted.counted] for p in people_]
+    groups = [g for g in groups if g]
+    if not 2 <= len(groups) <= 3:
+        groups = [list(counted.counted)]  # one person, or most of the name (--not-like)
+    said = []
+    for papers in groups:
+        categories = Counter(
+            by_id[pid].categories[0] for pid in papers if pid in by_id and by_id[pid].categories
+        )
+        partners = Counter(counted.counted[pid] for pid in papers if counted.counted.get(pid))
+        parts = [" ".join(c for c, _ in categories.most_common(2))]
+        if partners:
+            parts.append("with " + partners.most_common(1)[0][0])
+        said.append(", ".join(p for p in parts if p))
+    return said[0] if len(said) == 1 else f"{len(said)} people: " + "; ".join(said)
 
 
 def person_papers(db: Any, value: str, person: dict[str, list[str]] | None) -> Counted:
