@@ -97,6 +97,24 @@ def test_author_initial_match(db: Database) -> None:
     assert near_misses(db, result.follow) == Counter({"Aravind Krishnamurthy": 1})
 
 
+def test_a_follow_by_initials_matches_its_own_spelling_as_asked(db: Database) -> None:
+    save_api(
+        db,
+        [
+            Item("2611.00001", authors=["A. Krishnamurthy"]),
+            Item("2611.00002", authors=["Akshay Krishnamurthy"]),
+        ],
+    )
+    result = add_follow(db, "author", "A. Krishnamurthy")
+    found = matches(db, result.follow.id)
+    assert found["2611.00001"]["reason"] == "by A. Krishnamurthy, whom you follow"
+    assert found["2611.00002"] == {
+        "strength": "exact",
+        "reason": "by Akshay Krishnamurthy, whom you follow",
+        "matched_name": "Akshay Krishnamurthy",
+    }
+
+
 def test_near_misses_include_the_other_spelling_of_a_compound_surname(db: Database) -> None:
     save_api(
         db,

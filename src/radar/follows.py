@@ -216,6 +216,9 @@ def _author_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[st
                 strength = match_strength(wanted, candidate)
                 if strength is None:
                     continue
+                if not (wanted.given and len(wanted.given[0]) > 1):
+                    # A follow by initials ("C. Balázs") asked for no more than them.
+                    strength = "exact"
                 if strength == "exact":
                     reason = f"by {name}, whom you follow"
                 else:
