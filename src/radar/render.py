@@ -208,19 +208,19 @@ def print_paper(console: Console, paper: Paper, reasons: list[Match], versions: 
     if paper.announce_type:
         head.append(f" · {paper.announce_type}")
     console.print(head)
-    console.print(Text(one_line(paper.title), style="bold"))
+    console.print(Text(readable(paper.title), style="bold"))
     highlight = {m.matched_name for m in reasons if m.matched_name}
     console.print(_authors_text(paper, highlight, None))
     for author in paper.authors:
         if author.affiliations:
             console.print(
                 Text(
-                    f"  {one_line(author.name)}: {one_line('; '.join(author.affiliations))}",
+                    f"  {readable(author.name)}: {one_line('; '.join(author.affiliations))}",
                     style="dim",
                 )
             )
     console.print()
-    console.print(Text(one_line(paper.abstract)))
+    console.print(Text(readable(paper.abstract)))
     console.print()
     facts = [
         ("categories", ", ".join(paper.categories)),

@@ -7,7 +7,7 @@ import typer
 
 from radar.cli import app, err, say, state, write_output
 from radar.progress import live_status
-from radar.text import one_line, plural
+from radar.text import plural
 
 # A quiet week is not an error (a weekly cron brief must not mail one), but a script may
 # ask to be told: `radar brief --fail-empty || ...`.
@@ -187,12 +187,14 @@ def _require_papers(selection: Any, window: Any, fail_empty: bool) -> None:
 
 def _print_plan(run: Any) -> None:
     """The dry run, on stdout: what would be sent, and what it would cost."""
+    from radar.readable import readable
+
     selection, plan = run.selection, run.plan
     lines = [
         f"Dry run: a brief of {plural(len(selection.cards), 'paper')} ({selection.window.label}) with {run.model}."
     ]
     for card in selection.cards:
-        lines.append(f"  {card.rank:3d}. {card.paper.id}  {one_line(card.paper.title)[:100]}")
+        lines.append(f"  {card.rank:3d}. {card.paper.id}  {readable(card.paper.title)[:100]}")
     shape = f"{run.note_calls} note calls, then the brief" if run.note_calls else "one call"
     lines.append(f"Model calls: {plan.calls} ({shape}); context window {plan.context:,} tokens.")
     lines.append(

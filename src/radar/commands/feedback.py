@@ -23,8 +23,8 @@ def feedback(
     from dataclasses import asdict
 
     from radar.feedback import feedback_entries
+    from radar.readable import readable
     from radar.render import to_json
-    from radar.text import one_line
 
     entries = feedback_entries(state(ctx).open(create=False))
     if not entries:
@@ -42,7 +42,7 @@ def feedback(
     for e in entries:
         verb = "muted" if e.action == "mute" else "hidden"
         if e.kind == "paper":
-            what = f"{e.value}  {one_line(e.title or '')}".strip()
+            what = f"{e.value}  {readable(e.title or '')}".strip()
         else:
             what = e.value if e.kind == "author" else f'"{e.value}"'
         # Titles come from arXiv: text, never markup.

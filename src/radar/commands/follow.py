@@ -8,7 +8,7 @@ import typer
 from radar.cli import ListFormat, QuietOpt, TopicOpt, WaitOpt, app, out, say, state
 from radar.errors import LockedError, RadarError, UsageError
 from radar.progress import live_status
-from radar.text import one_line, plural
+from radar.text import plural
 
 COMMANDS = ("follow", "unfollow", "following")
 HELP_POSITION = 10
@@ -329,13 +329,14 @@ def unmatched_person(
 
 def print_follow(db: Any, result: Any, fetched_misses: Counter[str]) -> None:
     from radar.follows import near_misses, preview
+    from radar.readable import readable
 
     follow = result.follow
     pv = preview(db, follow)
     verb = "Following" if result.created else "Already following"
     say(f"{verb} {follow.kind} {follow.value}: {plural(pv.papers, 'paper')} stored.")
     for paper_id, day, title in pv.latest:
-        say(f"  {day}  {paper_id}  {one_line(title)[:90]}")
+        say(f"  {day}  {paper_id}  {readable(title)[:90]}")
     if pv.coauthors:
         say("  frequent co-authors: " + ", ".join(f"{n} ({c})" for n, c in pv.coauthors))
     if pv.categories and follow.kind != "category":
@@ -364,6 +365,7 @@ def print_people(db: Any, follow: Any, found: Any) -> None:
     """The people who write as the followed name here, when more than one does, and which
     of them the follow counts."""
     from radar.people import count_for
+    from radar.readable import readable
 
     people = found.people
     if len(people) < 2:
@@ -384,7 +386,7 @@ def print_people(db: Any, follow: Any, found: Any) -> None:
         if person.coauthors:
             parts.append("with " + ", ".join(c for c, _ in person.coauthors))
         mark = "  (followed)" if follow.person and n - 1 in counted.chosen else ""
-        say(f"  {n}. {'; '.join(parts)}: {one_line(person.recent_title)[:70]}{mark}")
+        say(f"  {n}. {'; '.join(parts)}: {readable(person.recent_title)[:70]}{mark}")
     if len(people) > PEOPLE_SHOWN:
         rest = people[PEOPLE_SHOWN:]
         papers = sum(len(p.papers) for p in rest)

@@ -188,8 +188,10 @@ def stars(
     else:
         from rich.text import Text
 
+        from radar.readable import readable
+
         console = out()
         for paper in ordered:
             line = Text(f"{paper.id}  ", style="bold")
-            line.append(paper.title)
+            line.append(readable(paper.title))
             console.print(line)
