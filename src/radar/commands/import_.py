@@ -193,7 +193,7 @@ def _say_snapshot_report(r: Any, quiet: bool) -> None:
         resumed = f", resumed at line {r.resumed_at_line + 1:,}" if r.resumed_at_line else ""
         say(
             f"{r.path}: {r.new:,} new, {r.updated:,} updated, {r.unchanged:,} unchanged, "
-            f"{plural(r.bad, 'bad line')} skipped; {r.lines:,} lines in {r.seconds:.1f} s"
+            f"{plural(r.bad, 'bad line')} skipped; {plural(r.lines, 'line')} in {r.seconds:.1f} s"
             f" ({r.papers_per_second:,.0f} papers/s{resumed})."
         )
         for example in r.bad_examples:

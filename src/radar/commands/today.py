@@ -112,7 +112,7 @@ def today(
     if shown_page.past_the_end:
         empty(
             format,
-            f"Page {page} is past the end: {len(ranked)} papers make {plural(shown_page.pages, 'page')}.",
+            f"Page {page} is past the end: {plural(len(ranked), 'paper')} make{'s' if len(ranked) == 1 else ''} {plural(shown_page.pages, 'page')}.",
         )
         return
     shown = load_cards(db, shown_page.ranked, first_rank=shown_page.first + 1)
