@@ -154,6 +154,22 @@ def test_chat_messages_are_cut_to_the_service_limit_with_links_to_the_rest(tmp_p
     assert f"https://arxiv.org/abs/2611.{len(message.paper_ids):05d}" in message.body
 
 
+def test_a_limit_names_the_papers_it_leaves_out_and_they_stay_unsent(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    _store(tmp_path, count=6)  # six papers
+    url = _hook(httpserver)
+    ok("send", "--to", url, "--unread", "--limit", "2")
+    (post,) = _posts(httpserver)
+    assert post["title"].startswith("radar · 6 new papers")
+    body = post["message"]
+    assert "_4 more not shown here (radar today lists them all):_" in body
+    links = [line for line in body.splitlines() if line.startswith("https://arxiv.org/abs/")]
+    assert len(links) == 4
+    ok("send", "--to", url, "--unread", "--limit", "10")
+    assert _posts(httpserver)[1]["title"].startswith("radar · 4 new papers")  # the rest, now
+
+
 # --- URLs and secrets -----------------------------------------------------------------------------
 
 

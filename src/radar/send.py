@@ -231,8 +231,11 @@ def digest_subject(count: int, window_label: str) -> str:
     return one_line(f"radar · {count} new {what} · {window_label}")
 
 
-def markdown_message(cards: Sequence[Card], heading: str, subject: str, limit: int) -> Message:
-    """Markdown cut at a card's end to fit `limit` characters, then the links of the rest."""
+def markdown_message(
+    cards: Sequence[Card], heading: str, subject: str, limit: int, beyond: Sequence[str] = ()
+) -> Message:
+    """Markdown cut at a card's end to fit `limit` characters, then the links of the rest,
+    and of the papers `beyond` the cards asked for (--limit), so none goes unmentioned."""
     from radar.render import cards_markdown
 
     text = cards_markdown(cards, heading)
@@ -247,13 +250,13 @@ def markdown_message(cards: Sequence[Card], heading: str, subject: str, limit: i
             break
         body += "\n" + chunk
         whole.append(card)
-    left = list(cards[len(whole) :])
+    left = [card.paper.link for card in cards[len(whole) :]] + list(beyond)
     if left:
         from radar.text import safe_url
 
         note = f"\n_{len(left)} more not shown here (radar today lists them all):_"
-        for card in left:
-            line = f"\n{safe_url(card.paper.link)}"
+        for link in left:
+            line = f"\n{safe_url(link)}"
             if len(body) + len(note) + len(line) > limit:
                 break
             note += line
@@ -440,9 +443,25 @@ def send_digest(
                 Digest(heading, window.in_words, cards, len(chosen), follows, footer), subject
             )
         else:
-            message = markdown_message(cards, heading, subject, destination.body_limit)
+            beyond = _links(db, [r.id for r in chosen[limit:]])
+            message = markdown_message(cards, heading, subject, destination.body_limit, beyond)
         results.append(_send(db, destination, message, "digest", None, retries=retries, backoff=backoff))
     return results
+
+
+def _links(db: Any, paper_ids: Sequence[str]) -> list[str]:
+    """The links of papers not loaded as cards, in their order (arXiv's abstract page,
+    or a feed paper's own link)."""
+    from radar.model import abs_url
+    from radar.store import chunks, placeholders
+
+    url: dict[str, str] = {}
+    for part in chunks(list(paper_ids)):
+        for pid, own, source in db.execute(
+            f"select id, url, source from papers where id in ({placeholders(part)})", part
+        ):
+            url[pid] = own if source is not None and own else abs_url(pid)
+    return [url.get(pid) or abs_url(pid) for pid in paper_ids]
 
 
 def send_brief(
