@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_radar
+from conftest import ok, run_radar
 from feeds import Item, rss_feed, write
 
 from radar.importer import import_snapshot, is_snapshot
@@ -200,6 +200,16 @@ def test_imported_history_is_there_when_following(tmp_path: Path, radar_home: Pa
         "select p.id from papers_fts join papers p on p.rowid = papers_fts.rowid where papers_fts match 'diphoton'"
     )
     assert [r[0] for r in search] == ["0704.0001"]
+
+
+def test_a_snapshot_paper_past_its_first_version_is_labelled_an_update(
+    tmp_path: Path, radar_home: Path
+) -> None:
+    ok("import", str(FIXTURES / "arxiv-snapshot-0704.jsonl"))
+    cards = json.loads(ok("today", "--all", "--since", "2007-01-01", "--limit", "500", "--format", "json"))
+    label = {c["id"]: c["label"] for c in cards}
+    assert label["0704.0001"] == "UPDATED v2"  # versions v1 and v2 in the snapshot
+    assert label["0704.0004"] == "NEW"  # one version only
 
 
 def test_a_truncated_gzip_keeps_what_was_read_and_fails(tmp_path: Path, radar_home: Path) -> None:

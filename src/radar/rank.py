@@ -52,7 +52,9 @@ class Card:
         kind = self.paper.announce_type
         if kind == "cross":
             return "CROSS-LIST"
-        if kind in ("replace", "replace-cross"):
+        # A paper no listing announced (a snapshot's, an API search's) is an update when
+        # it is past its first version.
+        if kind in ("replace", "replace-cross") or (kind is None and self.paper.version > 1):
             return f"UPDATED v{self.paper.version}"
         return "NEW"
 
