@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ok, run_radar
+from conftest import fails, ok, run_radar
 from feeds import Item, rss_feed, write
 
 from radar.importer import import_snapshot, is_snapshot
@@ -98,6 +98,30 @@ def test_sniffing_tells_snapshots_from_feeds(tmp_path: Path) -> None:
     assert is_snapshot(write_lines(tmp_path / "s.gz", synthetic_lines(3), gz=True))
     feed = Path(__file__).parent / "fixtures" / "arxiv" / "api_atom_2026_empty_result.xml"
     assert not is_snapshot(feed)
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("notes.jsonl", "not a file radar imports (arXiv snapshot JSON lines, an arXiv API response"),
+        (
+            "journals/nature-machine-intelligence.rdf",
+            "a journal's feed, not arXiv's; follow it with radar follow --feed URL",
+        ),
+        (
+            "oai/getrecord_arXivRaw_2015-01-06_1302.2146_2versions.xml",
+            "an OAI-PMH response; radar harvest reads",
+        ),
+    ],
+)
+def test_a_file_radar_does_not_import_is_named_for_what_it_is(
+    tmp_path: Path, radar_home: Path, name: str, said: str
+) -> None:
+    path = Path(__file__).parent / "fixtures" / name
+    if name == "notes.jsonl":
+        path = tmp_path / name
+        path.write_text("hello\nworld\n")
+    assert said in fails(1, "import", str(path)).splitlines()[-1]
 
 
 def test_import_cli_plain_and_gzipped_give_the_same_store(tmp_path: Path, radar_home: Path) -> None:

@@ -71,6 +71,23 @@ def sniff(content: bytes) -> str:
     return "api"
 
 
+IMPORTED = "arXiv snapshot JSON lines, an arXiv API response or an arXiv RSS listing"
+
+
+def _refuse_what_is_not_imported(path: Path, content: bytes) -> None:
+    """A clear word for files that are none of the three, rather than a parser's."""
+    start = content.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if start[:1] not in (b"{", b"<"):
+        raise BadResponseError(f"{path}: not a file radar imports ({IMPORTED})")
+    head = content[:4096].lower()
+    if b"<oai-pmh" in head:
+        raise BadResponseError(f"{path}: an OAI-PMH response; radar harvest reads those from arXiv itself")
+    if (b"<rdf:rdf" in head or b"<rss" in head) and b"arxiv" not in head:
+        raise BadResponseError(
+            f"{path}: a journal's feed, not arXiv's; follow it with radar follow --feed URL"
+        )
+
+
 def parse_file(path: Path) -> tuple[str, list[Paper], list[str], str | None]:
     """(kind, papers, skipped reasons, note) for one saved response; raises RadarError."""
     try:
@@ -85,6 +102,7 @@ def parse_file(path: Path) -> tuple[str, list[Paper], list[str], str | None]:
             raise BadResponseError(f"{path} ends early or is damaged ({exc}); download it again") from None
     if not content.strip():
         raise BadResponseError(f"{path}: the file is empty")
+    _refuse_what_is_not_imported(path, content)
     kind = sniff(content)
     if kind == "listing":
         from radar.sources.arxiv_rss import parse_listing
