@@ -9,7 +9,8 @@ RadarError; `main()` turns it into one `Error: ...` line.
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +18,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.text import Text
+from typer.core import TyperGroup
+
+try:  # Typer 0.28 carries its own Click
+    from typer._click.exceptions import NoArgsIsHelpError
+    from typer._click.exceptions import UsageError as ClickUsageError
+except ImportError:  # earlier Typers use Click itself
+    from click.exceptions import NoArgsIsHelpError  # type: ignore[no-redef,assignment]
+    from click.exceptions import UsageError as ClickUsageError  # type: ignore[no-redef,assignment]
 
 from radar import __version__
 from radar.config import Settings, load_settings
@@ -24,7 +33,35 @@ from radar.errors import NotFoundError, RadarError, UsageError
 from radar.files import write_atomically
 from radar.progress import live_console
 
+
+class _RadarGroup(TyperGroup):
+    """radar's root command. A usage error Typer would print as a block (usage line, a
+    hint, a blank line, then the error) becomes radar's UsageError, which `main()` prints
+    as one `Error: ...` line with exit code 2. Options are parsed in make_context (the
+    root's) and in invoke (every command's)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _one_line_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _one_line_usage_errors():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except ClickUsageError as exc:
+        if isinstance(exc, NoArgsIsHelpError):  # `radar` alone prints the help, as before
+            raise
+        # Click lays some messages over lines ("Choose from:\n\tbibtex,\n\t..."): one line.
+        raise UsageError(" ".join(exc.format_message().split())) from None
+
+
 app = typer.Typer(
+    cls=_RadarGroup,
     name="radar",
     help="A research radar for arXiv: follow people, categories and topics; read what is new.",
     no_args_is_help=True,
