@@ -439,6 +439,20 @@ def test_export_to_stdout_and_to_a_file(db: Database, tmp_path: Path) -> None:
     assert [p.name for p in target.parent.iterdir()] == ["refs.json"]  # no temporary file left
 
 
+def test_export_without_format_writes_bibtex_or_what_the_file_name_says(db: Database, tmp_path: Path) -> None:
+    # Before, --format was required: `radar export --ids ID` was a usage error.
+    result = run_radar("export", "--ids", "2611.00001")
+    assert result.returncode == 0, result.stderr
+    assert [e["eprint"] for e in bibtexparser.loads(result.stdout).entries] == ["2611.00001"]
+    # A file named .ris gets RIS, not BibTeX under a RIS name; an unknown extension, BibTeX.
+    assert run_radar("export", "--ids", "2611.00001", "-o", str(tmp_path / "refs.ris")).returncode == 0
+    assert [r["AN"] for r in parse_ris((tmp_path / "refs.ris").read_bytes().decode("utf-8"))] == [
+        ["arXiv:2611.00001"]
+    ]
+    assert run_radar("export", "--ids", "2611.00001", "-o", str(tmp_path / "refs.txt")).returncode == 0
+    assert (tmp_path / "refs.txt").read_text(encoding="utf-8").startswith("@")
+
+
 def test_export_ids_from_stdin_as_ris(db: Database, tmp_path: Path) -> None:
     target = tmp_path / "refs.ris"
     result = run_radar(
