@@ -46,7 +46,24 @@ class _RadarGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         with _one_line_usage_errors():
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except BrokenPipeError:
+                # Typer would exit 1 on it, silently: `radar export -f jsonl | head -1`
+                # is no failure. Raised as something other than an OSError, it reaches
+                # main(), which lets the reader go and exits 0.
+                raise ReaderLeft from None
+
+
+class ReaderLeft(Exception):
+    """stdout's reader closed the pipe (`radar ... | head`): not an error."""
+
+
+class _Out(Console):
+    def on_broken_pipe(self) -> None:
+        # Rich's own answer is SystemExit(1); radar's is main()'s, as for plain writes.
+        self.quiet = True
+        raise BrokenPipeError
 
 
 @contextmanager
@@ -83,7 +100,7 @@ class ListFormat(StrEnum):
 
 
 def out() -> Console:
-    console = Console(highlight=False)
+    console = _Out(highlight=False)
     # Pipes and files get whole lines (no hard wraps at 80 columns): easier to grep.
     console.soft_wrap = not console.is_terminal
     return console
@@ -303,11 +320,14 @@ def _run(debug: bool) -> None:
     except KeyboardInterrupt:
         say("Interrupted.")
         sys.exit(130)
-    except BrokenPipeError:
+    except (BrokenPipeError, ReaderLeft):
         # `radar today | head`: the reader left; that is not an error. Point stdout at
         # devnull so the interpreter's final flush does not complain either.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # not a file descriptor (stdout captured in a test)
+            pass
         sys.exit(0)
     except Exception as exc:
         if debug:
