@@ -250,15 +250,26 @@ def http_client(st: State, on_retry: Callable[[str], None]) -> Any:
     return http
 
 
-def write_output(text: str, path: Path | None) -> None:
-    write_stream([text], path)
+def check_output(path: Path | None) -> None:
+    """`-o FILE` in a directory that does not exist is a mistyped path: refused before
+    any work is done, and never made (`-o /nonexistent/dir/x.bib`)."""
+    if path is None:
+        return
+    parent = path.expanduser().parent
+    if not parent.is_dir():
+        raise NotFoundError(f"{'not a directory' if parent.exists() else 'no such directory'}: {parent}")
 
 
-def write_stream(pieces: Iterable[str], path: Path | None) -> None:
+def write_output(text: str, path: Path | None, make_dirs: bool = False) -> None:
+    write_stream([text], path, make_dirs)
+
+
+def write_stream(pieces: Iterable[str], path: Path | None, make_dirs: bool = False) -> None:
     """stdout as the pieces come, or a file replaced atomically once it is whole (a
     reader never sees half a brief or half an export), for output too large to build as
     one string. UTF-8 bytes whatever the locale says: briefs and citation files are
-    UTF-8, and CRLF line ends (RIS, CSV) reach the file as they are.
+    UTF-8, and CRLF line ends (RIS, CSV) reach the file as they are. A file's missing
+    directories are made only with `make_dirs`; else check_output has refused them.
     """
     if path is None:
         sys.stdout.flush()
@@ -270,7 +281,8 @@ def write_stream(pieces: Iterable[str], path: Path | None) -> None:
                 sys.stdout.write(piece)
         (raw or sys.stdout).flush()
         return
-    write_atomically(path, pieces)
+    check_output(None if make_dirs else path)
+    write_atomically(path, pieces, make_dirs=make_dirs)
 
 
 # --- entry point --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from radar.cli import app, say, state, write_stream
+from radar.cli import app, check_output, say, state, write_stream
 from radar.errors import UsageError
 from radar.text import plural
 
@@ -107,6 +107,7 @@ def export(
     from radar.export import Exporter, iter_papers, select_papers, write_papers
     from radar.model import Paper
 
+    check_output(output)
     if format is None:
         format = _format_of(output)
     cutoff = None
