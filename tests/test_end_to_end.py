@@ -368,6 +368,37 @@ def test_a_reader_that_leaves_early_is_not_an_error(tmp_path: Path) -> None:
     assert stderr == "", stderr  # no BrokenPipeError, no "Exception ignored"
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "-f", "jsonl"],
+        ["export", "-f", "bibtex"],
+        ["today", "--format", "json", "--limit", "400"],
+        ["search", "things", "--format", "json", "--limit", "400"],
+    ],
+    ids=" ".join,
+)
+def test_every_data_writer_lets_an_early_reader_go(tmp_path: Path, args: list[str]) -> None:
+    """`radar export -f jsonl | head -1` exited 1 with nothing on stderr (Typer's answer
+    to a broken pipe) where `radar today | head` exits 0: every command writing data
+    lets the reader go as today does, whether it read a line first or nothing at all."""
+    abstract = "We study things at length. " * 20
+    store_with(tmp_path, [Item(f"2611.{i:05d}", abstract=abstract) for i in range(400)])
+    ok("follow", "--no-fetch", "--category", "cs.LG")
+    env = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"}
+    for read_first in (True, False):
+        proc = subprocess.Popen(
+            [radar_executable(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        if read_first:
+            assert proc.stdout.readline()  # far more than a pipe holds is still to come
+        proc.stdout.close()  # `| true`: gone before radar writes a byte
+        stderr = proc.stderr.read().decode()
+        assert proc.wait(60) == 0, stderr
+        assert stderr == "", stderr  # no BrokenPipeError, no "Exception ignored"
+
+
 # --- the brief, with litellm in its own process --------------------------------------------------
 
 

@@ -429,6 +429,7 @@ def test_export_to_stdout_and_to_a_file(db: Database, tmp_path: Path) -> None:
         "Exported 2 papers. 1 author name kept whole (a group, or not splittable)."  # the ATLAS Collaboration
     )
     target = tmp_path / "out" / "refs.json"
+    target.parent.mkdir()
     result = run_radar("export", "--ids", "2611.00004,2611.00003", "-f", "csl-json", "-o", str(target))
     assert result.returncode == 0 and result.stdout == ""
     assert [i["id"].rsplit("_", 1)[-1] for i in json.loads(target.read_text(encoding="utf-8"))] == [
@@ -437,6 +438,29 @@ def test_export_to_stdout_and_to_a_file(db: Database, tmp_path: Path) -> None:
     ]
     assert result.stderr.strip() == f"Exported 2 papers to {target}."
     assert [p.name for p in target.parent.iterdir()] == ["refs.json"]  # no temporary file left
+
+
+def test_export_without_format_writes_bibtex_or_what_the_file_name_says(db: Database, tmp_path: Path) -> None:
+    # Before, --format was required: `radar export --ids ID` was a usage error.
+    result = run_radar("export", "--ids", "2611.00001")
+    assert result.returncode == 0, result.stderr
+    assert [e["eprint"] for e in bibtexparser.loads(result.stdout).entries] == ["2611.00001"]
+    # A file named .ris gets RIS, not BibTeX under a RIS name; an unknown extension, BibTeX.
+    assert run_radar("export", "--ids", "2611.00001", "-o", str(tmp_path / "refs.ris")).returncode == 0
+    assert [r["AN"] for r in parse_ris((tmp_path / "refs.ris").read_bytes().decode("utf-8"))] == [
+        ["arXiv:2611.00001"]
+    ]
+    assert run_radar("export", "--ids", "2611.00001", "-o", str(tmp_path / "refs.txt")).returncode == 0
+    assert (tmp_path / "refs.txt").read_text(encoding="utf-8").startswith("@")
+
+
+def test_export_to_a_missing_directory_is_refused(db: Database, tmp_path: Path) -> None:
+    # Before, -o /nonexistent/dir/x.bib made the directories and exited 0.
+    target = tmp_path / "nonexistent" / "dir" / "x.bib"
+    result = run_radar("export", "-f", "bibtex", "-o", str(target))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == f"Error: no such directory: {target.parent}\n"
+    assert not (tmp_path / "nonexistent").exists()
 
 
 def test_export_ids_from_stdin_as_ris(db: Database, tmp_path: Path) -> None:

@@ -663,34 +663,81 @@ def _closed_port() -> int:
 
 def test_an_unreachable_host_is_asked_once_per_run(radar_home: Path) -> None:
     # Offline: every source's host refuses. The first request uses its retries; the
-    # sources after it on the same host fail at once instead of retrying in turn.
+    # sources after it on the same host fail at once instead of retrying in turn, and the
+    # run says so in one line naming the host, with nothing else on stdout or stderr.
     port = _closed_port()
     follow(AUTHOR, "--topic", "world models", "--category", "cs.LG")
-    result = fetch(
-        "--format",
-        "json",
-        code=1,
-        RADAR_ARXIV_API_URL=f"http://127.0.0.1:{port}/api/query",
-        RADAR_ARXIV_RSS_URL=f"http://127.0.0.1:{port}/rss/",
-        RADAR_HTTP_RETRIES="2",
-    )
-    skipped = f"not asked, since 127.0.0.1:{port} could not be reached earlier in this run: connection failed (connection refused)"
-    assert error_lines(result.stderr) == [
-        "Error: arXiv API, authors: connection failed (connection refused) (gave up after 3 tries)",
-        f"Error: arXiv API, topics: {skipped}",
-        f"Error: arXiv listing cs.LG: {skipped}",
+    hosts = {
+        "RADAR_ARXIV_API_URL": f"http://127.0.0.1:{port}/api/query",
+        "RADAR_ARXIV_RSS_URL": f"http://127.0.0.1:{port}/rss/",
+        "RADAR_HTTP_RETRIES": "2",
+    }
+    result = fetch(code=1, **hosts)
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"Error: cannot reach 127.0.0.1:{port}: connection failed (connection refused); 3 sources not "
+        "fetched (arXiv API, authors; arXiv API, topics; arXiv listing cs.LG). "
+        "Nothing stored was lost: the next fetch tries again"
     ], result.stderr
-    assert json.loads(result.stdout)["requests"] == 3
+    summary = json.loads(fetch("--format", "json", code=1, **hosts).stdout)
+    assert summary["requests"] == 3
+    # The JSON says what the messages say: the host was down, and two were not asked.
+    assert [(s["host_down"], s["not_asked"], s["unreachable"]) for s in summary["sources"]] == [
+        (f"127.0.0.1:{port}", False, "connection failed (connection refused)"),
+        (f"127.0.0.1:{port}", True, "connection failed (connection refused)"),
+        (f"127.0.0.1:{port}", True, "connection failed (connection refused)"),
+    ]
+    assert "not asked" in summary["sources"][1]["message"]
+
+
+def test_a_name_that_does_not_resolve_is_not_retried(radar_home: Path) -> None:
+    # Offline, every name fails to resolve: it will not resolve seconds later, so each
+    # host costs one try, not the retries and their back-off (65 s with the defaults),
+    # and the hosts are named on one line: one cause, one line.
+    follow(AUTHOR, "--topic", "world models", "--category", "cs.LG")
+    offline = {
+        "RADAR_ARXIV_API_URL": "http://nonexistent.invalid/api/query",
+        "RADAR_ARXIV_RSS_URL": "http://rss.nonexistent.invalid/rss/",
+        "RADAR_HTTP_RETRIES": "4",
+    }
+    result = fetch(code=1, **offline)
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: cannot reach nonexistent.invalid, rss.nonexistent.invalid: "), line
+    assert "3 sources not fetched (arXiv API, authors; arXiv API, topics; arXiv listing cs.LG)" in line
+    summary = json.loads(fetch("--format", "json", code=1, **offline).stdout)
+    assert summary["requests"] == 2  # one try per host
+    assert [(s["host_down"], s["not_asked"]) for s in summary["sources"]] == [
+        ("nonexistent.invalid", False),
+        ("nonexistent.invalid", True),
+        ("rss.nonexistent.invalid", False),
+    ]
+    assert "(gave up after 1 try)" in summary["sources"][0]["message"]
+
+
+def test_an_unresolved_name_is_not_retried_and_a_refusal_is() -> None:
+    from radar.errors import HostDownError
+    from radar.http import Http
+
+    told: list[str] = []
+    http = Http(delay=0, retries=4, backoff=0.01, on_retry=told.append)
+    with pytest.raises(HostDownError, match=r"gave up after 1 try"):
+        http.get("http://nonexistent.invalid/api/query", "arXiv API, authors")
+    assert told == [] and http.requests_made == 1
+    with pytest.raises(HostDownError, match=r"could not be reached earlier"):
+        http.get("http://nonexistent.invalid/rss/cs.LG", "arXiv listing cs.LG")
+    assert http.requests_made == 1
+    with pytest.raises(HostDownError, match=r"gave up after 5 tries"):
+        http.get(f"http://127.0.0.1:{_closed_port()}/api/query", "arXiv API, authors")
+    assert len(told) == 4 and http.requests_made == 6
 
 
 def test_an_unreachable_host_leaves_the_others_asked(arxiv: FakeArxiv, radar_home: Path) -> None:
     follow(AUTHOR, "--topic", "world models", "--category", "cs.LG")
     arxiv.rss = [rss_ok([paper(1)])]
     result = fetch(code=1, RADAR_ARXIV_API_URL=f"http://127.0.0.1:{_closed_port()}/api/query")
-    assert [line.split(":")[1] for line in error_lines(result.stderr)] == [
-        " arXiv API, authors",
-        " arXiv API, topics",
-    ]
+    (line,) = error_lines(result.stderr)
+    assert "2 sources not fetched (arXiv API, authors; arXiv API, topics)" in line
     assert len(arxiv.of(RSS_PATH)) == 1 and stored(radar_home) == {"2611.00001"}
 
 

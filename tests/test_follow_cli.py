@@ -133,10 +133,33 @@ def test_empty_name_and_bad_category() -> None:
 
 
 def test_a_follow_made_while_arxiv_is_unreachable_is_saved_and_says_so() -> None:
-    # conftest points arXiv at a closed port.
+    # conftest points arXiv at a closed port. The fetch failed (exit 1, as README says),
+    # and the follow is saved: stderr says both, plainly.
     result = run_radar("follow", "Ada Lovelace", env={"RADAR_HTTP_RETRIES": "0"})
     assert result.returncode == 1
     assert "connection refused" in result.stderr
-    assert "The follow is saved: its papers come with the next radar fetch." in result.stderr
+    assert "The follow is saved, but its first fetch failed: radar fetch will try again." in result.stderr
+    listed = json.loads(run_radar("following", "--format", "json").stdout)
+    assert [f["value"] for f in listed] == ["Ada Lovelace"]
+
+
+def test_a_follow_made_offline_asks_once_and_is_saved() -> None:
+    # A name that does not resolve (offline) is not retried: one request, then one
+    # line for the cause and one saying the follow is saved; before, the follow waited
+    # out every retry and said nothing of its first fetch having failed.
+    env = {"RADAR_ARXIV_API_URL": "http://nonexistent.invalid/api/query", "RADAR_HTTP_RETRIES": "4"}
+    result = run_radar("follow", "Ada Lovelace", env=env)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    error, saved = result.stderr.splitlines()[:2]
+    # (The resolver's words vary: "name or service not known", or a temporary failure.)
+    assert error.startswith("Error: cannot reach nonexistent.invalid: connection failed ("), error
+    assert error.endswith(
+        "; 1 source not fetched (arXiv API, authors). Nothing stored was lost: the next fetch tries again"
+    )
+    assert saved == "The follow is saved, but its first fetch failed: radar fetch will try again."
+    assert "Fetched: 0 new" not in result.stderr
+    status = json.loads(run_radar("status", "--format", "json").stdout)
+    assert [run["requests"] for run in status["runs"]] == [1], status["runs"]
     listed = json.loads(run_radar("following", "--format", "json").stdout)
     assert [f["value"] for f in listed] == ["Ada Lovelace"]

@@ -83,3 +83,50 @@ def test_every_command_and_group_has_help(path: tuple[str, ...]) -> None:
     # The docstring is the help text: a command without one shows only its usage and options.
     described = out.split("Options:")[0].strip().splitlines()[1:]
     assert any(line.strip() for line in described), out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["today", "--page", "0"], "Error: Invalid value for '--page' / '-p': 0 is not in the range x>=1."),
+        (["today", "--limit", "0"], "Error: Invalid value for '--limit' / '-n': 0 is not in the range x>=1."),
+        (
+            ["today", "--format", "xml"],
+            "Error: Invalid value for '--format' / '-f': 'xml' is not one of 'text', 'json', 'markdown', 'html'.",
+        ),
+        (
+            ["following", "-f", "yaml"],
+            "Error: Invalid value for '--format' / '-f': 'yaml' is not one of 'text', 'json'.",
+        ),
+        (["today", "--nope"], "Error: No such option: --nope"),
+        (["serach"], "Error: No such command 'serach'."),
+        (["config", "get"], "Error: Missing argument 'KEY'."),
+        (["--nope"], "Error: No such option: --nope"),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else "",
+)
+def test_usage_errors_are_one_line(args: list[str], message: str) -> None:
+    """A usage error is one `Error:` line on stderr and exit code 2, like radar's own:
+    not Click's block of usage, hint, blank line and error."""
+    from conftest import fails, run_radar
+
+    stderr = fails(2, *args)
+    assert stderr.splitlines() == [stderr.splitlines()[0]] and stderr.startswith(message), stderr
+    assert run_radar(*args).stdout == ""
+
+
+def test_a_usage_error_is_one_line_from_the_console_script() -> None:
+    from conftest import run_radar_process
+
+    result = run_radar_process("today", "--page", "0")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == "Error: Invalid value for '--page' / '-p': 0 is not in the range x>=1.\n"
+
+
+def test_radar_alone_still_prints_its_help() -> None:
+    from conftest import run_radar
+
+    result = run_radar()
+    assert result.stderr.startswith("Usage: radar [OPTIONS] COMMAND [ARGS]...") or result.stdout.startswith(
+        "Usage: radar [OPTIONS] COMMAND [ARGS]..."
+    )

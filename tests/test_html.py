@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ok, store_with
+from conftest import fails, ok, run_radar, store_with
 from feeds import Item
 
 HOSTILE_TITLES = [
@@ -117,6 +117,19 @@ def test_output_file_and_nothing_counts_as_read(tmp_path: Path) -> None:
     text = tmp_path / "today.txt"
     ok("today", "-o", str(text))
     assert "Schrödinger" in text.read_text(encoding="utf-8")
+
+
+def test_an_output_file_in_a_missing_directory_is_refused(tmp_path: Path) -> None:
+    # A mistyped directory is an error, not made: before, -o made /x/y/ and exited 0.
+    _hostile_store(tmp_path)
+    target = tmp_path / "x" / "y" / "z.html"
+    result = run_radar("today", "--format", "html", "-o", str(target))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == f"Error: no such directory: {target.parent}\n"
+    assert not (tmp_path / "x").exists()
+    file = tmp_path / "a-file"
+    file.write_text("")
+    assert fails(1, "today", "-o", str(file / "z.txt")) == f"Error: not a directory: {file}\n"
 
 
 def _chromium() -> str | None:

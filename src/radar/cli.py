@@ -9,7 +9,8 @@ RadarError; `main()` turns it into one `Error: ...` line.
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +18,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.text import Text
+from typer.core import TyperGroup
+
+try:  # Typer 0.28 carries its own Click
+    from typer._click.exceptions import NoArgsIsHelpError
+    from typer._click.exceptions import UsageError as ClickUsageError
+except ImportError:  # earlier Typers use Click itself
+    from click.exceptions import NoArgsIsHelpError  # type: ignore[no-redef,assignment]
+    from click.exceptions import UsageError as ClickUsageError  # type: ignore[no-redef,assignment]
 
 from radar import __version__
 from radar.config import Settings, load_settings
@@ -24,7 +33,52 @@ from radar.errors import NotFoundError, RadarError, UsageError
 from radar.files import write_atomically
 from radar.progress import live_console
 
+
+class _RadarGroup(TyperGroup):
+    """radar's root command. A usage error Typer would print as a block (usage line, a
+    hint, a blank line, then the error) becomes radar's UsageError, which `main()` prints
+    as one `Error: ...` line with exit code 2. Options are parsed in make_context (the
+    root's) and in invoke (every command's)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _one_line_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _one_line_usage_errors():
+            try:
+                return super().invoke(ctx)
+            except BrokenPipeError:
+                # Typer would exit 1 on it, silently: `radar export -f jsonl | head -1`
+                # is no failure. Raised as something other than an OSError, it reaches
+                # main(), which lets the reader go and exits 0.
+                raise ReaderLeft from None
+
+
+class ReaderLeft(Exception):
+    """stdout's reader closed the pipe (`radar ... | head`): not an error."""
+
+
+class _Out(Console):
+    def on_broken_pipe(self) -> None:
+        # Rich's own answer is SystemExit(1); radar's is main()'s, as for plain writes.
+        self.quiet = True
+        raise BrokenPipeError
+
+
+@contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except ClickUsageError as exc:
+        if isinstance(exc, NoArgsIsHelpError):  # `radar` alone prints the help, as before
+            raise
+        # Click lays some messages over lines ("Choose from:\n\tbibtex,\n\t..."): one line.
+        raise UsageError(" ".join(exc.format_message().split())) from None
+
+
 app = typer.Typer(
+    cls=_RadarGroup,
     name="radar",
     help="A research radar for arXiv: follow people, categories and topics; read what is new.",
     no_args_is_help=True,
@@ -46,7 +100,7 @@ class ListFormat(StrEnum):
 
 
 def out() -> Console:
-    console = Console(highlight=False)
+    console = _Out(highlight=False)
     # Pipes and files get whole lines (no hard wraps at 80 columns): easier to grep.
     console.soft_wrap = not console.is_terminal
     return console
@@ -196,15 +250,26 @@ def http_client(st: State, on_retry: Callable[[str], None]) -> Any:
     return http
 
 
-def write_output(text: str, path: Path | None) -> None:
-    write_stream([text], path)
+def check_output(path: Path | None) -> None:
+    """`-o FILE` in a directory that does not exist is a mistyped path: refused before
+    any work is done, and never made (`-o /nonexistent/dir/x.bib`)."""
+    if path is None:
+        return
+    parent = path.expanduser().parent
+    if not parent.is_dir():
+        raise NotFoundError(f"{'not a directory' if parent.exists() else 'no such directory'}: {parent}")
 
 
-def write_stream(pieces: Iterable[str], path: Path | None) -> None:
+def write_output(text: str, path: Path | None, make_dirs: bool = False) -> None:
+    write_stream([text], path, make_dirs)
+
+
+def write_stream(pieces: Iterable[str], path: Path | None, make_dirs: bool = False) -> None:
     """stdout as the pieces come, or a file replaced atomically once it is whole (a
     reader never sees half a brief or half an export), for output too large to build as
     one string. UTF-8 bytes whatever the locale says: briefs and citation files are
-    UTF-8, and CRLF line ends (RIS, CSV) reach the file as they are.
+    UTF-8, and CRLF line ends (RIS, CSV) reach the file as they are. A file's missing
+    directories are made only with `make_dirs`; else check_output has refused them.
     """
     if path is None:
         sys.stdout.flush()
@@ -216,7 +281,8 @@ def write_stream(pieces: Iterable[str], path: Path | None) -> None:
                 sys.stdout.write(piece)
         (raw or sys.stdout).flush()
         return
-    write_atomically(path, pieces)
+    check_output(None if make_dirs else path)
+    write_atomically(path, pieces, make_dirs=make_dirs)
 
 
 # --- entry point --------------------------------------------------------------------------
@@ -266,11 +332,14 @@ def _run(debug: bool) -> None:
     except KeyboardInterrupt:
         say("Interrupted.")
         sys.exit(130)
-    except BrokenPipeError:
+    except (BrokenPipeError, ReaderLeft):
         # `radar today | head`: the reader left; that is not an error. Point stdout at
         # devnull so the interpreter's final flush does not complain either.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # not a file descriptor (stdout captured in a test)
+            pass
         sys.exit(0)
     except Exception as exc:
         if debug:

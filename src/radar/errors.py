@@ -30,14 +30,19 @@ class SourceError(RadarError):
 
 
 class HostDownError(SourceError):
-    """A host that did not answer (it timed out after every retry) is given up on for the
-    rest of the run: this request failed on it, or was not made at all (`skipped`)."""
+    """A host that could not be reached at all (`unreachable`: refused, a name that does
+    not resolve, no route) or did not answer (it timed out after every retry) is given up
+    on for the rest of the run: this request failed on it, or was not made at all
+    (`skipped`)."""
 
-    def __init__(self, message: str, host: str, reason: str, skipped: bool) -> None:
+    def __init__(
+        self, message: str, host: str, reason: str, skipped: bool, unreachable: bool = False
+    ) -> None:
         super().__init__(message)
         self.host = host
         self.reason = reason
         self.skipped = skipped
+        self.unreachable = unreachable
 
 
 class DeadlineError(SourceError):

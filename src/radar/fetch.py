@@ -65,9 +65,13 @@ class SourceReport:
     new: int = 0
     updated: int = 0
     message: str = ""
-    # Set when the source failed because its host stopped answering in this run (the
-    # host), and whether it was not asked at all (another source found it out first).
+    # Set when the source failed because its host could not be reached or stopped
+    # answering in this run (the host), and whether it was not asked at all (another
+    # source found it out first).
     host_down: str | None = None
+    # Why the host could not be reached at all (refused, a name that does not resolve);
+    # None when it answered, or accepted connections and stopped answering.
+    unreachable: str | None = None
     not_asked: bool = False
     past_deadline: bool = False  # not asked: the run's deadline had passed
     follow_ids: list[int] = field(default_factory=list)  # the follows this source fetched for
@@ -93,9 +97,14 @@ class FetchSummary:
         """What each source did, in order, as (ok, line) for people. Sources not asked
         because their host had stopped answering, or because the run's deadline had
         passed, are counted on one line instead of a line each: from cron, one dead host
-        is one line of mail."""
+        is one line of mail. Hosts that could not be reached at all (offline: a name that
+        does not resolve, a refused connection) make one line per cause, naming them."""
         failed = [s for s in self.sources if not s.ok]
         late = [s for s in failed if s.past_deadline]
+        unreachable: dict[str, list[SourceReport]] = {}
+        for report in failed:
+            if report.unreachable is not None:
+                unreachable.setdefault(report.unreachable, []).append(report)
         lines: list[tuple[bool, str]] = []
         for report in self.sources:
             if report.ok:
@@ -109,6 +118,20 @@ class FetchSummary:
                             False,
                             f"{plural(len(late), 'source')} not asked ({names}): the run reached its "
                             "deadline (RADAR_FETCH_DEADLINE). What it stored is kept: the next fetch resumes",
+                        )
+                    )
+                continue
+            if report.unreachable is not None:
+                cut_off = unreachable[report.unreachable]
+                if report is cut_off[0]:
+                    hosts = ", ".join(dict.fromkeys(s.host_down or "" for s in cut_off))
+                    names = "; ".join(s.name for s in cut_off)
+                    lines.append(
+                        (
+                            False,
+                            f"cannot reach {hosts}: {report.unreachable}; "
+                            f"{plural(len(cut_off), 'source')} not fetched ({names}). "
+                            "Nothing stored was lost: the next fetch tries again",
                         )
                     )
                 continue
@@ -343,6 +366,7 @@ class Fetcher:
         report.message = str(exc)
         if isinstance(exc, HostDownError):
             report.host_down, report.not_asked = exc.host, exc.skipped
+            report.unreachable = exc.reason if exc.unreachable else None
         elif isinstance(exc, DeadlineError):
             report.not_asked = report.past_deadline = True
         now = utc_now()

@@ -9,20 +9,22 @@ from pathlib import Path
 from radar.errors import RadarError
 
 
-def write_atomically(path: Path, pieces: Iterable[str]) -> None:
+def write_atomically(path: Path, pieces: Iterable[str], make_dirs: bool = True) -> None:
     """Write the pieces, as UTF-8 with their line ends as they are, through a temporary
     file beside `path` and a rename: a reader, or a crash, never sees half a file, and
     an error or Ctrl-C half-way leaves nothing behind.
 
     An existing file keeps its permissions; a new one gets the umask's (a temporary file
     is private, and briefs and exports are meant to be shared). A symlink stays a
-    symlink: the file it points to is replaced.
+    symlink: the file it points to is replaced. Missing directories are made unless
+    `make_dirs` is false (a file the user named: a missing directory is a typo).
     """
     import tempfile
 
     target = Path(os.path.realpath(path.expanduser()))
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if make_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
         mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
         fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
         temp = Path(name)

@@ -10,7 +10,10 @@
   connections and never answered (every try timed out, or trickled slower than the
   deadline), is not asked again in the same run: offline or against a hanging server, a
   fetch fails in one request's retries instead of each source's, however many follows.
-  The other hosts (a journal's feed, the model server) are unaffected.
+  A name that does not resolve is not retried at all: the resolver has already tried
+  and given up, and it will not resolve seconds later (offline, every try would cost
+  the whole back-off for nothing). The other hosts (a journal's feed, the model server)
+  are unaffected.
 - A run may have a deadline (RADAR_FETCH_DEADLINE): past it no request starts and no
   retry waits, so a run stops between pages with what it stored.
 - radar's own User-Agent, with a contact address when the user configured one.
@@ -62,11 +65,13 @@ class _Retryable(Exception):
         retry_after: float | None = None,
         unreachable: bool = False,
         timed_out: bool = False,
+        final: bool = False,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.unreachable = unreachable  # no connection at all, as opposed to a bad answer
         self.timed_out = timed_out  # connected, or tried to, and no (whole) answer in time
+        self.final = final  # not worth another try in this run (a name that does not resolve)
 
 
 def user_agent(contact: str = "") -> str:
@@ -167,7 +172,7 @@ class Http:
             RetryCallState,
             RetryError,
             Retrying,
-            retry_if_exception_type,
+            retry_if_exception,
             stop_after_attempt,
             stop_before_delay,
         )
@@ -175,8 +180,12 @@ class Http:
 
         host = urlsplit(url).netloc
         if (why := self._unreachable.get(host)) is not None:
-            raise SourceError(
-                f"{source}: not asked, since {host} could not be reached earlier in this run: {why}"
+            raise HostDownError(
+                f"{source}: not asked, since {host} could not be reached earlier in this run: {why}",
+                host,
+                why,
+                skipped=True,
+                unreachable=True,
             )
         if (why := self._silent.get(host)) is not None:
             raise HostDownError(
@@ -214,7 +223,11 @@ class Http:
                     # A read timeout while the body arrives is wrapped as a ConnectionError.
                     raise _Retryable(f"no answer within {self.timeout:g} s", timed_out=True) from None
                 reason = _reason(exc)
-                raise _Retryable(f"connection failed ({reason})", unreachable=reason in UNREACHABLE) from None
+                raise _Retryable(
+                    f"connection failed ({reason})",
+                    unreachable=reason in UNREACHABLE,
+                    final=reason in UNRESOLVED,
+                ) from None
             except requests.exceptions.ChunkedEncodingError:
                 # The connection closed before the body was complete (fewer bytes than
                 # Content-Length): as transient as a reset, and not a RequestException to leak.
@@ -239,7 +252,7 @@ class Http:
                 return self.deadline is not None and time.monotonic() >= self.deadline
 
         retrying = Retrying(
-            retry=retry_if_exception_type(_Retryable),
+            retry=retry_if_exception(lambda exc: isinstance(exc, _Retryable) and not exc.final),
             # stop_before_delay: never start a pause (a long Retry-After) that ends past the budget.
             stop=stop_after_attempt(self.retries + 1) | stop_before_delay(self.budget) | past_deadline(),
             wait=wait,
@@ -250,19 +263,27 @@ class Http:
             response: requests.Response = retrying(attempt)
         except RetryError as exc:
             last = exc.last_attempt.exception()
-            tries = exc.last_attempt.attempt_number
-            gave_up = f"{last} (gave up after {tries} tr{'y' if tries == 1 else 'ies'})"
-            if isinstance(last, _Retryable) and last.unreachable:
-                self._unreachable[host] = str(last)
-            elif isinstance(last, _Retryable) and last.timed_out:
-                # Every try timed out: a host that accepts and never answers costs one
-                # request's retries per run, not one per source.
-                self._silent[host] = str(last)
-                raise HostDownError(f"{source}: {gave_up}", host, str(last), skipped=False) from None
-            raise SourceError(f"{source}: {gave_up}") from None
+            raise self._gave_up(host, source, last, exc.last_attempt.attempt_number) from None
+        except _Retryable as last:  # not retried (final): one try
+            raise self._gave_up(host, source, last, 1) from None
         if response.status_code >= 400 and response.status_code != 400:
             raise SourceError(f"{source}: HTTP {response.status_code} from {response.url}")
         return response
+
+    def _gave_up(self, host: str, source: str, last: BaseException | None, tries: int) -> SourceError:
+        """The error for a request given up on; a host that cannot be reached, or does not
+        answer, is remembered so that no other source asks it again in this run."""
+        gave_up = f"{last} (gave up after {tries} tr{'y' if tries == 1 else 'ies'})"
+        if isinstance(last, _Retryable) and last.unreachable:
+            # No connection at all: the other sources on this host are not asked in this run.
+            self._unreachable[host] = str(last)
+            return HostDownError(f"{source}: {gave_up}", host, str(last), skipped=False, unreachable=True)
+        if isinstance(last, _Retryable) and last.timed_out:
+            # Every try timed out: a host that accepts and never answers costs one
+            # request's retries per run, not one per source.
+            self._silent[host] = str(last)
+            return HostDownError(f"{source}: {gave_up}", host, str(last), skipped=False)
+        return SourceError(f"{source}: {gave_up}")
 
 
 def validators(etag: str | None, last_modified: str | None) -> dict[str, str]:
@@ -311,6 +332,8 @@ _REASONS = (
     ("Network is unreachable", "network is unreachable"),
     ("No route to host", "no route to host"),
     ("Remote end closed", "remote end closed"),
+    ("No address associated with hostname", "name or service not known"),
+    ("Failed to resolve", "name not resolved"),  # urllib3's NameResolutionError, any other wording
 )
 UNREACHABLE = {
     "connection refused",
@@ -318,7 +341,10 @@ UNREACHABLE = {
     "temporary failure in name resolution",
     "network is unreachable",
     "no route to host",
+    "name not resolved",
 }
+# A name the resolver could not resolve: not retried (it will not resolve in seconds).
+UNRESOLVED = {"name or service not known", "temporary failure in name resolution", "name not resolved"}
 
 
 def _reason(exc: Exception) -> str:

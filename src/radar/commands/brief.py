@@ -128,7 +128,7 @@ def brief(
             )
             return
         markdown, ids = core.offline_brief(selection, lang)
-        write_output(markdown, output)
+        write_output(markdown, output, make_dirs=True)
         core.save_brief(db, selection, "", lang, markdown, ids)
         say(f"Offline brief: {plural(len(selection.cards), 'paper')}, no model call.", style="dim")
         return
@@ -162,7 +162,7 @@ def brief(
         text = core.write_with_model(runner, selection, plan, lang, count)
     checked = core.check_citations(text, selection.ids)
     markdown = core.assemble(selection, checked, model, lang)
-    write_output(markdown, output)
+    write_output(markdown, output, make_dirs=True)
     core.save_brief(db, selection, model, lang, markdown, checked.cited)
     usage = runner.usage
     cost = f", ${usage.cost_usd:.4f}" if usage.cost_usd is not None else ""

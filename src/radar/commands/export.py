@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from radar.cli import app, say, state, write_stream
+from radar.cli import app, check_output, say, state, write_stream
 from radar.errors import UsageError
 from radar.text import plural
 
@@ -38,19 +38,35 @@ def _id_values(values: list[str]) -> list[str]:
     return found
 
 
+# What `-o FILE` names when --format does not: a .ris file gets RIS, never BibTeX.
+_SUFFIXES = {
+    ".bib": ExportFormat.bibtex,
+    ".json": ExportFormat.csl_json,
+    ".ris": ExportFormat.ris,
+    ".jsonl": ExportFormat.jsonl,
+    ".csv": ExportFormat.csv,
+}
+
+
+def _format_of(output: Path | None) -> ExportFormat:
+    """Without --format: the format -o's extension names, else BibTeX (the usual default)."""
+    suffix = output.suffix.lower() if output is not None else ""
+    return _SUFFIXES.get(suffix, ExportFormat.bibtex)
+
+
 @app.command()
 def export(
     ctx: typer.Context,
     format: Annotated[
-        ExportFormat,
+        ExportFormat | None,
         typer.Option(
             "--format",
             "-f",
-            help="bibtex, csl-json, ris, jsonl or csv.",
+            help="bibtex, csl-json, ris, jsonl or csv (default: told by -o's extension, else bibtex).",
             case_sensitive=False,
             show_default=False,
         ),
-    ],
+    ] = None,
     since: Annotated[
         str | None,
         typer.Option(
@@ -91,6 +107,9 @@ def export(
     from radar.export import Exporter, iter_papers, select_papers, write_papers
     from radar.model import Paper
 
+    check_output(output)
+    if format is None:
+        format = _format_of(output)
     cutoff = None
     if since is not None:
         from radar.window import parse_since

@@ -69,7 +69,8 @@ def fetch(
             say(line, style="dim")
     if format is ListFormat.json:
         print(to_json(summary.as_dict()))
-    elif not quiet:
+    elif not quiet and (summary.ok or any(s.ok for s in summary.sources)):
+        # When no source answered, the Error lines say all there is: no "0 new" after them.
         say(
             f"{summary.new} new, {summary.updated} updated, {summary.by_followed_authors} by followed authors; "
             f"{plural(summary.requests, 'request')} in {summary.seconds:.1f} s."

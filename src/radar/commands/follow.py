@@ -173,11 +173,12 @@ def follow(
                     say(f"Error: {line}", style="red")
             unread = {i for s in summary.sources if not s.ok for i in s.follow_ids}
             results = _drop_unreadable_feeds(db, results, unread, keep)
+            # Exit 1 all the same (the fetch failed), but the follow itself stands.
             if failed and not quiet and any(r.follow.kind != "feed" for r in results):
-                say("The follow is saved: its papers come with the next radar fetch.")
+                say("The follow is saved, but its first fetch failed: radar fetch will try again.")
             if summary.ok:
                 asked = {r.follow.id for r in results}
-            if not quiet:
+            if not quiet and (summary.ok or any(s.ok for s in summary.sources)):
                 requests = plural(summary.requests, "request")
                 say(f"Fetched: {summary.new} new, {summary.updated} updated ({requests}).", style="dim")
     if name is not None and (choosing or narrow):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from radar.cli import SinceOpt, app, empty, out, say, state, write_output
+from radar.cli import SinceOpt, app, check_output, empty, out, say, state, write_output
 from radar.text import plural
 
 
@@ -71,6 +71,7 @@ def today(
     from radar.store import has_follows, remember_shown
     from radar.window import window_for
 
+    check_output(output)
     st = state(ctx)
     db = st.open(create=False)
     limit = limit or st.settings.today_limit
