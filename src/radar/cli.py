@@ -236,13 +236,16 @@ def main() -> None:
     """The console script: one `Error: ...` line instead of a traceback (RADAR_DEBUG=1 shows it)."""
     import signal
 
+    from radar.interrupts import sigint_handled
+
     debug = bool(os.environ.get("RADAR_DEBUG"))
     try:
         previous = signal.signal(signal.SIGTERM, _terminated)
     except ValueError:  # not the main thread (radar run as a library)
         previous = None
     try:
-        _run(debug)
+        with sigint_handled():
+            _run(debug)
     except Terminated:
         # Everything is let go of: now die of the signal, as the sender expects (143).
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -253,6 +256,8 @@ def main() -> None:
 
 
 def _run(debug: bool) -> None:
+    from radar.interrupts import interrupted
+
     try:
         app()
     except UsageError as exc:
@@ -273,6 +278,11 @@ def _run(debug: bool) -> None:
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
     except Exception as exc:
+        if interrupted(exc):
+            # A Ctrl-C that became another exception on its way out (sqlite3 turns one
+            # raised in an SQL function into OperationalError): an interruption still.
+            say("Interrupted.")
+            sys.exit(130)
         if debug:
             raise
         if isinstance(exc, sqlite3.OperationalError) and "database is locked" in str(exc):
