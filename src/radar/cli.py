@@ -271,6 +271,12 @@ def _run(debug: bool) -> None:
     except KeyboardInterrupt:
         say("Interrupted.")
         sys.exit(130)
+    except SystemExit as exc:
+        # Typer ends a command that a Ctrl-C stopped with a silent exit 130. A command
+        # that says what became of its work (import) raises its own Exit(130) instead.
+        if _caused_by_interrupt(exc):
+            say("Interrupted.")
+        raise
     except BrokenPipeError:
         # `radar today | head`: the reader left; that is not an error. Point stdout at
         # devnull so the interpreter's final flush does not complain either.
@@ -297,6 +303,18 @@ def _run(debug: bool) -> None:
             style="red",
         )
         sys.exit(1)
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt led to `exc`, along the chain a traceback would show."""
+    link: BaseException | None = exc
+    seen: set[int] = set()
+    while link is not None and id(link) not in seen:
+        if isinstance(link, KeyboardInterrupt):
+            return True
+        seen.add(id(link))
+        link = link.__cause__ or (None if link.__suppress_context__ else link.__context__)
+    return False
 
 
 # Every command registers itself on `app` when its module is imported: only the ones
