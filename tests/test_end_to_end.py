@@ -575,3 +575,90 @@ def test_an_import_leaves_no_process_and_no_warning_behind(tmp_path: Path, radar
     assert "Warning" not in stderr and "resource_tracker" not in stderr, stderr
     with closing(sqlite3.connect(db_path)) as conn:
         assert conn.execute("select count(*) from papers").fetchone()[0] == 40_000
+
+
+# --- Ctrl-C: SIGINT to the whole process group, as a terminal sends it ---------------------------
+
+
+def process_group(pgid: int) -> list[int]:
+    """The live processes of a process group, from /proc (unreaped zombies are gone)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # After the command's name, which may hold spaces: state, ppid, pgrp.
+            state, _, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
+            continue
+        if int(pgrp) == pgid and state != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+def catches_sigint(pid: int) -> bool:
+    """Whether a process has a handler of its own for SIGINT (Python's, which raises
+    KeyboardInterrupt), rather than the default or ignoring it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = int(status.split("SigCgt:")[1].split()[0], 16)
+    return bool(caught & 1 << (signal.SIGINT - 1))
+
+
+def a_worker_starts(db_path: Path, proc: subprocess.Popen[str], seen: set[int]) -> bool:
+    # A parsing worker (not multiprocessing's resource tracker) whose Python is up and
+    # would raise KeyboardInterrupt, before it has set Ctrl-C aside (_worker_init).
+    return any(b"resource_tracker" not in command_line(pid) and catches_sigint(pid) for pid in seen)
+
+
+def batches_are_stored(db_path: Path, proc: subprocess.Popen[str], seen: set[int]) -> bool:
+    try:
+        with closing(sqlite3.connect(db_path, timeout=5)) as conn:
+            return bool(conn.execute("select coalesce(max(lines), 0) from imports").fetchone()[0])
+    except sqlite3.OperationalError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads processes from /proc")
+@pytest.mark.parametrize("moment", [a_worker_starts, batches_are_stored], ids=lambda f: f.__name__)
+def test_ctrl_c_mid_import_says_so_once_and_leaves_no_process_behind(
+    tmp_path: Path,
+    radar_home: Path,
+    moment: Callable[[Path, subprocess.Popen[str], set[int]], bool],
+) -> None:
+    """Ctrl-C reaches the parsing workers too: none may print a traceback (one still
+    starting would), or be left waiting on its queue with radar waiting for it."""
+    path = write_lines(tmp_path / "big.jsonl", synthetic_lines(40_000))
+    db_path = radar_home / "radar.db"
+    proc = subprocess.Popen(
+        [radar_executable(), "import", "--workers", "2", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own, as a shell's job has
+    )
+    try:
+        seen: set[int] = set()
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline and not moment(db_path, proc, seen):
+            seen |= descendants(proc.pid)
+            time.sleep(0.01)
+        assert proc.poll() is None, "the import finished before Ctrl-C"
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:  # hung: the failure, which must not outlive the test
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 130, stderr
+    assert stderr == "Interrupted. What was imported is kept: run the same command again to resume.\n"
+    # The workers and the resource tracker leave with radar.
+    gone_by = time.monotonic() + 10
+    while process_group(proc.pid) and time.monotonic() < gone_by:
+        time.sleep(0.05)
+    assert not process_group(proc.pid), [command_line(pid) for pid in process_group(proc.pid)]
+    with closing(sqlite3.connect(db_path)) as conn:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        lines, finished = conn.execute("select lines, finished_utc from imports").fetchone()
+        # Papers and progress commit together: no half batch, no batch counted but missing.
+        assert finished is None and conn.execute("select count(*) from papers").fetchone()[0] == lines

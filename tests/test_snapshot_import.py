@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import signal
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -179,6 +181,40 @@ def test_a_finished_file_is_not_read_again_even_renamed(tmp_path: Path, radar_ho
     newer = write_lines(tmp_path / "c.jsonl", synthetic_lines(25))
     report = import_snapshot(db, newer, workers=0)
     assert (report.new, report.unchanged) == (5, 20)
+
+
+def test_ctrl_c_while_sqlite_runs_the_search_index_function_ends_as_interrupted(
+    tmp_path: Path, radar_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite calls radar_search_text for the full-text index as papers are stored. A
+    KeyboardInterrupt raised inside it is swallowed by sqlite3, which fails the statement
+    with OperationalError instead: the import still ends as interrupted, not in an error."""
+    import radar.latex
+
+    real = radar.latex.search_text
+    calls = 0
+
+    def search_text(text: str | None) -> str | None:
+        nonlocal calls
+        calls += 1
+        if calls == 25:
+            # Ctrl-C: Python's handler runs at once, here, inside SQLite's statement.
+            signal.raise_signal(signal.SIGINT)
+        return real(text)
+
+    monkeypatch.setattr(radar.latex, "search_text", search_text)
+    path = write_lines(tmp_path / "s.jsonl", synthetic_lines(100))
+    result = run_radar("import", "--workers", "0", str(path))
+    assert calls >= 25
+    assert result.returncode == 130, result.stderr
+    assert result.stderr == "Interrupted. What was imported is kept: run the same command again to resume.\n"
+    with closing(db_at(radar_home)) as conn:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        # The batch it stopped in was undone whole.
+        assert conn.execute("select count(*) from papers").fetchone()[0] == 0
+        assert conn.execute("select count(*) from papers_fts").fetchone()[0] == 0
+    monkeypatch.setattr(radar.latex, "search_text", real)
+    assert "100 new" in run_radar("import", str(path)).stderr
 
 
 def test_an_interrupted_import_resumes_at_the_first_unstored_batch(tmp_path: Path, radar_home: Path) -> None:

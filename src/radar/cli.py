@@ -302,13 +302,16 @@ def main() -> None:
     """The console script: one `Error: ...` line instead of a traceback (RADAR_DEBUG=1 shows it)."""
     import signal
 
+    from radar.interrupts import sigint_handled
+
     debug = bool(os.environ.get("RADAR_DEBUG"))
     try:
         previous = signal.signal(signal.SIGTERM, _terminated)
     except ValueError:  # not the main thread (radar run as a library)
         previous = None
     try:
-        _run(debug)
+        with sigint_handled():
+            _run(debug)
     except Terminated:
         # Everything is let go of: now die of the signal, as the sender expects (143).
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -319,6 +322,8 @@ def main() -> None:
 
 
 def _run(debug: bool) -> None:
+    from radar.interrupts import interrupted
+
     try:
         app()
     except UsageError as exc:
@@ -332,6 +337,12 @@ def _run(debug: bool) -> None:
     except KeyboardInterrupt:
         say("Interrupted.")
         sys.exit(130)
+    except SystemExit as exc:
+        # Typer ends a command that a Ctrl-C stopped with a silent exit 130. A command
+        # that says what became of its work (import) raises its own Exit(130) instead.
+        if _caused_by_interrupt(exc):
+            say("Interrupted.")
+        raise
     except (BrokenPipeError, ReaderLeft):
         # `radar today | head`: the reader left; that is not an error. Point stdout at
         # devnull so the interpreter's final flush does not complain either.
@@ -342,6 +353,11 @@ def _run(debug: bool) -> None:
             pass
         sys.exit(0)
     except Exception as exc:
+        if interrupted(exc):
+            # A Ctrl-C that became another exception on its way out (sqlite3 turns one
+            # raised in an SQL function into OperationalError): an interruption still.
+            say("Interrupted.")
+            sys.exit(130)
         if debug:
             raise
         if isinstance(exc, sqlite3.OperationalError) and "database is locked" in str(exc):
@@ -356,6 +372,18 @@ def _run(debug: bool) -> None:
             style="red",
         )
         sys.exit(1)
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt led to `exc`, along the chain a traceback would show."""
+    link: BaseException | None = exc
+    seen: set[int] = set()
+    while link is not None and id(link) not in seen:
+        if isinstance(link, KeyboardInterrupt):
+            return True
+        seen.add(id(link))
+        link = link.__cause__ or (None if link.__suppress_context__ else link.__context__)
+    return False
 
 
 # Every command registers itself on `app` when its module is imported: only the ones

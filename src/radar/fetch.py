@@ -211,7 +211,7 @@ class Fetcher:
         processes cannot be started or died), pages are parsed here."""
         from concurrent.futures import BrokenExecutor, CancelledError
 
-        from radar.workers import prepare_api_page, start_pool, worker_count
+        from radar.workers import prepare_api_page, start_pool, submit, worker_count
 
         def here() -> ApiPage[Prepared]:
             return prepare_api_page(content, source)
@@ -223,9 +223,9 @@ class Fetcher:
                 # One parser keeps the one writer busy. The first big page is parsed here
                 # while the worker starts (a fresh interpreter takes a quarter second).
                 self.pool = start_pool(1)
-                self.pool.submit(int)  # starts the process now
+                submit(self.pool, int)  # starts the process now
                 return here
-            future = self.pool.submit(prepare_api_page, content, source)
+            future = submit(self.pool, prepare_api_page, content, source)
         except (OSError, BrokenExecutor):
             self._stop_workers()
             return here
@@ -526,6 +526,10 @@ def run_fetch(
                 fetcher.fetch_categories(categories, summary, totals, revalidate=not initial)
             for feed in feeds:
                 fetcher.fetch_feed(feed, summary, totals, revalidate=not initial)
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM) or failed: a page still parsing is not wanted.
+            fetcher.close(kill=True)
+            raise
         finally:
             fetcher.close()
     summary.new = totals.new

@@ -35,7 +35,7 @@ from radar.store import (
     write_cache,
     write_transaction,
 )
-from radar.workers import MAX_WORKERS, prepare_lines, start_pool, stop_pool, worker_count
+from radar.workers import MAX_WORKERS, prepare_lines, start_pool, stop_pool, submit, worker_count
 
 GZIP_MAGIC = b"\x1f\x8b"
 # What reading a broken-off or corrupt (gzipped) file raises.
@@ -318,7 +318,7 @@ def import_snapshot(
                     if pool is None:
                         store(prepare_lines(first, lines), nbytes, len(lines))
                         continue
-                    pending.append((pool.submit(prepare_lines, first, lines), nbytes, len(lines)))
+                    pending.append((submit(pool, prepare_lines, first, lines), nbytes, len(lines)))
                     if len(pending) >= IN_FLIGHT * workers:
                         future, nb, nl = pending.popleft()
                         store(future.result(), nb, nl)
@@ -331,6 +331,13 @@ def import_snapshot(
             while pending:
                 future, nb, nl = pending.popleft()
                 store(future.result(), nb, nl)
+        except BaseException:
+            # Interrupted (Ctrl-C) or failed: the batches still parsing are not wanted,
+            # and the workers are killed rather than waited for.
+            if pool is not None:
+                stop_pool(pool, kill=True)
+                pool = None
+            raise
         finally:
             if pool is not None:
                 stop_pool(pool)

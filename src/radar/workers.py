@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
+from radar.interrupts import deferred
 from radar.store import Prepared, prepare, usable_cores
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
     from multiprocessing.process import BaseProcess
 
     from radar.sources.arxiv_api import ApiPage
@@ -35,6 +38,9 @@ PARSE_TIMEOUT_S = 120.0
 # own thread then has nothing left to wait for.
 _GONE_WITHIN_S = 5.0
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 
 def worker_count() -> int:
     """Processes that parse while this one writes: one fewer than the cores (at most four:
@@ -44,7 +50,6 @@ def worker_count() -> int:
 
 def _worker_init(parent: int) -> None:
     import atexit
-    import signal
     import threading
 
     # Imported now, not in the first job: the worker is ready to parse by the time the
@@ -52,8 +57,11 @@ def _worker_init(parent: int) -> None:
     import radar.sources.arxiv_api
     import radar.sources.arxiv_snapshot  # noqa: F401
 
-    # Ctrl-C is the writer's to handle; workers just stop with the pool.
+    # Ctrl-C is the writer's to handle; workers just stop with the pool. SIGINT has been
+    # blocked since the process started (submit): one that came meanwhile is pending,
+    # and ignoring it discards it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     # A worker leaves nothing to flush or close, and a normal interpreter exit frees its
     # name caches object by object: 0.15 s at the end of a backfill, which the writer
     # waits for when it shuts the pool down.
@@ -71,7 +79,8 @@ def _worker_init(parent: int) -> None:
 
 def start_pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes, started fresh (spawn): a fork would copy an open SQLite
-    connection into them. Shut it down with `stop_pool`."""
+    connection into them. Give them jobs with `submit` and shut the pool down with
+    `stop_pool`."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -83,16 +92,50 @@ def start_pool(workers: int) -> ProcessPoolExecutor:
     )
 
 
+def submit(pool: ProcessPoolExecutor, job: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+    """pool.submit, which starts a worker when the pool needs one, made safe for Ctrl-C.
+
+    Whole or not at all (interrupts.deferred): a Ctrl-C between a worker's start and the
+    pool's record of it would leave a worker no one stops, waiting on its queue for
+    ever, and the interpreter waiting for it at exit.
+
+    With SIGINT blocked: a terminal sends Ctrl-C to the whole process group, and a
+    worker still starting (the interpreter, the main module imported again, the
+    parsers) would die of it with a traceback of its own under radar's message. A new
+    process inherits the block and keeps it until _worker_init ignores the signal. This
+    process still gets its SIGINT: another thread takes it, or it waits until the block
+    is lifted here."""
+    from multiprocessing import resource_tracker
+
+    # Running before the block: starting it lifts blocks on SIGINT when it is done.
+    resource_tracker.ensure_running()
+    with deferred():
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return pool.submit(job, *args, **kwargs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def stop_pool(pool: ProcessPoolExecutor, kill: bool = False) -> None:
     """Shut the pool down and leave no worker behind.
 
     Normally the workers finish the jobs they have begun (a fraction of a second each)
     and the rest are cancelled. With `kill` (a worker is stuck: stopped, or looping), or
     when the pool is already broken (a worker died), the workers are killed and nothing
-    waits for them: `shutdown(wait=True)` would wait for a stuck worker forever."""
+    waits for them: `shutdown(wait=True)` would wait for a stuck worker forever. So
+    are they when the wait is interrupted (a Ctrl-C)."""
     if not kill and not getattr(pool, "_broken", False):
-        pool.shutdown(wait=True, cancel_futures=True)
-        return
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+            return
+        except BaseException:
+            _kill(pool)
+            raise
+    _kill(pool)
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
     # What shutdown lets go of, taken first. ProcessPoolExecutor has no public way to
     # reach its processes before Python 3.14 (kill_workers); these attributes are the
     # same from 3.9 to 3.14.

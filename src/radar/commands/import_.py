@@ -119,6 +119,7 @@ def _no_paper(r: Any) -> bool:
 def _snapshot_bar(quiet: bool) -> Callable[[Path], AbstractContextManager[Any]]:
     """A progress bar for each snapshot; Ctrl-C there keeps what was stored and says how to resume."""
     from radar.importer import Watch
+    from radar.interrupts import interrupted
 
     @contextmanager
     def watch(path: Path) -> Iterator[Watch]:
@@ -132,7 +133,10 @@ def _snapshot_bar(quiet: bool) -> Callable[[Path], AbstractContextManager[Any]]:
                     ),
                     note=lambda text: update(1, 1, text),
                 )
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Exception) as exc:
+            # A Ctrl-C, or what it became on its way out (radar.interrupts).
+            if not interrupted(exc):
+                raise
             say("Interrupted. What was imported is kept: run the same command again to resume.")
             raise typer.Exit(130) from None
 
