@@ -17,7 +17,7 @@ Importing this module is cheap.
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -33,20 +33,28 @@ def on_sigint(signum: int, frame: FrameType | None) -> None:
 
 
 @contextmanager
-def sigint_handled() -> Iterator[None]:
-    """on_sigint as the SIGINT handler for the block (a run of the command line), and
-    no Ctrl-C remembered from before it. Outside the main thread (radar run as a
-    library), Python's handler stays."""
-    _CtrlC.pressed = False
+def _sigint(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]:
+    """`handler` for SIGINT during the block, the one before put back after it. Outside
+    the main thread (radar run as a library) no handler can be set: Python's stays."""
     try:
-        previous = signal.signal(signal.SIGINT, on_sigint)
+        previous = signal.signal(signal.SIGINT, handler)
     except ValueError:  # not the main thread
         yield
         return
     try:
         yield
     finally:
+        # None: a handler set outside Python, which Python cannot put back.
         signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+
+
+@contextmanager
+def sigint_handled() -> Iterator[None]:
+    """on_sigint as the SIGINT handler for the block (a run of the command line), and
+    no Ctrl-C remembered from before it."""
+    _CtrlC.pressed = False
+    with _sigint(on_sigint):
+        yield
 
 
 def interrupted(exc: BaseException) -> bool:
@@ -72,14 +80,8 @@ def deferred() -> Iterator[None]:
         came.append(signum)
 
     try:
-        previous = signal.signal(signal.SIGINT, hold)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
+        with _sigint(hold):
+            yield
     finally:
-        # None: a handler set outside Python, which Python cannot put back.
-        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
         if came:
             signal.raise_signal(signal.SIGINT)
