@@ -143,7 +143,15 @@ ABSTRACT_WORDS = 60
 
 
 def _abstract_words(abstract: str) -> list[str]:
-    return list(dict.fromkeys(_title_words(abstract)))[:ABSTRACT_WORDS] if abstract else []
+    """The first ABSTRACT_WORDS distinct words; the rest of the abstract is not read."""
+    found: dict[str, None] = {}
+    for m in _WORD.finditer(abstract.lower()):
+        word = m.group()
+        if word not in _STOP:
+            found[word] = None
+            if len(found) == ABSTRACT_WORDS:
+                break
+    return list(found)
 
 
 _VENUE = re.compile(r"[A-Za-z][A-Za-z .&/-]*[A-Za-z]")  # "IEA/AIE", not "iea"
