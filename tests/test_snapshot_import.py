@@ -272,6 +272,21 @@ def test_a_snapshot_paper_past_its_first_version_is_labelled_an_update(
     assert label["0704.0004"] == "NEW"  # one version only
 
 
+def test_with_no_signal_a_new_snapshot_paper_comes_before_a_newer_update(
+    tmp_path: Path, radar_home: Path
+) -> None:
+    one, three = (json.loads(line) for line in synthetic_lines(2))
+    one["categories"] = three["categories"] = "astro-ph.GA"
+    one["versions"] = [{"version": "v1", "created": "Tue, 10 Jan 2023 10:00:00 GMT"}]
+    three["versions"] = [
+        {"version": f"v{n}", "created": f"Wed, {n + 8} Jan 2023 10:00:00 GMT"} for n in (1, 2, 3)
+    ]  # its newest version is the newer of the two
+    ok("import", str(write_lines(tmp_path / "s.jsonl", [json.dumps(one), json.dumps(three)])))
+    ok("follow", "--no-fetch", "--category", "astro-ph.GA")
+    cards = json.loads(ok("today", "--since", "2023-01-01", "--format", "json"))
+    assert [(c["id"], c["label"]) for c in cards] == [(one["id"], "NEW"), (three["id"], "UPDATED v3")]
+
+
 def test_a_truncated_gzip_keeps_what_was_read_and_fails(tmp_path: Path, radar_home: Path) -> None:
     data = gzip.compress(("\n".join(synthetic_lines(3000)) + "\n").encode())
     path = tmp_path / "cut.jsonl.gz"

@@ -295,6 +295,9 @@ class Terminated(BaseException):
 
 
 def _terminated(signum: int, frame: object) -> None:
+    from radar.interrupts import note_terminated
+
+    note_terminated()
     raise Terminated
 
 
@@ -322,7 +325,7 @@ def main() -> None:
 
 
 def _run(debug: bool) -> None:
-    from radar.interrupts import interrupted
+    from radar.interrupts import interrupted, terminated
 
     try:
         app()
@@ -353,6 +356,10 @@ def _run(debug: bool) -> None:
             pass
         sys.exit(0)
     except Exception as exc:
+        if terminated():
+            # A SIGTERM that became another exception on its way out (as a Ctrl-C can):
+            # die of the signal, as main() does for Terminated (143).
+            raise Terminated from None
         if interrupted(exc):
             # A Ctrl-C that became another exception on its way out (sqlite3 turns one
             # raised in an SQL function into OperationalError): an interruption still.

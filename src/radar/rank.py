@@ -49,12 +49,10 @@ class Card:
             return self.label_override
         if self.suggested:
             return "SUGGESTED"
-        kind = self.paper.announce_type
+        kind = announced_as(self.paper.announce_type, self.paper.version)
         if kind == "cross":
             return "CROSS-LIST"
-        # A paper no listing announced (a snapshot's, an API search's) is an update when
-        # it is past its first version.
-        if kind in ("replace", "replace-cross") or (kind is None and self.paper.version > 1):
+        if kind in ("replace", "replace-cross"):
             return f"UPDATED v{self.paper.version}"
         return "NEW"
 
@@ -62,6 +60,15 @@ class Card:
     def followed_authors(self) -> set[str]:
         """Author names (as printed on the paper) that a follow matched."""
         return {m.matched_name for m in self.reasons if m.matched_name}
+
+
+def announced_as(announce_type: str | None, version: int) -> str:
+    """The announce type, or for a paper no listing announced (a snapshot's, an API
+    search's) what its version says: new at v1, else a replacement. One answer for the
+    card's label and for its place among the others."""
+    if announce_type:
+        return announce_type
+    return "new" if version <= 1 else "replace"
 
 
 def score(
@@ -86,7 +93,8 @@ def within_tier(
 
 
 def paper_score(paper: Paper, reasons: list[Match]) -> float:
-    return score(paper.announce_type, paper.updated or paper.published, paper.listing_date, reasons)
+    kind = announced_as(paper.announce_type, paper.version)
+    return score(kind, paper.updated or paper.published, paper.listing_date, reasons)
 
 
 def matches_for(db: Database, paper_ids: list[str]) -> dict[str, list[Match]]:
@@ -139,6 +147,15 @@ def window_query(include_all: bool) -> str:
     return sql
 
 
+def _versions(db: Database, paper_ids: list[str]) -> dict[str, int]:
+    """The versions of papers no listing announced, read apart: the window's query stays
+    within its covering index."""
+    found: dict[str, int] = {}
+    for part in chunks(paper_ids):
+        found.update(db.execute(f"select id, version from papers where id in ({placeholders(part)})", part))
+    return found
+
+
 def rank_window(db: Database, window: Window, include_all: bool = False) -> list[Ranked]:
     """Every paper in the window that matches a follow (or every paper), best first.
 
@@ -149,8 +166,10 @@ def rank_window(db: Database, window: Window, include_all: bool = False) -> list
         window_query(include_all), [window.start.isoformat(), window.end.isoformat()]
     ).fetchall()
     reasons = matches_for(db, [r[0] for r in rows])
+    versions = _versions(db, [r[0] for r in rows if not r[1]])
     ranked = []
-    for paper_id, announce_type, updated, published, listing in rows:
+    for paper_id, listed_as, updated, published, listing in rows:
+        announce_type = announced_as(listed_as, versions.get(paper_id, 1))
         stamp = updated or published
         when = parse_utc(stamp)
         mine = reasons.get(paper_id, [])
