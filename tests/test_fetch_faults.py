@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 from conftest import run_radar
 from feeds import FIXTURES, RSS_HEAD, RSS_TAIL, Item, api_feed, rss_feed
+from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from radar import __version__
@@ -730,6 +731,32 @@ def test_an_unresolved_name_is_not_retried_and_a_refusal_is() -> None:
     with pytest.raises(HostDownError, match=r"gave up after 5 tries"):
         http.get(f"http://127.0.0.1:{_closed_port()}/api/query", "arXiv API, authors")
     assert len(told) == 4 and http.requests_made == 6
+
+
+def test_a_temporary_failure_to_resolve_is_retried(
+    monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+) -> None:
+    # A machine waking from sleep: its resolver says "temporary failure" for a moment,
+    # then the name resolves (here, to the loopback server).
+    from radar.http import Http
+
+    httpserver.expect_request("/api/query").respond_with_data("ok")
+    real = socket.getaddrinfo
+    failures = [socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")] * 2
+
+    def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "arxiv.waking.test":
+            if failures:
+                raise failures.pop()
+            host = "127.0.0.1"
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    told: list[str] = []
+    http = Http(delay=0, retries=4, backoff=0.01, on_retry=told.append)
+    response = http.get(f"http://arxiv.waking.test:{httpserver.port}/api/query", "arXiv API, authors")
+    assert response.text == "ok"
+    assert len(told) == 2 and http.requests_made == 3
 
 
 def test_an_unreachable_host_leaves_the_others_asked(arxiv: FakeArxiv, radar_home: Path) -> None:

@@ -115,6 +115,19 @@ def test_a_follow_by_initials_matches_its_own_spelling_as_asked(db: Database) ->
     }
 
 
+def test_a_follow_by_initials_counts_no_coauthor_of_its_own_papers_as_a_near_miss(db: Database) -> None:
+    save_api(
+        db,
+        [
+            Item("2611.00001", authors=["C. Smith", "D. Smith"]),
+            Item("2611.00002", authors=["C. Smith", "Dana Smith"]),
+            Item("2611.00003", authors=["Dana Smith"]),
+        ],
+    )
+    result = add_follow(db, "author", "C. Smith")
+    assert near_misses(db, result.follow) == Counter({"Dana Smith": 1})
+
+
 def test_near_misses_include_the_other_spelling_of_a_compound_surname(db: Database) -> None:
     save_api(
         db,

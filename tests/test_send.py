@@ -170,6 +170,35 @@ def test_a_limit_names_the_papers_it_leaves_out_and_they_stay_unsent(
     assert _posts(httpserver)[1]["title"].startswith("radar · 4 new papers")  # the rest, now
 
 
+def test_the_note_on_papers_past_the_limit_is_never_cut(tmp_path: Path) -> None:
+    from radar.model import Author, Paper
+    from radar.rank import Card
+    from radar.send import markdown_message
+
+    papers = [
+        Paper(
+            id=f"2611.{i:05d}",
+            version=1,
+            title=f"Title {i}",
+            authors=[Author("Ada Lovelace")],
+            abstract="x " * 50,
+            primary_category="cs.LG",
+            categories=["cs.LG"],
+        )
+        for i in range(3)
+    ]
+    cards = [Card(paper, 1.0, [], i + 1) for i, paper in enumerate(papers)]
+    beyond = [f"https://arxiv.org/abs/2611.{i:05d}" for i in range(3, 10)]
+    whole = markdown_message(cards, "radar · heading", "subject", 100_000).body
+    for limit in range(len(whole) - 40, len(whole) + 240, 7):  # the last card just fits, or not
+        body = markdown_message(cards, "radar · heading", "subject", limit, beyond, 7).body
+        assert len(body) <= limit
+        lines = body.splitlines()
+        (at,) = [n for n, line in enumerate(lines) if "more not shown here" in line]
+        assert lines[at].endswith("more not shown here (radar today lists them all):_"), (limit, body[-80:])
+        assert all(line.startswith("https://arxiv.org/abs/") for line in lines[at + 1 :])
+
+
 # --- URLs and secrets -----------------------------------------------------------------------------
 
 

@@ -478,9 +478,12 @@ def near_misses(db: Database, follow: Follow, checked: int = 8) -> Counter[str]:
             continue
         if similar_surname(wanted, candidate):
             misses[name] += papers
-        elif match_strength(wanted, candidate) == "exact":
-            # The spellings of the whole name: those of its initials ("W. Wang") hold
-            # ten times the papers, and would make this check cost more than the rest.
+        elif match_strength(wanted, candidate) == "exact" or (
+            candidate.given == wanted.given and candidate.key == wanted.key
+        ):
+            # The spellings of the whole name (or, for a follow by initials, its own):
+            # those of its initials ("W. Wang") hold ten times the papers, and would
+            # make this check cost more than the rest.
             followed.add(name)
     top = [name for name, _ in misses.most_common(checked)]
     if top and followed:

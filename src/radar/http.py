@@ -343,8 +343,10 @@ UNREACHABLE = {
     "no route to host",
     "name not resolved",
 }
-# A name the resolver could not resolve: not retried (it will not resolve in seconds).
-UNRESOLVED = {"name or service not known", "temporary failure in name resolution", "name not resolved"}
+# A name the resolver says does not exist: not retried (it will not resolve in seconds).
+# "Temporary failure in name resolution" is retried with back-off: a machine waking up
+# from sleep, its network not back yet, says that for a few seconds.
+UNRESOLVED = {"name or service not known", "name not resolved"}
 
 
 def _reason(exc: Exception) -> str:

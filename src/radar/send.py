@@ -232,10 +232,16 @@ def digest_subject(count: int, window_label: str) -> str:
 
 
 def markdown_message(
-    cards: Sequence[Card], heading: str, subject: str, limit: int, beyond: Sequence[str] = ()
+    cards: Sequence[Card],
+    heading: str,
+    subject: str,
+    limit: int,
+    beyond: Sequence[str] = (),
+    beyond_count: int | None = None,
 ) -> Message:
     """Markdown cut at a card's end to fit `limit` characters, then the links of the rest,
-    and of the papers `beyond` the cards asked for (--limit), so none goes unmentioned."""
+    and of the papers `beyond` the cards asked for (--limit), so none goes unmentioned
+    (`beyond_count` of them in all, when only the first links are given)."""
     from radar.render import cards_markdown
 
     text = cards_markdown(cards, heading)
@@ -245,7 +251,7 @@ def markdown_message(
     whole: list[Card] = []
     for card, chunk in zip(cards, chunks, strict=False):
         rest = len(cards) - len(whole) - 1
-        reserve = 200 if rest else 0
+        reserve = 200 if rest or beyond else 0  # room for the note on what is left out
         if len(body) + 1 + len(chunk) + reserve > limit:
             break
         body += "\n" + chunk
@@ -254,7 +260,8 @@ def markdown_message(
     if left:
         from radar.text import safe_url
 
-        note = f"\n_{len(left)} more not shown here (radar today lists them all):_"
+        more = len(left) - len(beyond) + (len(beyond) if beyond_count is None else beyond_count)
+        note = f"\n_{more} more not shown here (radar today lists them all):_"
         for link in left:
             line = f"\n{safe_url(link)}"
             if len(body) + len(note) + len(line) > limit:
@@ -443,8 +450,11 @@ def send_digest(
                 Digest(heading, window.in_words, cards, len(chosen), follows, footer), subject
             )
         else:
-            beyond = _links(db, [r.id for r in chosen[limit:]])
-            message = markdown_message(cards, heading, subject, destination.body_limit, beyond)
+            # No more links than the message could hold (a link is 30 characters or more).
+            beyond = _links(db, [r.id for r in chosen[limit : limit + destination.body_limit // 30]])
+            message = markdown_message(
+                cards, heading, subject, destination.body_limit, beyond, len(chosen) - len(cards)
+            )
         results.append(_send(db, destination, message, "digest", None, retries=retries, backoff=backoff))
     return results
 
