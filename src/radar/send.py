@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from radar.errors import RadarError, UsageError
 from radar.rank import Card
-from radar.text import one_line
+from radar.text import one_line, plural
 
 MASK = "********"
 _SPLIT_RE = re.compile(r"[,\s]+")
@@ -226,9 +226,8 @@ class Message:
 
 
 def digest_subject(count: int, window_label: str) -> str:
-    what = "paper" if count == 1 else "papers"
     # The window label is radar's (dates and words); one_line keeps it one header line.
-    return one_line(f"radar · {count} new {what} · {window_label}")
+    return one_line(f"radar · {plural(count, 'new paper')} · {window_label}")
 
 
 def markdown_message(
@@ -435,8 +434,7 @@ def send_digest(
             results.append(Result(destination.shown, nothing_new=True))
             continue
         cards = load_cards(db, chosen[:limit])
-        what = "paper" if len(chosen) == 1 else "papers"
-        heading = f"radar · {window.label} · {len(chosen)} {'new ' if unread else ''}{what}" + (
+        heading = f"radar · {window.label} · {plural(len(chosen), ('new ' if unread else '') + 'paper')}" + (
             "" if include_all else " matching your follows"
         )
         subject = digest_subject(len(chosen), window.label)

@@ -119,10 +119,11 @@ def today(
     shown = load_cards(db, shown_page.ranked, first_rank=shown_page.first + 1)
     suggested = sum(r.suggested for r in ranked)
     followed = len(ranked) - suggested
-    what = "paper" if followed == 1 else "papers"
-    heading = f"radar · {window.label} · {followed} {what}" + ("" if all_ else " matching your follows")
+    heading = f"radar · {window.label} · {plural(followed, 'paper')}" + (
+        "" if all_ else " matching your follows"
+    )
     if suggested:
-        heading += f" + {suggested} suggested"
+        heading += f" + {suggested:,} suggested"
     if format is Format.json:
         write_output(to_json([card_dict(c) for c in shown]) + "\n", output)
     elif format is Format.markdown:
