@@ -41,6 +41,26 @@ def _posts(httpserver: HTTPServer) -> list[dict[str, Any]]:
     return [json.loads(request.get_data()) for request, _ in httpserver.log]
 
 
+def _cards(n: int, abstract: str) -> list[Any]:
+    """n cards of plain papers, for messages built without a store."""
+    from radar.model import Author, Paper
+    from radar.rank import Card
+
+    papers = [
+        Paper(
+            id=f"2611.{i:05d}",
+            version=1,
+            title=f"Title {i}",
+            authors=[Author("Ada Lovelace")],
+            abstract=abstract,
+            primary_category="cs.LG",
+            categories=["cs.LG"],
+        )
+        for i in range(n)
+    ]
+    return [Card(paper, 1.0, [], i + 1) for i, paper in enumerate(papers)]
+
+
 # --- the JSON webhook ----------------------------------------------------------------------------
 
 
@@ -131,22 +151,9 @@ def test_a_hanging_webhook_is_cut_off_by_the_timeout(tmp_path: Path) -> None:
 
 
 def test_chat_messages_are_cut_to_the_service_limit_with_links_to_the_rest(tmp_path: Path) -> None:
-    from radar.model import Author, Paper
-    from radar.rank import Card
     from radar.send import markdown_message
 
-    cards = []
-    for i in range(30):
-        paper = Paper(
-            id=f"2611.{i:05d}",
-            version=1,
-            title=f"Title {i}",
-            authors=[Author("Ada Lovelace")],
-            abstract="x " * 200,
-            primary_category="cs.LG",
-            categories=["cs.LG"],
-        )
-        cards.append(Card(paper, 1.0, [], i + 1))
+    cards = _cards(30, abstract="x " * 200)
     message = markdown_message(cards, "radar · heading", "subject", 2000)
     assert len(message.body) <= 2000
     assert 0 < len(message.paper_ids) < 30
@@ -171,23 +178,9 @@ def test_a_limit_names_the_papers_it_leaves_out_and_they_stay_unsent(
 
 
 def test_the_note_on_papers_past_the_limit_is_never_cut(tmp_path: Path) -> None:
-    from radar.model import Author, Paper
-    from radar.rank import Card
     from radar.send import markdown_message
 
-    papers = [
-        Paper(
-            id=f"2611.{i:05d}",
-            version=1,
-            title=f"Title {i}",
-            authors=[Author("Ada Lovelace")],
-            abstract="x " * 50,
-            primary_category="cs.LG",
-            categories=["cs.LG"],
-        )
-        for i in range(3)
-    ]
-    cards = [Card(paper, 1.0, [], i + 1) for i, paper in enumerate(papers)]
+    cards = _cards(3, abstract="x " * 50)
     beyond = [f"https://arxiv.org/abs/2611.{i:05d}" for i in range(3, 10)]
     whole = markdown_message(cards, "radar · heading", "subject", 100_000).body
     for limit in range(len(whole) - 40, len(whole) + 240, 7):  # the last card just fits, or not
