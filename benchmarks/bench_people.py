@@ -127,6 +127,26 @@ def run(datasets: list[tuple[str, list[P.Work], Truth]], title: str) -> str:
     return table(rows, title)
 
 
+def preview_line(datasets: list[tuple[str, list[P.Work], Truth]], title: str) -> str:
+    """How often the follow preview calls a name shared (lists its people): for the shared
+    names as they are, and for each person with 5+ papers alone under their name (a name
+    only they write as, which should preview as one person)."""
+    shared = sum(P.people_and_shared(works, parse_name(name))[1] for name, works, _ in datasets)
+    alone = called = 0
+    for name, works, truth in datasets:
+        by_person: dict[str, list[P.Work]] = defaultdict(list)
+        for w in works:
+            by_person[truth[w.id]].append(w)
+        for papers in by_person.values():
+            if len(papers) >= 5:
+                alone += 1
+                called += P.people_and_shared(papers, parse_name(name))[1]
+    return (
+        f"{title}: preview lists people for {shared} of {len(datasets)} shared names, "
+        f"and for {called} of {alone} people alone under their name ({called / max(alone, 1):.0%})"
+    )
+
+
 # --- generated namesakes -------------------------------------------------------------------
 
 FIELDS = {
@@ -321,6 +341,8 @@ def main(argv: list[str] | None = None) -> None:
     if generated:
         out(run(generated, f"Generated namesakes ({args.names} names, seed {args.seed})"))
         out("")
+        out(preview_line(generated, "Generated"))
+        out("")
         out(timing(2000))
     if args.aminer:
         with tempfile.TemporaryDirectory() as tmp:
@@ -333,6 +355,8 @@ def main(argv: list[str] | None = None) -> None:
         for label, part in (("A (thresholds chosen here)", half_a), ("B (held out)", half_b), ("all", data)):
             out("")
             out(run(part, f"AMiner, half {label}: {len(part)} names"))
+            out("")
+            out(preview_line(part, f"AMiner, half {label}"))
     sys.stdout.flush()
 
 

@@ -166,6 +166,27 @@ def test_one_person_previews_as_before(tmp_path: Path) -> None:
     assert "people write as" not in result.stderr
 
 
+def test_one_persons_papers_that_share_no_coauthor_preview_as_one_person(tmp_path: Path) -> None:
+    # Two circles of co-authors, one field, one subject: most likely one person whose
+    # co-authors changed, not two people; the preview does not call them two.
+    papers = [
+        ("2611.00021", "Scalable inference for topic models", ["Jun Zhu", "Jianfei Chen"]),
+        ("2611.00022", "Stochastic inference for topic models", ["Jianfei Chen", "Jun Zhu"]),
+        ("2611.00023", "Variational inference for deep topic models", ["Jun Zhu", "Chongxuan Li"]),
+        ("2611.00024", "Deep topic models with amortised inference", ["Chongxuan Li", "Jun Zhu"]),
+    ]
+    store_with(
+        tmp_path, [Item(pid, title, authors, ML, abstract=title + ".") for pid, title, authors in papers]
+    )
+    result = run_radar("follow", "Jun Zhu", "--no-fetch")
+    assert result.returncode == 0, result.stderr
+    assert "people write as" not in result.stderr
+    assert "--pick" not in result.stderr
+    # Choosing among the groups still shows them, numbered.
+    result = run_radar("follow", "Jun Zhu", "--no-fetch", "--pick", "9")
+    assert "2 people write as Jun Zhu here:" in result.stderr
+
+
 def test_like_follows_the_person_who_wrote_that_paper(tmp_path: Path) -> None:
     store_with(tmp_path, namesakes())
     result = run_radar("follow", "Jun Zhu", "--no-fetch", "--like", "2611.00005")

@@ -259,7 +259,7 @@ def _choose(
         try:
             person = refined(follow.person, found, like, not_like, pick, narrow)
         except UsageError:
-            print_people(db, follow, found)
+            print_people(db, follow, found, always=True)
             raise
     except RadarError:
         if result.created:
@@ -362,14 +362,16 @@ def print_follow(db: Any, result: Any, fetched_misses: Counter[str]) -> None:
 PEOPLE_SHOWN = 8
 
 
-def print_people(db: Any, follow: Any, found: Any) -> None:
+def print_people(db: Any, follow: Any, found: Any, always: bool = False) -> None:
     """The people who write as the followed name here, when more than one does, and which
-    of them the follow counts."""
+    of them the follow counts. A name whose groups of papers all look alike (one person
+    whose co-authors changed, most likely) previews as before, unless the follow has
+    chosen among them or `always` (a --pick to show again)."""
     from radar.people import count_for
     from radar.readable import readable
 
     people = found.people
-    if len(people) < 2:
+    if len(people) < 2 or not (found.shared or follow.person or always):
         return
     counted = count_for(found.works, people, _choice(follow), found.truncated)
     if found.truncated:
