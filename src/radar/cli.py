@@ -281,7 +281,8 @@ def write_stream(pieces: Iterable[str], path: Path | None, make_dirs: bool = Fal
                 sys.stdout.write(piece)
         (raw or sys.stdout).flush()
         return
-    check_output(None if make_dirs else path)
+    if not make_dirs:
+        check_output(path)
     write_atomically(path, pieces, make_dirs=make_dirs)
 
 

@@ -20,6 +20,7 @@ from radar.names import (
     ParsedName,
     edit_distance,
     fold,
+    follow_strength,
     lookup_keys,
     match_strength,
     normalise,
@@ -213,12 +214,9 @@ def _author_hits(db: Database, follows: Sequence[Follow], paper_ids: Sequence[st
             except ValueError:
                 continue
             for follow, wanted in parsed[key]:
-                strength = match_strength(wanted, candidate)
+                strength = follow_strength(wanted, candidate)
                 if strength is None:
                     continue
-                if not (wanted.given and len(wanted.given[0]) > 1):
-                    # A follow by initials ("C. Balázs") asked for no more than them.
-                    strength = "exact"
                 if strength == "exact":
                     reason = f"by {name}, whom you follow"
                 else:
@@ -478,12 +476,10 @@ def near_misses(db: Database, follow: Follow, checked: int = 8) -> Counter[str]:
             continue
         if similar_surname(wanted, candidate):
             misses[name] += papers
-        elif match_strength(wanted, candidate) == "exact" or (
-            candidate.given == wanted.given and candidate.key == wanted.key
-        ):
-            # The spellings of the whole name (or, for a follow by initials, its own):
-            # those of its initials ("W. Wang") hold ten times the papers, and would
-            # make this check cost more than the rest.
+        elif follow_strength(wanted, candidate) == "exact":
+            # The spellings that match the name as followed: those of its initials
+            # ("W. Wang" for "Wei Wang") hold ten times the papers, and would make this
+            # check cost more than the rest.
             followed.add(name)
     top = [name for name, _ in misses.most_common(checked)]
     if top and followed:

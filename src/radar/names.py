@@ -288,6 +288,20 @@ def match_strength(follow: ParsedName, candidate: ParsedName) -> MatchStrength |
     return "initial"
 
 
+def has_whole_first(name: ParsedName) -> bool:
+    """Whether the first given name is written out ("Jun Zhu", not "J. Zhu")."""
+    return bool(name.given) and len(name.given[0]) > 1
+
+
+def follow_strength(follow: ParsedName, candidate: ParsedName) -> MatchStrength | None:
+    """match_strength as a follow reads it: a follow by initials ("C. Balázs") asked for
+    no more than them, so whatever matches it matches what it asked: "exact"."""
+    strength = match_strength(follow, candidate)
+    if strength == "initial" and not has_whole_first(follow):
+        return "exact"
+    return strength
+
+
 def similar_surname(follow: ParsedName, candidate: ParsedName) -> bool:
     """Someone else with the followed person's surname, spelled with a space or a hyphen
     ("Pedro García López" beside "Ana García-López"), but not "Juan López"."""

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from radar.names import ParsedName, lookup_keys, match_strength, parse_name, surname_key
+from radar.names import ParsedName, has_whole_first, lookup_keys, match_strength, parse_name, surname_key
 
 # A paper with more authors than this is a collaboration's: its co-authors link nothing.
 TEAM_SIZE = 30
@@ -509,16 +509,12 @@ def _group_of(
     return group
 
 
-def people(works: Sequence[Work], followed: ParsedName | None = None, top: int = 3) -> list[Person]:
-    """`works` grouped into people, each described for a preview (largest first)."""
-    return people_and_shared(works, followed, top)[0]
-
-
 def people_and_shared(
     works: Sequence[Work], followed: ParsedName | None = None, top: int = 3
 ) -> tuple[list[Person], bool]:
-    """`people`, and whether the name looks shared: two groups unlike each other
-    (`_distinct`), not only groups that share no co-author."""
+    """`works` grouped into people, each described for a preview (largest first), and
+    whether the name looks shared: two groups unlike each other (`_distinct`), not only
+    groups that share no co-author."""
     groups = _grouped(works, followed)
     found = []
     for members in (g.members for g in groups):
@@ -562,7 +558,7 @@ def works_of_name(
     from radar.store import chunks, placeholders
 
     followed = parse_name(value)
-    whole_first = bool(followed.given) and len(followed.given[0]) > 1
+    whole_first = has_whole_first(followed)
     if hits is None:
         hits = name_hits(db, value)
     ids = list(hits)
@@ -620,7 +616,8 @@ def works_of_name(
                 title=title,
                 year=int(year) if year.isdigit() else None,
                 # Weaker evidence only when the follow has a whole first name that this
-                # byline does not: a follow of "K. Zhang" matches every paper by initial.
+                # byline lacks (names.follow_strength; matches stored by an earlier radar
+                # may still say "initial" for a follow by initials).
                 initial_only=strength != "exact" and whole_first,
                 affiliation=affiliation,
                 authors=len(names) + 1,
