@@ -458,18 +458,12 @@ def send_digest(
 
 
 def _links(db: Any, paper_ids: Sequence[str]) -> list[str]:
-    """The links of papers not loaded as cards, in their order (arXiv's abstract page,
-    or a feed paper's own link)."""
-    from radar.model import abs_url
-    from radar.store import chunks, placeholders
+    """The links of papers not loaded as cards, in their order (Paper.link: arXiv's
+    abstract page, or a feed paper's own link)."""
+    from radar.store import get_papers
 
-    url: dict[str, str] = {}
-    for part in chunks(list(paper_ids)):
-        for pid, own, source in db.execute(
-            f"select id, url, source from papers where id in ({placeholders(part)})", part
-        ):
-            url[pid] = own if source is not None and own else abs_url(pid)
-    return [url.get(pid) or abs_url(pid) for pid in paper_ids]
+    papers = get_papers(db, paper_ids)
+    return [papers[pid].link for pid in paper_ids if pid in papers]
 
 
 def send_brief(
