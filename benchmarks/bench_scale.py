@@ -87,6 +87,13 @@ class Timing:
         return statistics.median(self.samples)
 
 
+def baseline() -> Timing:
+    """What every ratio is against, timed in the same rounds."""
+    return Timing(
+        "baseline: python -c 'import typer, rich, sqlite_utils'", None, [sys.executable, "-c", BASELINE_CODE]
+    )
+
+
 def radar_script() -> Path:
     script = Path(sys.executable).parent / "radar"
     if not script.exists():
@@ -259,11 +266,7 @@ def relevance_round(db: Path, env: dict[str, str], script: str, runs: int, warmu
                 f"  first {shlex.join(argv[1:])} (trains and scores): {time.perf_counter() - started:.2f} s"
             )
         timings = [
-            Timing(
-                "baseline: python -c 'import typer, rich, sqlite_utils'",
-                None,
-                [sys.executable, "-c", BASELINE_CODE],
-            ),
+            baseline(),
             Timing("radar today (model trained, nothing changed)", "model", [script, "today"]),
             Timing("radar today --all (the newest day, scored)", "model-all", [script, "today", "--all"]),
         ]
@@ -408,11 +411,7 @@ def main() -> int:
     newcomer = pool[NEW_AUTHOR_RANK]
     followed_author = pool[FOLLOW_RANKS[2]]
     timings = [
-        Timing(
-            "baseline: python -c 'import typer, rich, sqlite_utils'",
-            None,
-            [sys.executable, "-c", BASELINE_CODE],
-        ),
+        baseline(),
         Timing("radar today", "today", [script, "today"]),
         Timing("radar following", "following", [script, "following"]),
         Timing('radar search "world models"', "search", [script, "search", "world models"]),
