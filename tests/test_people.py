@@ -145,6 +145,14 @@ def namesakes() -> list[Item]:
     ]
 
 
+def store_ml(tmp_path: Path, papers: list[tuple[str, str, list[str]]]) -> None:
+    """A store of machine-learning papers (id, title, authors), each its own abstract:
+    profiles then differ as the titles do."""
+    store_with(
+        tmp_path, [Item(pid, title, authors, ML, abstract=title + ".") for pid, title, authors in papers]
+    )
+
+
 def following(*args: str) -> list[dict]:
     return json.loads(ok("following", "--format", "json", *args))
 
@@ -175,9 +183,7 @@ def test_one_persons_papers_that_share_no_coauthor_preview_as_one_person(tmp_pat
         ("2611.00023", "Variational inference for deep topic models", ["Jun Zhu", "Chongxuan Li"]),
         ("2611.00024", "Deep topic models with amortised inference", ["Chongxuan Li", "Jun Zhu"]),
     ]
-    store_with(
-        tmp_path, [Item(pid, title, authors, ML, abstract=title + ".") for pid, title, authors in papers]
-    )
+    store_ml(tmp_path, papers)
     result = run_radar("follow", "Jun Zhu", "--no-fetch")
     assert result.returncode == 0, result.stderr
     assert "people write as" not in result.stderr
@@ -210,8 +216,7 @@ def test_a_name_followed_by_its_initials_still_tells_people_apart_by_coauthors(t
         ("2611.00015", "Kernel two-sample tests", ["Mark Spiro", "J. Zhu"]),
         ("2611.00016", "Causal discovery from interventions", ["Ana Ruiz", "Mark Spiro", "Jie Zhu"]),
     ]
-    items = [Item(pid, title, authors, ML, abstract=title + ".") for pid, title, authors in papers]
-    store_with(tmp_path, items)
+    store_ml(tmp_path, papers)
     result = run_radar("follow", "J. Zhu", "--no-fetch", "--like", "2611.00014")
     assert result.returncode == 0, result.stderr
     assert "2 people write as J. Zhu here:" in result.stderr
